@@ -1,0 +1,60 @@
+/** The devhub CLI: `devhub <command> ...`. Errors are one line on stderr and a non-zero exit. */
+import { ApiError } from '../lib/client/clients';
+import { HubContext, UsageError } from './context';
+import { deviceCommand } from './commands/device';
+import { sendCommand } from './commands/send';
+import { tailCommand } from './commands/tail';
+
+const usage = `Usage: devhub <command> [options]   (devhub <command> --help for details)
+
+Commands:
+  device     create, show, list, delete, enable, disable devices; connection strings
+  send       send telemetry as a device (HTTPS)
+  tail       print the built-in endpoint's messages
+
+The CLI finds the hub through DEVHUB_CONNECTION_STRING (else .devhub/iothubowner.connection,
+written by 'npm start') and DEVHUB_URL (else the URL 'npm start' recorded).`;
+
+type Command = (argv: string[], ctx: HubContext) => Promise<void>;
+
+const commands: Record<string, Command> = {
+  device: deviceCommand,
+  send: (argv, ctx) => sendCommand(argv, ctx),
+  tail: tailCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage);
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  try {
+    if (!command) throw new UsageError(`unknown command "${name}"\n\n${usage}`);
+    await command(rest, new HubContext());
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`devhub: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof ApiError) {
+      console.error(`devhub: ${err.message}`);
+      return 1;
+    }
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ECONNREFUSED') {
+      console.error(`devhub: cannot reach the hub (${e.message}); is 'npm start' running?`);
+      return 1;
+    }
+    console.error(`devhub: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

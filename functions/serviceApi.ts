@@ -1,0 +1,55 @@
+/** The service-facing REST API: registry (and later commands, routing). Policy-authenticated. */
+import middy from '@middy/core';
+import { createAwsClients } from '../lib/aws/clients';
+import { loadConfig } from '../lib/config';
+import { createHub } from '../lib/hub';
+import { hubErrors } from '../lib/http/middleware';
+import { headers, pathParam, query, textBody, type HttpEvent } from '../lib/http/request';
+import { json, noContent } from '../lib/http/response';
+import { routeTable } from '../lib/http/routes';
+import type { Permission } from '../lib/policies';
+
+const hub = createHub(loadConfig(), createAwsClients());
+
+async function authorize(event: HttpEvent, permission: Permission): Promise<Record<string, string | undefined>> {
+  const h = headers(event);
+  await hub.auth.authenticateService(h.authorization, permission);
+  return h;
+}
+
+async function putDevice(event: HttpEvent) {
+  const h = await authorize(event, 'RegistryWrite');
+  const deviceId = pathParam(event, 'id');
+  const { device } = await hub.registry.put(deviceId, textBody(event), h['if-match']);
+  hub.auth.forgetDevice(deviceId);
+  return json(200, device, { etag: `"${device.etag}"` });
+}
+
+async function getDevice(event: HttpEvent) {
+  await authorize(event, 'RegistryRead');
+  const device = await hub.registry.get(pathParam(event, 'id'));
+  return json(200, device, { etag: `"${device.etag}"` });
+}
+
+async function listDevices(event: HttpEvent) {
+  const h = await authorize(event, 'RegistryRead');
+  const page = await hub.registry.list(query(event, 'top'), h['x-ms-continuation'] ?? query(event, 'continuationToken'));
+  return json(200, page.devices, page.continuationToken ? { 'x-ms-continuation': page.continuationToken } : {});
+}
+
+async function deleteDevice(event: HttpEvent) {
+  const h = await authorize(event, 'RegistryWrite');
+  const deviceId = pathParam(event, 'id');
+  await hub.registry.delete(deviceId, h['if-match']);
+  hub.auth.forgetDevice(deviceId);
+  return noContent();
+}
+
+export const handler = middy(
+  routeTable({
+    'PUT /devices/{id}': putDevice,
+    'GET /devices/{id}': getDevice,
+    'GET /devices': listDevices,
+    'DELETE /devices/{id}': deleteDevice,
+  }),
+).use(hubErrors());

@@ -1,0 +1,104 @@
+/**
+ * `npm start`: runs the whole hub locally until Ctrl-C.
+ * Flags (and environment): --http-port (DEVHUB_HTTP_PORT), --ws-port (DEVHUB_WS_PORT),
+ * --data-dir (DEVHUB_DATA_DIR), --hostname (DEVHUB_HOSTNAME), --in-memory, --tls, --stage.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { stopAllProcesses } from './processes';
+import { DEFAULT_PORTS, startLocalHub, type LocalHub } from './stack';
+
+const usage = `Usage: npm start -- [options]
+
+Runs DynamoDB (dynalite), Kinesis (kinesalite), SQS (local-aws-sqs) and the functions
+(serverless offline) on localhost, with state under the data dir.
+
+Options:
+  --http-port <n>    HTTP API port (env DEVHUB_HTTP_PORT, default 3000)
+  --ws-port <n>      WebSocket API port (env DEVHUB_WS_PORT, default 3001)
+  --data-dir <dir>   state directory (env DEVHUB_DATA_DIR, default .devhub)
+  --hostname <name>  hub host name devices use in SAS tokens (env DEVHUB_HOSTNAME, default localhost)
+  --in-memory        keep nothing on disk between runs
+  --tls              serve HTTPS and WSS with a self-signed certificate in <data-dir>/tls
+  --stage <name>     stage name used in resource names (default local)
+  --help             show this help`;
+
+function port(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${name} must be a port number, got "${value}"`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'http-port': { type: 'string' },
+      'ws-port': { type: 'string' },
+      'data-dir': { type: 'string' },
+      hostname: { type: 'string' },
+      'in-memory': { type: 'boolean' },
+      tls: { type: 'boolean' },
+      stage: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const env = process.env;
+  const httpPort = port(values['http-port'] ?? env.DEVHUB_HTTP_PORT, DEFAULT_PORTS.httpPort, '--http-port');
+  const wsPort = port(values['ws-port'] ?? env.DEVHUB_WS_PORT, DEFAULT_PORTS.wsPort, '--ws-port');
+  const root = resolve(__dirname, '../..');
+  const log = (line: string) => console.log(line);
+  let hub: LocalHub | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`\ndevhub: ${signal}, stopping...`);
+    await (hub ? hub.stop() : stopAllProcesses());
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  hub = await startLocalHub({
+    root,
+    dataDir: values['data-dir'] ?? env.DEVHUB_DATA_DIR ?? resolve(root, '.devhub'),
+    hostname: values.hostname ?? env.DEVHUB_HOSTNAME ?? 'localhost',
+    ...DEFAULT_PORTS,
+    httpPort,
+    wsPort,
+    lambdaPort: port(env.DEVHUB_LAMBDA_PORT, DEFAULT_PORTS.lambdaPort, 'DEVHUB_LAMBDA_PORT'),
+    inMemory: values['in-memory'] ?? false,
+    tls: values.tls ?? false,
+    stage: values.stage ?? 'local',
+    params: {},
+    echoFunctions: true,
+    poller: true,
+    log,
+  });
+  for (const p of hub.processes.values()) {
+    void p.exited.then(() => {
+      if (!stopping) void shutdown(`${p.name} stopped`);
+    });
+  }
+  log(`
+devhub is running.
+  HTTP API:        ${hub.httpUrl}
+  WebSocket API:   ${hub.wsUrl}
+  DynamoDB:        http://127.0.0.1:${hub.options.dynamoPort}   Kinesis: http://127.0.0.1:${hub.options.kinesisPort}   SQS: http://127.0.0.1:${hub.options.sqsPort}
+  Data dir:        ${hub.options.dataDir}${hub.options.inMemory ? ' (in-memory: nothing is kept)' : ''}${hub.options.tls ? `\n  TLS certificate: ${resolve(hub.options.dataDir, 'tls/cert.pem')}` : ''}
+  Owner connection string (also in ${hub.connectionFile}):
+    ${hub.connectionString}
+
+Try:  npx devhub device create my-device && npx devhub send --device my-device 'hello' && npx devhub tail --limit 5
+Press Ctrl-C to stop.`);
+}
+
+main().catch((err: unknown) => {
+  console.error(`devhub: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,92 @@
+/**
+ * Authentication of devices (device-key SAS tokens) and services (policy SAS tokens).
+ * Registry reads are cached in memory for `cacheTtlMs`: a key change or a disable takes
+ * effect within that bound. Every failure is the same UnauthorizedError.
+ */
+import { ForbiddenError, UnauthorizedError } from './errors';
+import { grants, type Permission, type Policy } from './policies';
+import type { Device } from './registry/device';
+import { parseSasToken, verifyDeviceToken, verifyPolicyToken } from './sas';
+import { TtlCache } from './ttlCache';
+
+export interface RegistryReader {
+  getDevice(deviceId: string): Promise<Device | undefined>;
+  getPolicy(name: string): Promise<Policy | undefined>;
+}
+
+export interface AuthOptions {
+  hubHostname: string;
+  cacheTtlMs: number;
+  /** Unknown devices are remembered briefly too, so a flood of bad ids cannot hammer the table. */
+  negativeCacheTtlMs?: number;
+  now?: () => number;
+}
+
+export class Authenticator {
+  private readonly devices: TtlCache<Device | null>;
+  private readonly policies: TtlCache<Policy | null>;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly registry: RegistryReader,
+    private readonly opts: AuthOptions,
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.devices = new TtlCache(10_000, this.now);
+    this.policies = new TtlCache(100, this.now);
+  }
+
+  /** Returns the enabled device the token proves to be, or throws 401. */
+  async authenticateDevice(authorization: string | undefined, deviceId: string): Promise<Device> {
+    const token = parseSasToken(authorization);
+    if (!token) throw new UnauthorizedError();
+    const device = await this.cachedDevice(deviceId);
+    if (!device || device.status !== 'enabled') throw new UnauthorizedError();
+    const { primaryKey, secondaryKey } = device.authentication.symmetricKey;
+    const ok = verifyDeviceToken(token, {
+      hubHost: this.opts.hubHostname,
+      deviceId,
+      keys: [primaryKey, secondaryKey],
+      nowSeconds: Math.floor(this.now() / 1000),
+    });
+    if (!ok) throw new UnauthorizedError();
+    return device;
+  }
+
+  /** Returns the policy the token proves, or throws 401; a policy lacking `permission` gets 403. */
+  async authenticateService(authorization: string | undefined, permission: Permission): Promise<Policy> {
+    const token = parseSasToken(authorization);
+    if (!token?.keyName) throw new UnauthorizedError();
+    const policy = await this.cachedPolicy(token.keyName);
+    if (!policy) throw new UnauthorizedError();
+    const ok = verifyPolicyToken(token, {
+      hubHost: this.opts.hubHostname,
+      keys: [policy.primaryKey, policy.secondaryKey],
+      nowSeconds: Math.floor(this.now() / 1000),
+    });
+    if (!ok) throw new UnauthorizedError();
+    if (!grants(policy, permission)) throw new ForbiddenError(`Policy ${policy.name} lacks the ${permission} permission`);
+    return policy;
+  }
+
+  /** Drops a device from the cache (after this instance changed or deleted it). */
+  forgetDevice(deviceId: string): void {
+    this.devices.delete(deviceId);
+  }
+
+  private async cachedDevice(deviceId: string): Promise<Device | null> {
+    const hit = this.devices.get(deviceId);
+    if (hit !== undefined) return hit;
+    const device = (await this.registry.getDevice(deviceId)) ?? null;
+    this.devices.set(deviceId, device, device ? this.opts.cacheTtlMs : Math.min(this.opts.cacheTtlMs, this.opts.negativeCacheTtlMs ?? 1000));
+    return device;
+  }
+
+  private async cachedPolicy(name: string): Promise<Policy | null> {
+    const hit = this.policies.get(name);
+    if (hit !== undefined) return hit;
+    const policy = (await this.registry.getPolicy(name)) ?? null;
+    this.policies.set(name, policy, policy ? this.opts.cacheTtlMs : Math.min(this.opts.cacheTtlMs, 1000));
+    return policy;
+  }
+}

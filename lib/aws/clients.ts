@@ -1,0 +1,38 @@
+/**
+ * AWS clients, built once per cold start by each handler module and passed to adapters.
+ * Endpoints come from the SDK's standard settings (AWS_ENDPOINT_URL_DYNAMODB, ..._KINESIS,
+ * ..._SQS), which is how the local stack points them at the emulators.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Agent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+
+export interface AwsClients {
+  dynamo: DynamoDBDocumentClient;
+  kinesis: KinesisClient;
+  sqs: SQSClient;
+}
+
+function httpHandler(): NodeHttpHandler {
+  // Keep-alive sockets: a fresh TLS/TCP handshake per call dominates latency otherwise.
+  return new NodeHttpHandler({
+    httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+    connectionTimeout: 3000,
+    requestTimeout: 10_000,
+  });
+}
+
+export function createAwsClients(): AwsClients {
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler: httpHandler(), maxAttempts: 3 }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  // The Kinesis client defaults to HTTP/2, which kinesalite rejects; HTTP/1.1 works on both.
+  const kinesis = new KinesisClient({ requestHandler: httpHandler(), maxAttempts: 3 });
+  const sqs = new SQSClient({ requestHandler: httpHandler(), maxAttempts: 3 });
+  return { dynamo, kinesis, sqs };
+}

@@ -1,0 +1,39 @@
+import { parseConfig } from './config';
+
+const complete = {
+  HUB_NAME: 'devhub-test',
+  HUB_HOSTNAME: 'localhost',
+  DEVICES_TABLE: 'd',
+  POLICIES_TABLE: 'p',
+  C2D_TABLE: 'c',
+  CONNECTIONS_TABLE: 'x',
+  ROUTING_TABLE: 'r',
+  EVENTS_STREAM: 'e',
+  FEEDBACK_QUEUE: 'f',
+  ROUTING_DLQ: 'q',
+};
+
+describe('parseConfig', () => {
+  it('reads a complete environment with documented defaults for tunables', () => {
+    const cfg = parseConfig(complete);
+    expect(cfg.tables.c2d).toBe('c');
+    expect(cfg.c2d).toEqual({
+      defaultTtlSeconds: 3600,
+      maxTtlSeconds: 172800,
+      maxDeliveryCount: 10,
+      defaultLockTimeoutSeconds: 60,
+      maxLockTimeoutSeconds: 300,
+      maxQueueDepth: 50,
+    });
+    expect(cfg.deviceCacheTtlMs).toBe(10_000);
+  });
+  it.each(Object.keys(complete))('fails loudly when %s is missing', (name) => {
+    const env: Record<string, string> = { ...complete };
+    delete env[name];
+    expect(() => parseConfig(env)).toThrow(new RegExp(name));
+  });
+  it('rejects out-of-range tunables', () => {
+    expect(() => parseConfig({ ...complete, C2D_MAX_DELIVERY_COUNT: '101' })).toThrow(/1\.\.100/);
+    expect(() => parseConfig({ ...complete, C2D_DEFAULT_TTL_SECONDS: 'x' })).toThrow(/C2D_DEFAULT_TTL_SECONDS/);
+  });
+});

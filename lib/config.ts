@@ -1,0 +1,88 @@
+/**
+ * The one place that reads the environment. Every function calls `loadConfig()` at module
+ * initialisation, so a missing or malformed variable fails the cold start loudly instead of
+ * surfacing later as a confusing request error. Resource names have no defaults on purpose.
+ */
+export interface HubConfig {
+  hubName: string;
+  /** Host name devices put in their SAS `sr` (IoT Hub: {hub}.azure-devices.net). */
+  hubHostname: string;
+  tables: { devices: string; policies: string; c2d: string; connections: string; routing: string };
+  eventsStream: string;
+  feedbackQueue: string;
+  routingDeadLetterQueue: string;
+  /** How long a device's keys and status may be served from memory (disable takes effect within this). */
+  deviceCacheTtlMs: number;
+  c2d: {
+    defaultTtlSeconds: number;
+    maxTtlSeconds: number;
+    maxDeliveryCount: number;
+    defaultLockTimeoutSeconds: number;
+    maxLockTimeoutSeconds: number;
+    maxQueueDepth: number;
+  };
+  /** Per-device request rate limit (requests/second); 0 disables it. */
+  deviceRateLimitPerSecond: number;
+  /** WebSocket management endpoint override; empty means "derive from the request context". */
+  websocketManagementEndpoint: string;
+  /** Unsettled commands pushed to one WebSocket connection at a time. */
+  websocketMaxInFlight: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new Error(`configuration error: environment variable ${name} is required`);
+  }
+  return value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`configuration error: ${name} must be an integer in ${min}..${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function parseConfig(env: Env): HubConfig {
+  const maxTtlSeconds = integer(env, 'C2D_MAX_TTL_SECONDS', 2 * 24 * 3600, 1, 2 * 24 * 3600);
+  const maxLockTimeoutSeconds = integer(env, 'C2D_MAX_LOCK_TIMEOUT_SECONDS', 300, 5, 3600);
+  return {
+    hubName: required(env, 'HUB_NAME'),
+    hubHostname: required(env, 'HUB_HOSTNAME'),
+    tables: {
+      devices: required(env, 'DEVICES_TABLE'),
+      policies: required(env, 'POLICIES_TABLE'),
+      c2d: required(env, 'C2D_TABLE'),
+      connections: required(env, 'CONNECTIONS_TABLE'),
+      routing: required(env, 'ROUTING_TABLE'),
+    },
+    eventsStream: required(env, 'EVENTS_STREAM'),
+    feedbackQueue: required(env, 'FEEDBACK_QUEUE'),
+    routingDeadLetterQueue: required(env, 'ROUTING_DLQ'),
+    deviceCacheTtlMs: integer(env, 'DEVICE_CACHE_TTL_MS', 10_000, 0, 300_000),
+    c2d: {
+      defaultTtlSeconds: integer(env, 'C2D_DEFAULT_TTL_SECONDS', 3600, 1, maxTtlSeconds),
+      maxTtlSeconds,
+      maxDeliveryCount: integer(env, 'C2D_MAX_DELIVERY_COUNT', 10, 1, 100),
+      defaultLockTimeoutSeconds: integer(env, 'C2D_LOCK_TIMEOUT_SECONDS', 60, 5, maxLockTimeoutSeconds),
+      maxLockTimeoutSeconds,
+      maxQueueDepth: integer(env, 'C2D_MAX_QUEUE_DEPTH', 50, 1, 5000),
+    },
+    deviceRateLimitPerSecond: integer(env, 'DEVICE_RATE_LIMIT_PER_SECOND', 0, 0, 100_000),
+    websocketManagementEndpoint: env.WEBSOCKET_MANAGEMENT_ENDPOINT?.trim() ?? '',
+    websocketMaxInFlight: integer(env, 'WEBSOCKET_MAX_IN_FLIGHT', 1, 1, 50),
+  };
+}
+
+let cached: HubConfig | undefined;
+
+export function loadConfig(): HubConfig {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

@@ -1,0 +1,21 @@
+/** Accepting device-to-cloud telemetry: stamp, then store in the built-in stream before answering. */
+import type { StreamWriter } from '../aws/streamWriter';
+import type { Envelope } from '../envelope';
+import type { Device } from '../registry/device';
+import { toEnvelope, type DeviceConnection, type DeviceMessage } from './telemetry';
+
+export class TelemetryService {
+  constructor(
+    private readonly stream: StreamWriter,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Resolves only once every message is in the stream (throws otherwise). */
+  async accept(device: Device, messages: readonly DeviceMessage[], transport: DeviceConnection['transport']): Promise<Envelope[]> {
+    const now = this.now();
+    const conn: DeviceConnection = { deviceId: device.deviceId, generationId: device.generationId, transport };
+    const envelopes = messages.map((m) => toEnvelope(m, conn, now));
+    await this.stream.putJson(envelopes.map((e) => ({ partitionKey: e.deviceId, value: e })));
+    return envelopes;
+  }
+}

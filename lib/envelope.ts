@@ -1,0 +1,38 @@
+/**
+ * The record every accepted message becomes on the built-in endpoint (the Kinesis
+ * "events" stream) and on every custom endpoint. JSON Schema: schema/envelope.schema.json.
+ * The body is always base64 so that binary payloads survive the JSON encoding.
+ */
+export type MessageSource = 'Telemetry' | 'DeviceLifecycleEvents' | 'DeviceConnectionStateEvents';
+
+/** System property names exactly as IoT Hub spells them on the wire. */
+export interface SystemProperties {
+  'message-id'?: string;
+  'correlation-id'?: string;
+  'user-id'?: string;
+  'content-type'?: string;
+  'content-encoding'?: string;
+  'iothub-connection-device-id': string;
+  'iothub-connection-module-id'?: string;
+  'iothub-connection-auth-method': string;
+  'iothub-connection-auth-generation-id'?: string;
+  'iothub-enqueuedtime': string;
+  'iothub-message-source': MessageSource;
+  'iothub-creation-time-utc'?: string;
+  'dt-subject'?: string;
+  'dt-dataschema'?: string;
+}
+
+export interface Envelope {
+  schemaVersion: 1;
+  deviceId: string;
+  moduleId: string | null;
+  messageSource: MessageSource;
+  /** ISO-8601 UTC time the hub accepted the message. */
+  enqueuedTime: string;
+  systemProperties: SystemProperties;
+  /** Application properties, names as sent (iothub-app- prefix stripped). */
+  properties: Record<string, string>;
+  /** Body bytes, base64. */
+  body: string;
+}

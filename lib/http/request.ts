@@ -1,0 +1,56 @@
+/** Reading API Gateway HTTP API (payload 2.0) requests. */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { BadRequestError } from '../errors';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+
+/** Header lookup by lower-case name (API Gateway already lower-cases; offline mostly does). */
+export function headers(event: HttpEvent): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(event.headers ?? {})) out[k.toLowerCase()] = v;
+  return out;
+}
+
+export function rawBody(event: HttpEvent): Buffer {
+  if (event.body === undefined || event.body === null) return Buffer.alloc(0);
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}
+
+export function textBody(event: HttpEvent): string | undefined {
+  if (event.body === undefined || event.body === null) return undefined;
+  return rawBody(event).toString('utf8');
+}
+
+export function jsonBody(event: HttpEvent): unknown {
+  const text = textBody(event);
+  if (text === undefined || text.trim() === '') throw new BadRequestError('Request body is required');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequestError('Request body is not valid JSON');
+  }
+}
+
+export function pathParam(event: HttpEvent, name: string): string {
+  const value = event.pathParameters?.[name];
+  if (value === undefined) throw new BadRequestError(`Missing path parameter ${name}`);
+  // API Gateway passes path parameters still percent-encoded.
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new BadRequestError(`Path parameter ${name} is not valid percent-encoding`);
+  }
+}
+
+export function query(event: HttpEvent, name: string): string | undefined {
+  return event.queryStringParameters?.[name];
+}
+
+export function hasQueryFlag(event: HttpEvent, name: string): boolean {
+  if (event.queryStringParameters && name in event.queryStringParameters) return true;
+  return (event.rawQueryString ?? '').split('&').some((p) => p === name || p.startsWith(`${name}=`));
+}
+
+export function routeKey(event: HttpEvent): string {
+  return event.routeKey;
+}

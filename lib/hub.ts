@@ -1,0 +1,43 @@
+/**
+ * Composition root: builds the hub's services from configuration and AWS clients. Handlers
+ * call this once per cold start; nothing here runs per request.
+ */
+import { Authenticator } from './auth';
+import type { AwsClients } from './aws/clients';
+import { DeviceStore } from './aws/deviceStore';
+import { PolicyStore } from './aws/policyStore';
+import { StreamWriter } from './aws/streamWriter';
+import type { HubConfig } from './config';
+import { TelemetryService } from './d2c/telemetryService';
+import { RegistryService } from './registry/registryService';
+
+export interface Hub {
+  config: HubConfig;
+  clients: AwsClients;
+  devices: DeviceStore;
+  policies: PolicyStore;
+  events: StreamWriter;
+  auth: Authenticator;
+  registry: RegistryService;
+  telemetry: TelemetryService;
+}
+
+export function createHub(config: HubConfig, clients: AwsClients): Hub {
+  const devices = new DeviceStore(clients.dynamo, config.tables.devices);
+  const policies = new PolicyStore(clients.dynamo, config.tables.policies);
+  const events = new StreamWriter(clients.kinesis, config.eventsStream);
+  const auth = new Authenticator(
+    { getDevice: (id) => devices.get(id), getPolicy: (name) => policies.get(name) },
+    { hubHostname: config.hubHostname, cacheTtlMs: config.deviceCacheTtlMs },
+  );
+  return {
+    config,
+    clients,
+    devices,
+    policies,
+    events,
+    auth,
+    registry: new RegistryService(devices, events, config.hubName),
+    telemetry: new TelemetryService(events),
+  };
+}

@@ -1,0 +1,136 @@
+/** Device identities: validation and record construction. Pure. */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { BadRequestError } from '../errors';
+
+export type DeviceStatus = 'enabled' | 'disabled';
+
+export interface Device {
+  deviceId: string;
+  generationId: string;
+  etag: string;
+  status: DeviceStatus;
+  statusReason: string | null;
+  statusUpdatedTime: string;
+  createdTime: string;
+  authentication: { type: 'sas'; symmetricKey: { primaryKey: string; secondaryKey: string } };
+  tags: Record<string, unknown>;
+}
+
+/** What a caller may send in PUT /devices/{id}. */
+export interface DeviceInput {
+  status?: unknown;
+  statusReason?: unknown;
+  tags?: unknown;
+  authentication?: { symmetricKey?: { primaryKey?: unknown; secondaryKey?: unknown } };
+}
+
+// IoT Hub: up to 128 characters of ASCII 7-bit alphanumerics plus - . % _ * ? ! ( ) , : = @ $ '
+const DEVICE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
+
+export function validateDeviceId(deviceId: string | undefined): string {
+  if (deviceId === undefined || !DEVICE_ID.test(deviceId)) {
+    throw new BadRequestError(
+      'Device id must be 1-128 characters of ASCII letters, digits and - . % _ * ? ! ( ) , : = @ $ \'',
+      'ArgumentInvalid',
+    );
+  }
+  return deviceId;
+}
+
+export function generateKey(): string {
+  return randomBytes(32).toString('base64');
+}
+
+function validateKey(value: unknown, which: string): string {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(value) || value.length % 4 !== 0) {
+    throw new BadRequestError(`${which} must be base64`);
+  }
+  const bytes = Buffer.from(value, 'base64').length;
+  if (bytes < 16 || bytes > 64) throw new BadRequestError(`${which} must decode to 16-64 bytes`);
+  return value;
+}
+
+function validateStatus(value: unknown): DeviceStatus | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'enabled' || value === 'disabled') return value;
+  throw new BadRequestError('status must be "enabled" or "disabled"');
+}
+
+const MAX_TAGS_BYTES = 8 * 1024;
+
+function validateTags(value: unknown): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new BadRequestError('tags must be a JSON object');
+  if (JSON.stringify(value).length > MAX_TAGS_BYTES) throw new BadRequestError(`tags must be at most ${MAX_TAGS_BYTES} bytes`);
+  return value as Record<string, unknown>;
+}
+
+function validateReason(value: unknown): string | null | undefined {
+  if (value === undefined || value === null) return value;
+  if (typeof value !== 'string' || value.length > 128) throw new BadRequestError('statusReason must be a string of at most 128 characters');
+  return value;
+}
+
+export function newEtag(): string {
+  return randomBytes(9).toString('base64');
+}
+
+export function createDevice(deviceId: string, input: DeviceInput, now: Date): Device {
+  const keys = input.authentication?.symmetricKey;
+  const primaryKey = keys?.primaryKey === undefined ? generateKey() : validateKey(keys.primaryKey, 'primaryKey');
+  const secondaryKey = keys?.secondaryKey === undefined ? generateKey() : validateKey(keys.secondaryKey, 'secondaryKey');
+  const time = now.toISOString();
+  return {
+    deviceId: validateDeviceId(deviceId),
+    generationId: randomUUID(),
+    etag: newEtag(),
+    status: validateStatus(input.status) ?? 'enabled',
+    statusReason: validateReason(input.statusReason) ?? null,
+    statusUpdatedTime: time,
+    createdTime: time,
+    authentication: { type: 'sas', symmetricKey: { primaryKey, secondaryKey } },
+    tags: validateTags(input.tags) ?? {},
+  };
+}
+
+/** Applies an update; identity fields (id, generation, creation time) never change. */
+export function updateDevice(existing: Device, input: DeviceInput, now: Date): Device {
+  const keys = input.authentication?.symmetricKey;
+  const status = validateStatus(input.status) ?? existing.status;
+  const reason = validateReason(input.statusReason);
+  return {
+    ...existing,
+    etag: newEtag(),
+    status,
+    statusReason: reason === undefined ? existing.statusReason : reason,
+    statusUpdatedTime: status !== existing.status ? now.toISOString() : existing.statusUpdatedTime,
+    authentication: {
+      type: 'sas',
+      symmetricKey: {
+        primaryKey: keys?.primaryKey === undefined ? existing.authentication.symmetricKey.primaryKey : validateKey(keys.primaryKey, 'primaryKey'),
+        secondaryKey:
+          keys?.secondaryKey === undefined ? existing.authentication.symmetricKey.secondaryKey : validateKey(keys.secondaryKey, 'secondaryKey'),
+      },
+    },
+    tags: validateTags(input.tags) ?? existing.tags,
+  };
+}
+
+/** Parses the body of PUT /devices/{id}; the id in the body, if any, must match the path. */
+export function parseDeviceInput(body: string | undefined, pathDeviceId: string): DeviceInput {
+  if (body === undefined || body.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new BadRequestError('Request body is not valid JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new BadRequestError('Request body must be a JSON object');
+  const record = parsed as Record<string, unknown>;
+  if (record.deviceId !== undefined && record.deviceId !== pathDeviceId) {
+    throw new BadRequestError('deviceId in the body does not match the path');
+  }
+  const auth = record.authentication;
+  if (auth !== undefined && (auth === null || typeof auth !== 'object')) throw new BadRequestError('authentication must be an object');
+  return record as DeviceInput;
+}

@@ -1,0 +1,62 @@
+/** Registry operations of the service API: the rules around the device store. */
+import type { DeviceStore } from '../aws/deviceStore';
+import type { StreamWriter } from '../aws/streamWriter';
+import { BadRequestError, NotFoundError } from '../errors';
+import { createDevice, parseDeviceInput, updateDevice, validateDeviceId, type Device } from './device';
+import { lifecycleEvent } from './lifecycle';
+
+export interface RegistryHooks {
+  /** Called after a device is deleted (its command queue goes with it). */
+  onDeleted?: (device: Device) => Promise<void>;
+}
+
+export class RegistryService {
+  constructor(
+    private readonly store: DeviceStore,
+    private readonly stream: StreamWriter,
+    private readonly hubName: string,
+    private readonly hooks: RegistryHooks = {},
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** PUT /devices/{id}: creates, or with If-Match (or "*") replaces. */
+  async put(deviceId: string, body: string | undefined, ifMatch: string | undefined): Promise<{ device: Device; created: boolean }> {
+    validateDeviceId(deviceId);
+    const input = parseDeviceInput(body, deviceId);
+    if (ifMatch === undefined) {
+      const device = createDevice(deviceId, input, this.now());
+      await this.store.create(device);
+      await this.stream.putJson([{ partitionKey: deviceId, value: lifecycleEvent(this.hubName, device, 'createDeviceIdentity', this.now()) }]);
+      return { device, created: true };
+    }
+    const existing = await this.store.get(deviceId);
+    if (!existing) throw new NotFoundError(`Device ${deviceId} not found`);
+    const etag = ifMatch === '*' ? existing.etag : unquote(ifMatch);
+    const device = updateDevice(existing, input, this.now());
+    await this.store.replace(device, etag);
+    return { device, created: false };
+  }
+
+  async get(deviceId: string): Promise<Device> {
+    return this.store.require(validateDeviceId(deviceId));
+  }
+
+  async list(top: string | undefined, continuationToken: string | undefined): Promise<{ devices: Device[]; continuationToken?: string }> {
+    const limit = top === undefined ? 100 : Number(top);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new BadRequestError('top must be an integer in 1..1000');
+    return this.store.list(limit, continuationToken);
+  }
+
+  async delete(deviceId: string, ifMatch: string | undefined): Promise<Device> {
+    validateDeviceId(deviceId);
+    const device = await this.store.delete(deviceId, ifMatch === undefined || ifMatch === '*' ? undefined : unquote(ifMatch));
+    await this.hooks.onDeleted?.(device);
+    await this.stream.putJson([{ partitionKey: deviceId, value: lifecycleEvent(this.hubName, device, 'deleteDeviceIdentity', this.now()) }]);
+    return device;
+  }
+}
+
+function unquote(etag: string): string {
+  const t = etag.trim().replace(/^W\//, '');
+  return t.startsWith('"') && t.endsWith('"') && t.length >= 2 ? t.slice(1, -1) : t;
+}

@@ -1,0 +1,30 @@
+// Bundles every Lambda handler, the CLI and the local stack with esbuild (CommonJS, Node 20+).
+// One bundle per function keeps deploy artifacts small and cold starts short.
+import { build } from 'esbuild';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const functions = readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+const localEntries = readdirSync(join(root, 'infra/local')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked', logLevel: 'warning', keepNames: true };
+
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: functions.map((f) => join(root, 'functions', f)),
+    outdir: join(root, 'dist/functions'),
+    minify: true,
+    // middy is ESM-only; esbuild converts it into the CommonJS bundle.
+    mainFields: ['module', 'main'],
+  }),
+  build({ ...common, entryPoints: [join(root, 'cli/main.ts')], outfile: join(root, 'dist/cli.js'), external: ['esbuild'] }),
+  build({
+    ...common,
+    entryPoints: localEntries.map((f) => join(root, 'infra/local', f)),
+    outdir: join(root, 'dist/local'),
+    // Emulators and the framework are run from node_modules, not bundled.
+    packages: 'external',
+  }),
+]);
