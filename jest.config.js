@@ -1,12 +1,29 @@
 /**
+ * Two projects: `unit` (pure modules, no I/O, beside the code) and `e2e` (integration and
+ * end-to-end tests under test/, against one local hub started by test/support/globalSetup).
  * Tests import only CommonJS-compatible code: handlers (which pull in ESM-only middy) are
  * exercised through `serverless offline` from their esbuild bundles, never imported here.
  * ts-jest only transpiles (isolatedModules); `npm run typecheck` does the type checking.
  */
+const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] };
+
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
-  testMatch: ['<rootDir>/lib/**/*.test.ts', '<rootDir>/test/**/*.test.ts', '<rootDir>/cli/**/*.test.ts'],
-  projects: undefined,
+  testTimeout: 60000,
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/lib/**/*.test.ts', '<rootDir>/cli/**/*.test.ts'],
+    },
+    {
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/globalSetup.ts',
+      globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
+    },
+  ],
 };

@@ -30,6 +30,9 @@ function port(value: string | undefined, fallback: number, name: string): number
   return n;
 }
 
+// Node 20 is supported here; the SDK's notice about Node 22 is noise.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {

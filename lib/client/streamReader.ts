@@ -41,17 +41,58 @@ export async function* readStream(kinesis: KinesisClient, streamName: string, op
   const shards = (await kinesis.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];
   const iterators = new Map<string, string | undefined>();
   for (const shard of shards) {
-    if (!shard.ShardId) continue;
-    const out = await kinesis.send(
+    if (shard.ShardId) iterators.set(shard.ShardId, await shardIterator(kinesis, streamName, shard.ShardId, opts.from));
+  }
+  yield* readIterators(kinesis, iterators, opts);
+}
+
+async function shardIterator(kinesis: KinesisClient, streamName: string, shardId: string, from: StartPosition): Promise<string | undefined> {
+  const request = (type: ShardIteratorType, signal?: AbortSignal) =>
+    kinesis.send(
       new GetShardIteratorCommand({
         StreamName: streamName,
-        ShardId: shard.ShardId,
-        ShardIteratorType: ITERATOR_TYPE[opts.from.type],
-        ...(opts.from.type === 'at-timestamp' ? { Timestamp: opts.from.time } : {}),
+        ShardId: shardId,
+        ShardIteratorType: type,
+        ...(type === 'AT_TIMESTAMP' && from.type === 'at-timestamp' ? { Timestamp: from.time } : {}),
       }),
+      signal ? { abortSignal: signal } : {},
     );
-    iterators.set(shard.ShardId, out.ShardIterator);
+  if (from.type !== 'at-timestamp') return (await request(ITERATOR_TYPE[from.type])).ShardIterator;
+  // kinesalite never answers AT_TIMESTAMP when no record in the shard is that recent. In that
+  // case every future record is later than the timestamp, so LATEST is the same position.
+  try {
+    return (await request('AT_TIMESTAMP', AbortSignal.timeout(2000))).ShardIterator;
+  } catch (err) {
+    if ((err as Error).name !== 'AbortError' && (err as Error).name !== 'TimeoutError') throw err;
+    return (await request('LATEST')).ShardIterator;
   }
+}
+
+/** A position in every shard: take it before acting, read what arrived after. */
+export class StreamCursor {
+  private constructor(
+    private readonly kinesis: KinesisClient,
+    private readonly iterators: Map<string, string | undefined>,
+  ) {}
+
+  static async latest(kinesis: KinesisClient, streamName: string): Promise<StreamCursor> {
+    const shards = (await kinesis.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];
+    const iterators = new Map<string, string | undefined>();
+    for (const shard of shards) {
+      if (shard.ShardId) iterators.set(shard.ShardId, await shardIterator(kinesis, streamName, shard.ShardId, { type: 'latest' }));
+    }
+    return new StreamCursor(kinesis, iterators);
+  }
+
+  /** Every record that arrived since the last call (one pass over all shards). */
+  async next(): Promise<_Record[]> {
+    const out: _Record[] = [];
+    for await (const r of readIterators(this.kinesis, this.iterators, { from: { type: 'latest' } })) out.push(r);
+    return out;
+  }
+}
+
+async function* readIterators(kinesis: KinesisClient, iterators: Map<string, string | undefined>, opts: ReadOptions): AsyncGenerator<_Record> {
   let delivered = 0;
   for (;;) {
     let sawAny = false;

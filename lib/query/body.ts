@@ -6,6 +6,7 @@
 /** True when the content type is application/json (case-insensitive, parameters ignored). */
 export function isJsonContentType(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
+  if (contentType === 'application/json') return true; // the usual spelling, no allocation
   const semi = contentType.indexOf(';');
   const mediaType = (semi === -1 ? contentType : contentType.slice(0, semi)).trim();
   return mediaType.length === 16 && mediaType.toLowerCase() === 'application/json';
@@ -20,6 +21,7 @@ export type BodyEncoding = 'utf8' | 'utf16le' | 'utf16be' | 'utf16' | 'utf32le' 
  */
 export function normalizeEncoding(contentEncoding: string | undefined): BodyEncoding | undefined {
   if (contentEncoding === undefined) return undefined;
+  if (contentEncoding === 'utf-8' || contentEncoding === 'UTF-8') return 'utf8'; // the usual spellings
   const e = contentEncoding.trim().toLowerCase().replace(/[-_]/g, '');
   switch (e) {
     case 'utf8':

@@ -363,7 +363,7 @@ function compileCall(node: CallNode): Compiled {
   }
   const evs = args.map((a) => a.ev);
   const [a0, a1, a2] = evs;
-  const [n0, n1] = node.args;
+  const n0 = node.args[0];
   if (evs.length === 1 && spec.fn1 && a0) {
     const f = spec.fn1;
     // f(prop): read the property inline.
@@ -384,7 +384,7 @@ function compileCall(node: CallNode): Compiled {
   if (evs.length === 2 && spec.fn2 && a0 && a1) {
     const f = spec.fn2;
     // f(expr, 'constant'), e.g. STARTS_WITH($messageId, 'abc').
-    if (args[1]?.isConst && n1 !== undefined) {
+    if (args[1]?.isConst) {
       const c = args[1].value;
       if (n0?.kind === 'system') {
         const key = n0.key;

@@ -1,5 +1,5 @@
 /**
- * Value semantics shared by the compiler (and usable by reference implementations in tests).
+ * Value semantics used by the compiler (constant folding and the generic, non-specialised paths).
  * Values are JSON-like: undefined, null, boolean, number (always finite), string, array, object.
  */
 import type { ArithmeticOp, ComparisonOp } from './ast';
@@ -66,26 +66,6 @@ export function compare(op: ComparisonOp, a: unknown, b: unknown): boolean | und
 /** Three-valued NOT: anything but a boolean is undefined. */
 export function not(v: unknown): boolean | undefined {
   return v === true ? false : v === false ? true : undefined;
-}
-
-/** Three-valued AND over evaluated operands: false wins, then undefined, then true. */
-export function and(values: readonly unknown[]): boolean | undefined {
-  let unknown = false;
-  for (const v of values) {
-    if (v === false) return false;
-    if (v !== true) unknown = true;
-  }
-  return unknown ? undefined : true;
-}
-
-/** Three-valued OR over evaluated operands: true wins, then undefined, then false. */
-export function or(values: readonly unknown[]): boolean | undefined {
-  let unknown = false;
-  for (const v of values) {
-    if (v === true) return true;
-    if (v !== false) unknown = true;
-  }
-  return unknown ? undefined : false;
 }
 
 export function negate(v: unknown): number | undefined {
