@@ -81,7 +81,7 @@ describe('telemetry over HTTPS', () => {
   it('works with a token signed by the secondary key and an sr with upper-case host and a port', async () => {
     const { device } = await newDevice('secondary');
     const token = buildSasToken({
-      resource: `LOCALHOST:13000/devices/${device.deviceId}`,
+      resource: `LOCALHOST:${new URL(hubInfo().httpUrl).port}/devices/${device.deviceId}`,
       keyBase64: device.authentication.symmetricKey.secondaryKey,
       expiry: Math.floor(Date.now() / 1000) + 60,
     });

@@ -2,7 +2,9 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const TEST_PORTS = { httpPort: 13000, wsPort: 13001, lambdaPort: 13002, dynamoPort: 18000, kinesisPort: 14567, sqsPort: 19324 };
+// DEVHUB_TEST_PORT_BASE lets several test runs share a machine (each needs six ports).
+const base = Number(process.env.DEVHUB_TEST_PORT_BASE ?? 13000);
+export const TEST_PORTS = { httpPort: base, wsPort: base + 1, lambdaPort: base + 2, dynamoPort: base + 3, kinesisPort: base + 4, sqsPort: base + 5 };
 
 /** Short bounds so expiry, lock timeouts and cache staleness are observable in seconds. */
 export const TEST_PARAMS: Record<string, string> = {
@@ -11,7 +13,7 @@ export const TEST_PARAMS: Record<string, string> = {
   c2dMaxDeliveryCount: '3',
 };
 
-export const TEST_HUB_FILE = join(tmpdir(), `devhub-test-hub-${process.getuid?.() ?? 0}.json`);
+export const TEST_HUB_FILE = join(tmpdir(), `devhub-test-hub-${base}.json`);
 
 export interface TestHubInfo {
   httpUrl: string;
