@@ -13,7 +13,12 @@ export interface Parsed {
 export function parse(argv: string[], options: Options, usage: string): Parsed | undefined {
   let parsed: Parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }) as Parsed;
+    parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    }) as Parsed;
   } catch (err) {
     throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
   }

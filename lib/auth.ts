@@ -78,7 +78,11 @@ export class Authenticator {
     const hit = this.devices.get(deviceId);
     if (hit !== undefined) return hit;
     const device = (await this.registry.getDevice(deviceId)) ?? null;
-    this.devices.set(deviceId, device, device ? this.opts.cacheTtlMs : Math.min(this.opts.cacheTtlMs, this.opts.negativeCacheTtlMs ?? 1000));
+    this.devices.set(
+      deviceId,
+      device,
+      device ? this.opts.cacheTtlMs : Math.min(this.opts.cacheTtlMs, this.opts.negativeCacheTtlMs ?? 1000),
+    );
     return device;
   }
 

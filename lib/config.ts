@@ -27,6 +27,16 @@ export interface HubConfig {
   websocketManagementEndpoint: string;
   /** Unsettled commands pushed to one WebSocket connection at a time. */
   websocketMaxInFlight: number;
+  routing: {
+    /** How long routes, endpoints and enrichments are served from memory (changes apply within this). */
+    cacheTtlMs: number;
+    /** Calls per endpoint delivery (first try included) before a message is dead-lettered. */
+    maxAttempts: number;
+    /** First retry delay; doubles per attempt, with jitter. */
+    retryBaseDelayMs: number;
+    /** Consecutive failed deliveries after which an endpoint is reported dead. */
+    deadAfterFailures: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -77,6 +87,12 @@ export function parseConfig(env: Env): HubConfig {
     deviceRateLimitPerSecond: integer(env, 'DEVICE_RATE_LIMIT_PER_SECOND', 0, 0, 100_000),
     websocketManagementEndpoint: env.WEBSOCKET_MANAGEMENT_ENDPOINT?.trim() ?? '',
     websocketMaxInFlight: integer(env, 'WEBSOCKET_MAX_IN_FLIGHT', 1, 1, 50),
+    routing: {
+      cacheTtlMs: integer(env, 'ROUTING_CACHE_TTL_MS', 5000, 0, 300_000),
+      maxAttempts: integer(env, 'ROUTING_MAX_ATTEMPTS', 4, 1, 20),
+      retryBaseDelayMs: integer(env, 'ROUTING_RETRY_BASE_MS', 100, 1, 10_000),
+      deadAfterFailures: integer(env, 'ROUTING_DEAD_AFTER_FAILURES', 3, 1, 1000),
+    },
   };
 }
 

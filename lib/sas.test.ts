@@ -82,7 +82,14 @@ describe('device SAS tokens', () => {
     expect(verify(header)).toBe(true);
   });
   it('rejects malformed headers without throwing', () => {
-    for (const h of ['', 'Bearer x', 'SharedAccessSignature ', 'SharedAccessSignature sr=a&sig=b', 'SharedAccessSignature sr=%E0%A4%A&sig=x&se=1', 'SharedAccessSignature sr=a&sr=b&sig=c&se=1']) {
+    for (const h of [
+      '',
+      'Bearer x',
+      'SharedAccessSignature ',
+      'SharedAccessSignature sr=a&sig=b',
+      'SharedAccessSignature sr=%E0%A4%A&sig=x&se=1',
+      'SharedAccessSignature sr=a&sr=b&sig=c&se=1',
+    ]) {
       expect(verify(h)).toBe(false);
     }
   });

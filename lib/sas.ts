@@ -53,9 +53,7 @@ function safeDecode(value: string): string | undefined {
 }
 
 export function sign(keyBase64: string, signedResource: string, expiry: number): string {
-  return createHmac('sha256', Buffer.from(keyBase64, 'base64'))
-    .update(`${signedResource}\n${expiry}`)
-    .digest('base64');
+  return createHmac('sha256', Buffer.from(keyBase64, 'base64')).update(`${signedResource}\n${expiry}`).digest('base64');
 }
 
 export function buildSasToken(opts: { resource: string; keyBase64: string; expiry: number; keyName?: string }): string {
@@ -82,7 +80,13 @@ export function splitResource(resource: string): { host: string; path: string[] 
   const withoutScheme = resource.replace(/^[a-z]+:\/\//i, '');
   const slash = withoutScheme.indexOf('/');
   const hostPort = slash < 0 ? withoutScheme : withoutScheme.slice(0, slash);
-  const path = slash < 0 ? [] : withoutScheme.slice(slash + 1).split('/').filter((s) => s.length > 0);
+  const path =
+    slash < 0
+      ? []
+      : withoutScheme
+          .slice(slash + 1)
+          .split('/')
+          .filter((s) => s.length > 0);
   return { host: hostPort.replace(/:\d+$/, '').toLowerCase(), path };
 }
 
@@ -113,10 +117,7 @@ export function verifyDeviceToken(
 }
 
 /** Validates a policy (`skn`) token whose resource is the hub host (optionally with a path). */
-export function verifyPolicyToken(
-  token: SasToken,
-  opts: { hubHost: string; keys: readonly string[]; nowSeconds: number },
-): boolean {
+export function verifyPolicyToken(token: SasToken, opts: { hubHost: string; keys: readonly string[]; nowSeconds: number }): boolean {
   if (token.keyName === undefined) return false;
   if (token.expiry <= opts.nowSeconds) return false;
   if (splitResource(token.resource).host !== splitResource(opts.hubHost).host) return false;

@@ -8,7 +8,15 @@ const root = new URL('..', import.meta.url).pathname;
 const functions = readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
 const localEntries = readdirSync(join(root, 'infra/local')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
 
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked', logLevel: 'warning', keepNames: true };
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  keepNames: true,
+};
 
 await Promise.all([
   build({

@@ -125,7 +125,11 @@ describe('telemetry errors', () => {
       await expectError(res, 401, 'IotHubUnauthorizedAccess');
       expect([name, res.text()]).toEqual([name, expect.not.stringContaining(device.deviceId)]);
     }
-    const unknown = await httpCall(url('no-such-device'), { method: 'POST', headers: { authorization: token('no-such-device', key) }, body: 'x' });
+    const unknown = await httpCall(url('no-such-device'), {
+      method: 'POST',
+      headers: { authorization: token('no-such-device', key) },
+      body: 'x',
+    });
     await expectError(unknown, 401, 'IotHubUnauthorizedAccess');
     expect(unknown.text()).toBe(unknown.text().replace('no-such-device', '')); // never reveals which devices exist
   });
@@ -146,7 +150,7 @@ describe('telemetry errors', () => {
     const { client } = await newDevice('props');
     // A name outside the set cannot even travel as an HTTP header; batches carry names in JSON.
     await expectError(await client.sendBatch([{ body: 'x', properties: { 'bad name': 'v' } }]), 400, 'ArgumentInvalid');
-    await expectError(await client.sendBatch([{ body: 'x', properties: { 'bäd': 'v' } }]), 400, 'ArgumentInvalid');
+    await expectError(await client.sendBatch([{ body: 'x', properties: { bäd: 'v' } }]), 400, 'ArgumentInvalid');
     await expectError(await client.sendRaw({ body: 'x', properties: { ok: 'spaces not allowed' } }), 400, 'ArgumentInvalid');
     await expectError(await client.sendRaw({ body: 'x', properties: { ok: 'a"b' } }), 400, 'ArgumentInvalid');
   });
@@ -160,7 +164,10 @@ describe('telemetry errors', () => {
   it('rejects malformed batches with 400', async () => {
     const { device, client } = await newDevice('badbatch');
     const post = (body: string) =>
-      client.call('POST', `/devices/${device.deviceId}/messages/events`, { headers: { 'content-type': 'application/vnd.microsoft.iothub.json' }, body });
+      client.call('POST', `/devices/${device.deviceId}/messages/events`, {
+        headers: { 'content-type': 'application/vnd.microsoft.iothub.json' },
+        body,
+      });
     await expectError(await post('[{"body":'), 400, 'ArgumentInvalid');
     await expectError(await post('[]'), 400, 'ArgumentInvalid');
     await expectError(await post('{"body":"x"}'), 400, 'ArgumentInvalid');
@@ -192,7 +199,11 @@ describe('telemetry errors', () => {
     const { device, connectionString } = await newDevice('sdkshape');
     const client = new DeviceClient(hubInfo().httpUrl, connectionString);
     const res = await client.call('POST', `/devices/${device.deviceId}/messages/events?api-version=2020-09-30`, {
-      headers: { 'iothub-to': `/devices/${device.deviceId}/messages/events`, 'content-type': 'text/plain', 'user-agent': 'azure-iot-device/1.18' },
+      headers: {
+        'iothub-to': `/devices/${device.deviceId}/messages/events`,
+        'content-type': 'text/plain',
+        'user-agent': 'azure-iot-device/1.18',
+      },
       body: 'hi',
     });
     expect(res.status).toBe(204);

@@ -66,7 +66,13 @@ export async function deviceCommand(argv: string[], ctx: HubContext): Promise<vo
       if (primaryKey || secondaryKey) body.authentication = { symmetricKey: { primaryKey, secondaryKey } };
       if (flag(p, 'disabled')) body.status = 'disabled';
       const device = await client.createDevice(id, body);
-      console.log(JSON.stringify({ device, connectionString: deviceConnectionString(client.hostName, id, device.authentication.symmetricKey.primaryKey) }, null, 2));
+      console.log(
+        JSON.stringify(
+          { device, connectionString: deviceConnectionString(client.hostName, id, device.authentication.symmetricKey.primaryKey) },
+          null,
+          2,
+        ),
+      );
       return;
     }
     case 'show': {
@@ -91,7 +97,10 @@ export async function deviceCommand(argv: string[], ctx: HubContext): Promise<vo
     case 'enable':
     case 'disable': {
       const device = await client.getDevice(positional(p, 0, 'device id', usage));
-      const updated = await client.updateDevice(device, { status: sub === 'enable' ? 'enabled' : 'disabled', statusReason: str(p, 'reason') ?? null });
+      const updated = await client.updateDevice(device, {
+        status: sub === 'enable' ? 'enabled' : 'disabled',
+        statusReason: str(p, 'reason') ?? null,
+      });
       console.log(JSON.stringify(redact(updated), null, 2));
       return;
     }

@@ -31,7 +31,12 @@ export const sendOptions = {
 } as const;
 
 /** The device connection string from --device-connection-string, or built from --device. */
-export async function deviceConnection(ctx: HubContext, device: string | undefined, cs: string | undefined, usageText: string): Promise<string> {
+export async function deviceConnection(
+  ctx: HubContext,
+  device: string | undefined,
+  cs: string | undefined,
+  usageText: string,
+): Promise<string> {
   if (cs) return cs;
   if (!device) throw new UsageError(`give --device <id> or --device-connection-string <cs>\n\n${usageText}`);
   const svc = serviceClient(ctx);
@@ -39,7 +44,11 @@ export async function deviceConnection(ctx: HubContext, device: string | undefin
   return deviceConnectionString(svc.hostName, device, d.authentication.symmetricKey.primaryKey);
 }
 
-export async function sendCommand(argv: string[], ctx: HubContext, sendOverWebSocket?: (cs: string, msg: Parameters<DeviceClient['send']>[0]) => Promise<void>): Promise<void> {
+export async function sendCommand(
+  argv: string[],
+  ctx: HubContext,
+  sendOverWebSocket?: (cs: string, msg: Parameters<DeviceClient['send']>[0]) => Promise<void>,
+): Promise<void> {
   const p = parse(argv, sendOptions, usage);
   if (!p) return;
   const body = bodyArg(positional(p, 0, 'message body', usage));

@@ -8,13 +8,7 @@
  * so a killed poller resumes from the last finished batch (records after it are redelivered).
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  KinesisClient,
-  ListShardsCommand,
-  type _Record,
-} from '@aws-sdk/client-kinesis';
+import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, type _Record } from '@aws-sdk/client-kinesis';
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -53,7 +47,9 @@ const lambda = new LambdaClient({ requestHandler: handler, maxAttempts: 1 });
 const kinesis = new KinesisClient({ requestHandler: handler });
 const sqs = new SQSClient({ requestHandler: handler });
 const checkpointFile = join(config.dataDir, 'poller-checkpoints.json');
-const checkpoints: Record<string, string> = existsSync(checkpointFile) ? (JSON.parse(readFileSync(checkpointFile, 'utf8')) as Record<string, string>) : {};
+const checkpoints: Record<string, string> = existsSync(checkpointFile)
+  ? (JSON.parse(readFileSync(checkpointFile, 'utf8')) as Record<string, string>)
+  : {};
 let stopping = false;
 
 function log(message: string, fields: Record<string, unknown> = {}): void {
@@ -127,11 +123,22 @@ async function sendToFailureDestination(queueName: string | undefined, detail: R
     return;
   }
   const url = (await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }))).QueueUrl;
-  await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify({ requestContext: { condition: 'RetryAttemptsExhausted' }, ...detail }) }));
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: url,
+      MessageBody: JSON.stringify({ requestContext: { condition: 'RetryAttemptsExhausted' }, ...detail }),
+    }),
+  );
 }
 
 /** Invokes with one batch until it is done; returns how many leading records are finished. */
-async function processBatch(fn: string, ev: StreamEvent['stream'], records: _Record[], shardId: string, streamArn: string): Promise<number> {
+async function processBatch(
+  fn: string,
+  ev: StreamEvent['stream'],
+  records: _Record[],
+  shardId: string,
+  streamArn: string,
+): Promise<number> {
   const maxRetries = ev.maximumRetryAttempts ?? -1; // -1: retry until the record expires, as AWS
   const reportsFailures = ev.functionResponseType === 'ReportBatchItemFailures';
   let attempt = 0;
@@ -226,7 +233,13 @@ async function runSchedule(fn: string, rate: string): Promise<void> {
   while (!stopping) {
     await sleep(every);
     if (stopping) return;
-    const out = await invoke(fn, { version: '0', source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date().toISOString(), detail: {} });
+    const out = await invoke(fn, {
+      version: '0',
+      source: 'aws.events',
+      'detail-type': 'Scheduled Event',
+      time: new Date().toISOString(),
+      detail: {},
+    });
     if (!out.ok) log('scheduled invocation failed', { function: fn, error: out.error });
   }
 }

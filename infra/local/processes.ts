@@ -94,7 +94,8 @@ export async function waitForPort(port: number, name: string, timeoutMs: number,
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await portOpen(port)) return;
-    if (proc && proc.child.exitCode !== null) throw new Error(`${name} exited with code ${proc.child.exitCode} before listening on port ${port}`);
+    if (proc && proc.child.exitCode !== null)
+      throw new Error(`${name} exited with code ${proc.child.exitCode} before listening on port ${port}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${name} did not listen on port ${port} within ${timeoutMs} ms`);

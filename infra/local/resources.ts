@@ -10,7 +10,12 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, ResourceInUseException as StreamInUse, type KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  ResourceInUseException as StreamInUse,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 export interface CfnResource {
@@ -56,25 +61,40 @@ async function ensureTable(dynamo: DynamoDBClient, props: Record<string, unknown
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: props.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
     KeySchema: props.KeySchema as CreateTableCommandInput['KeySchema'],
-    ...(props.GlobalSecondaryIndexes ? { GlobalSecondaryIndexes: props.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'] } : {}),
+    ...(props.GlobalSecondaryIndexes
+      ? { GlobalSecondaryIndexes: props.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'] }
+      : {}),
   };
   try {
     await dynamo.send(new CreateTableCommand(input));
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
   }
-  await waitUntil(async () => (await dynamo.send(new DescribeTableCommand({ TableName }))).Table?.TableStatus === 'ACTIVE', `table ${TableName}`);
+  await waitUntil(
+    async () => (await dynamo.send(new DescribeTableCommand({ TableName }))).Table?.TableStatus === 'ACTIVE',
+    `table ${TableName}`,
+  );
   const ttl = props.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
   if (ttl?.AttributeName) {
     // Stored but never enforced by dynalite; the hub enforces expiry in its reads anyway.
     await dynamo
-      .send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: ttl.Enabled ?? true } }))
+      .send(
+        new UpdateTimeToLiveCommand({
+          TableName,
+          TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: ttl.Enabled ?? true },
+        }),
+      )
       .catch(() => undefined);
   }
   return TableName;
 }
 
-async function ensureStream(kinesis: KinesisClient, props: Record<string, unknown>, logicalId: string, localShardCount?: number): Promise<string> {
+async function ensureStream(
+  kinesis: KinesisClient,
+  props: Record<string, unknown>,
+  logicalId: string,
+  localShardCount?: number,
+): Promise<string> {
   const StreamName = stringProp(props, 'Name', logicalId);
   const ShardCount = localShardCount ?? Number(props.ShardCount ?? 1);
   try {

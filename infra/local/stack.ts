@@ -97,11 +97,14 @@ export async function resolveService(o: Pick<LocalHubOptions, 'root' | 'stage' |
 }
 
 function acquireLock(dataDir: string): string {
+  // One hub per data dir: two would share emulator files and corrupt them.
   const pidFile = join(dataDir, 'devhub.pid');
   if (existsSync(pidFile)) {
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-      throw new Error(`devhub is already running (pid ${pid}) with data dir ${dataDir}. Stop it with Ctrl-C, or start a second hub with --data-dir and other ports.`);
+      throw new Error(
+        `devhub is already running (pid ${pid}) with data dir ${dataDir}. Stop it with Ctrl-C, or start a second hub with --data-dir and other ports.`,
+      );
     }
   }
   writeFileSync(pidFile, String(process.pid));
@@ -134,8 +137,18 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
   };
 
   try {
-    for (const [name, port] of Object.entries({ http: o.httpPort, websocket: o.wsPort, lambda: o.lambdaPort, dynamodb: o.dynamoPort, kinesis: o.kinesisPort, sqs: o.sqsPort })) {
-      if (await portOpen(port)) throw new Error(`port ${port} (${name}) is already in use: is another devhub or emulator running? Choose other ports with the --*-port flags.`);
+    for (const [name, port] of Object.entries({
+      http: o.httpPort,
+      websocket: o.wsPort,
+      lambda: o.lambdaPort,
+      dynamodb: o.dynamoPort,
+      kinesis: o.kinesisPort,
+      sqs: o.sqsPort,
+    })) {
+      if (await portOpen(port))
+        throw new Error(
+          `port ${port} (${name}) is already in use: is another devhub or emulator running? Choose other ports with the --*-port flags.`,
+        );
     }
     const awsEnv = awsEnvironment(o);
     const childEnv = { ...process.env, ...awsEnv, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
@@ -149,7 +162,18 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
         startProcess({
           name: 'dynamodb',
           command: process.execPath,
-          args: [bin('dynalite', 'cli.js'), '--port', String(o.dynamoPort), '--createTableMs', '0', '--deleteTableMs', '0', '--updateTableMs', '0', ...(o.inMemory ? [] : ['--path', join(dataDir, 'dynamodb')])],
+          args: [
+            bin('dynalite', 'cli.js'),
+            '--port',
+            String(o.dynamoPort),
+            '--createTableMs',
+            '0',
+            '--deleteTableMs',
+            '0',
+            '--updateTableMs',
+            '0',
+            ...(o.inMemory ? [] : ['--path', join(dataDir, 'dynamodb')]),
+          ],
           env: childEnv,
           logDir,
           cwd: o.root,
@@ -159,7 +183,18 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
         startProcess({
           name: 'kinesis',
           command: process.execPath,
-          args: [bin('kinesalite', 'cli.js'), '--port', String(o.kinesisPort), '--createStreamMs', '0', '--deleteStreamMs', '0', '--updateStreamMs', '0', ...(o.inMemory ? [] : ['--path', join(dataDir, 'kinesis')])],
+          args: [
+            bin('kinesalite', 'cli.js'),
+            '--port',
+            String(o.kinesisPort),
+            '--createStreamMs',
+            '0',
+            '--deleteStreamMs',
+            '0',
+            '--updateStreamMs',
+            '0',
+            ...(o.inMemory ? [] : ['--path', join(dataDir, 'kinesis')]),
+          ],
           env: childEnv,
           logDir,
           cwd: o.root,
@@ -235,7 +270,10 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       startProcess({
         name: 'poller',
         command: process.execPath,
-        args: [join(o.root, 'dist/local/poller.js'), JSON.stringify({ dataDir, inMemory: o.inMemory, functions: service.functions, environment: service.environment })],
+        args: [
+          join(o.root, 'dist/local/poller.js'),
+          JSON.stringify({ dataDir, inMemory: o.inMemory, functions: service.functions, environment: service.environment }),
+        ],
         env: childEnv,
         logDir,
         cwd: o.root,

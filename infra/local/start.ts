@@ -55,19 +55,20 @@ async function main(): Promise<void> {
   const wsPort = port(values['ws-port'] ?? env.DEVHUB_WS_PORT, DEFAULT_PORTS.wsPort, '--ws-port');
   const root = resolve(__dirname, '../..');
   const log = (line: string) => console.log(line);
-  let hub: LocalHub | undefined;
+  // Set once start-up finishes; a signal before that still stops every child started so far.
+  const running: { hub?: LocalHub } = {};
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`\ndevhub: ${signal}, stopping...`);
-    await (hub ? hub.stop() : stopAllProcesses());
+    await (running.hub ? running.hub.stop() : stopAllProcesses());
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  hub = await startLocalHub({
+  const hub = await startLocalHub({
     root,
     dataDir: values['data-dir'] ?? env.DEVHUB_DATA_DIR ?? resolve(root, '.devhub'),
     hostname: values.hostname ?? env.DEVHUB_HOSTNAME ?? 'localhost',
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
     poller: true,
     log,
   });
+  running.hub = hub;
   for (const p of hub.processes.values()) {
     void p.exited.then(() => {
       if (!stopping) void shutdown(`${p.name} stopped`);

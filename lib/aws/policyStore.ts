@@ -22,7 +22,14 @@ export class PolicyStore {
   /** Creates the policy unless it exists; returns the stored one either way. */
   async ensure(policy: Policy): Promise<Policy> {
     try {
-      await this.dynamo.send(new PutCommand({ TableName: this.table, Item: policy, ConditionExpression: 'attribute_not_exists(#n)', ExpressionAttributeNames: { '#n': 'name' } }));
+      await this.dynamo.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: policy,
+          ConditionExpression: 'attribute_not_exists(#n)',
+          ExpressionAttributeNames: { '#n': 'name' },
+        }),
+      );
       return policy;
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;

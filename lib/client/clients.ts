@@ -36,7 +36,11 @@ abstract class BaseClient {
     return this.token.value;
   }
 
-  async call(method: string, path: string, opts: { headers?: Record<string, string>; body?: Buffer | string; expect?: number[] } = {}): Promise<HttpResponse> {
+  async call(
+    method: string,
+    path: string,
+    opts: { headers?: Record<string, string>; body?: Buffer | string; expect?: number[] } = {},
+  ): Promise<HttpResponse> {
     const res = await httpCall(`${this.baseUrl}${path}`, {
       method,
       headers: { authorization: this.authorization(), ...opts.headers },

@@ -46,7 +46,12 @@ export async function* readStream(kinesis: KinesisClient, streamName: string, op
   yield* readIterators(kinesis, iterators, opts);
 }
 
-async function shardIterator(kinesis: KinesisClient, streamName: string, shardId: string, from: StartPosition): Promise<string | undefined> {
+async function shardIterator(
+  kinesis: KinesisClient,
+  streamName: string,
+  shardId: string,
+  from: StartPosition,
+): Promise<string | undefined> {
   const request = (type: ShardIteratorType, signal?: AbortSignal) =>
     kinesis.send(
       new GetShardIteratorCommand({
@@ -92,7 +97,11 @@ export class StreamCursor {
   }
 }
 
-async function* readIterators(kinesis: KinesisClient, iterators: Map<string, string | undefined>, opts: ReadOptions): AsyncGenerator<_Record> {
+async function* readIterators(
+  kinesis: KinesisClient,
+  iterators: Map<string, string | undefined>,
+  opts: ReadOptions,
+): AsyncGenerator<_Record> {
   let delivered = 0;
   for (;;) {
     let sawAny = false;

@@ -21,7 +21,19 @@ export interface DeviceConnection {
 export interface DeviceMessage {
   body: Buffer;
   /** Settable system properties, keyed by their IoT Hub header names (without iothub- for app). */
-  system: Partial<Pick<SystemProperties, 'message-id' | 'correlation-id' | 'user-id' | 'content-type' | 'content-encoding' | 'iothub-creation-time-utc' | 'dt-subject' | 'dt-dataschema'>>;
+  system: Partial<
+    Pick<
+      SystemProperties,
+      | 'message-id'
+      | 'correlation-id'
+      | 'user-id'
+      | 'content-type'
+      | 'content-encoding'
+      | 'iothub-creation-time-utc'
+      | 'dt-subject'
+      | 'dt-dataschema'
+    >
+  >;
   properties: Record<string, string>;
 }
 
@@ -83,7 +95,8 @@ function validateSystem(msg: DeviceMessage): void {
     throw new BadRequestError(`Message id must be 1-${MAX_MESSAGE_ID_LENGTH} characters`);
   }
   for (const [name, value] of Object.entries(msg.system)) {
-    if (value !== undefined && /[\x00-\x1f\x7f]/.test(value)) throw new BadRequestError(`System property ${name} contains control characters`);
+    if (value !== undefined && /[\x00-\x1f\x7f]/.test(value))
+      throw new BadRequestError(`System property ${name} contains control characters`);
   }
 }
 
@@ -179,7 +192,11 @@ export function toEnvelope(msg: DeviceMessage, conn: DeviceConnection, now: Date
 }
 
 /** Parses a request into device messages: a batch for IoT Hub's batch content type, else one message. */
-export function parseTelemetryRequest(contentType: string | undefined, headers: Readonly<Record<string, string | undefined>>, body: Buffer): DeviceMessage[] {
+export function parseTelemetryRequest(
+  contentType: string | undefined,
+  headers: Readonly<Record<string, string | undefined>>,
+  body: Buffer,
+): DeviceMessage[] {
   const isBatch = (contentType ?? '').split(';')[0]?.trim().toLowerCase() === BATCH_CONTENT_TYPE;
   const messages = isBatch ? messagesFromBatch(body) : [messageFromHeaders(headers, body)];
   checkSize(messages);

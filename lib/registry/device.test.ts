@@ -6,7 +6,8 @@ const now = new Date('2026-01-01T00:00:00Z');
 describe('device identities', () => {
   it('accepts IoT Hub device ids and rejects others', () => {
     for (const id of ['a', 'dev-1', "x.%_*?!(),:=@$'", 'A'.repeat(128)]) expect(validateDeviceId(id)).toBe(id);
-    for (const id of ['', 'A'.repeat(129), 'has space', 'slash/no', 'ümlaut', 'a#b']) expect(() => validateDeviceId(id)).toThrow(/Device id/);
+    for (const id of ['', 'A'.repeat(129), 'has space', 'slash/no', 'ümlaut', 'a#b'])
+      expect(() => validateDeviceId(id)).toThrow(/Device id/);
   });
   it('generates distinct 32-byte keys and a generation id', () => {
     const d = createDevice('d1', {}, now);
@@ -22,7 +23,9 @@ describe('device identities', () => {
     expect(() => createDevice('d1', { status: 'off' }, now)).toThrow(/status/);
     expect(() => createDevice('d1', { tags: [1] }, now)).toThrow(/tags/);
     const key = Buffer.alloc(32, 7).toString('base64');
-    expect(createDevice('d1', { authentication: { symmetricKey: { primaryKey: key } } }, now).authentication.symmetricKey.primaryKey).toBe(key);
+    expect(createDevice('d1', { authentication: { symmetricKey: { primaryKey: key } } }, now).authentication.symmetricKey.primaryKey).toBe(
+      key,
+    );
   });
   it('updates keep identity and change the etag', () => {
     const d = createDevice('d1', { tags: { a: 1 } }, now);

@@ -30,7 +30,7 @@ const DEVICE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
 export function validateDeviceId(deviceId: string | undefined): string {
   if (deviceId === undefined || !DEVICE_ID.test(deviceId)) {
     throw new BadRequestError(
-      'Device id must be 1-128 characters of ASCII letters, digits and - . % _ * ? ! ( ) , : = @ $ \'',
+      "Device id must be 1-128 characters of ASCII letters, digits and - . % _ * ? ! ( ) , : = @ $ '",
       'ArgumentInvalid',
     );
   }
@@ -107,9 +107,12 @@ export function updateDevice(existing: Device, input: DeviceInput, now: Date): D
     authentication: {
       type: 'sas',
       symmetricKey: {
-        primaryKey: keys?.primaryKey === undefined ? existing.authentication.symmetricKey.primaryKey : validateKey(keys.primaryKey, 'primaryKey'),
+        primaryKey:
+          keys?.primaryKey === undefined ? existing.authentication.symmetricKey.primaryKey : validateKey(keys.primaryKey, 'primaryKey'),
         secondaryKey:
-          keys?.secondaryKey === undefined ? existing.authentication.symmetricKey.secondaryKey : validateKey(keys.secondaryKey, 'secondaryKey'),
+          keys?.secondaryKey === undefined
+            ? existing.authentication.symmetricKey.secondaryKey
+            : validateKey(keys.secondaryKey, 'secondaryKey'),
       },
     },
     tags: validateTags(input.tags) ?? existing.tags,
@@ -125,7 +128,8 @@ export function parseDeviceInput(body: string | undefined, pathDeviceId: string)
   } catch {
     throw new BadRequestError('Request body is not valid JSON');
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new BadRequestError('Request body must be a JSON object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new BadRequestError('Request body must be a JSON object');
   const record = parsed as Record<string, unknown>;
   if (record.deviceId !== undefined && record.deviceId !== pathDeviceId) {
     throw new BadRequestError('deviceId in the body does not match the path');

@@ -26,7 +26,9 @@ export class RegistryService {
     if (ifMatch === undefined) {
       const device = createDevice(deviceId, input, this.now());
       await this.store.create(device);
-      await this.stream.putJson([{ partitionKey: deviceId, value: lifecycleEvent(this.hubName, device, 'createDeviceIdentity', this.now()) }]);
+      await this.stream.putJson([
+        { partitionKey: deviceId, value: lifecycleEvent(this.hubName, device, 'createDeviceIdentity', this.now()) },
+      ]);
       return { device, created: true };
     }
     const existing = await this.store.get(deviceId);
@@ -51,7 +53,9 @@ export class RegistryService {
     validateDeviceId(deviceId);
     const device = await this.store.delete(deviceId, ifMatch === undefined || ifMatch === '*' ? undefined : unquote(ifMatch));
     await this.hooks.onDeleted?.(device);
-    await this.stream.putJson([{ partitionKey: deviceId, value: lifecycleEvent(this.hubName, device, 'deleteDeviceIdentity', this.now()) }]);
+    await this.stream.putJson([
+      { partitionKey: deviceId, value: lifecycleEvent(this.hubName, device, 'deleteDeviceIdentity', this.now()) },
+    ]);
     return device;
   }
 }

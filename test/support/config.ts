@@ -4,7 +4,14 @@ import { join } from 'node:path';
 
 // DEVHUB_TEST_PORT_BASE lets several test runs share a machine (each needs six ports).
 const base = Number(process.env.DEVHUB_TEST_PORT_BASE ?? 13000);
-export const TEST_PORTS = { httpPort: base, wsPort: base + 1, lambdaPort: base + 2, dynamoPort: base + 3, kinesisPort: base + 4, sqsPort: base + 5 };
+export const TEST_PORTS = {
+  httpPort: base,
+  wsPort: base + 1,
+  lambdaPort: base + 2,
+  dynamoPort: base + 3,
+  kinesisPort: base + 4,
+  sqsPort: base + 5,
+};
 
 /** Short bounds so expiry, lock timeouts and cache staleness are observable in seconds. */
 export const TEST_PARAMS: Record<string, string> = {

@@ -30,7 +30,10 @@ export function uniqueId(prefix: string): string {
   return `${prefix}-${randomBytes(5).toString('hex')}`;
 }
 
-export async function newDevice(prefix = 'dev', body: Record<string, unknown> = {}): Promise<{ device: Device; client: DeviceClient; connectionString: string }> {
+export async function newDevice(
+  prefix = 'dev',
+  body: Record<string, unknown> = {},
+): Promise<{ device: Device; client: DeviceClient; connectionString: string }> {
   const svc = service();
   const device = await svc.createDevice(uniqueId(prefix), body);
   const connectionString = deviceConnectionString(svc.hostName, device.deviceId, device.authentication.symmetricKey.primaryKey);
