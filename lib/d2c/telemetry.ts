@@ -75,7 +75,8 @@ export function messageFromHeaders(headers: Readonly<Record<string, string | und
     const name = rawName.toLowerCase();
     const system = SYSTEM_HEADERS[name];
     if (system) msg.system[system] = value;
-    else if (name.startsWith(APP_PREFIX)) addProperty(msg, name.slice(APP_PREFIX.length), value);
+    // Property names keep their case (batches carry it; HTTP/1.1 headers arrive lower-cased).
+    else if (name.startsWith(APP_PREFIX)) addProperty(msg, rawName.slice(APP_PREFIX.length), value);
   }
   validateSystem(msg);
   return msg;
@@ -157,7 +158,7 @@ function batchEntry(entry: unknown, index: number): DeviceMessage {
     }
     for (const [k, v] of Object.entries(e.properties as Record<string, unknown>)) {
       if (typeof v !== 'string') throw new BadRequestError(`Batch entry ${index}: property "${printable(k)}" must be a string`);
-      headers[k.toLowerCase()] = v;
+      headers[k] = v;
     }
   }
   return messageFromHeaders(headers, body);

@@ -1,0 +1,125 @@
+/** The devhub CLI as a user runs it, against the test hub (found through its data dir). */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { Envelope } from '../lib/envelope';
+import { hubInfo, uniqueId } from './support/hub';
+
+const bin = resolve(__dirname, '../bin/devhub.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function devhub(...args: string[]): Promise<Run> {
+  const env = { ...process.env, DEVHUB_DATA_DIR: hubInfo().dataDir, DEVHUB_CONNECTION_STRING: '', DEVHUB_URL: '' };
+  delete env.DEVHUB_CONNECTION_STRING;
+  delete env.DEVHUB_URL;
+  for (const k of Object.keys(env)) if (k.startsWith('AWS_ENDPOINT_URL')) delete env[k];
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('devhub CLI', () => {
+  it('prints help for every command and exits 0', async () => {
+    for (const args of [['--help'], ['device', '--help'], ['device', 'create', '--help'], ['send', '--help'], ['tail', '--help']]) {
+      const run = await devhub(...args);
+      expect({ args, code: run.code }).toEqual({ args, code: 0 });
+      expect(run.stdout).toMatch(/Usage: devhub/);
+    }
+  });
+
+  it('manages a device: create (with its connection string), show (keys hidden), disable, enable, list, delete', async () => {
+    const id = uniqueId('cli');
+    const created = await devhub('device', 'create', id, '--tags', '{"site":"oslo"}');
+    expect(created.code).toBe(0);
+    const out = JSON.parse(created.stdout) as {
+      device: { tags: unknown; authentication: { symmetricKey: { primaryKey: string } } };
+      connectionString: string;
+    };
+    expect(out.device.tags).toEqual({ site: 'oslo' });
+    expect(out.connectionString).toBe(
+      `HostName=localhost;DeviceId=${id};SharedAccessKey=${out.device.authentication.symmetricKey.primaryKey}`,
+    );
+
+    const shown = await devhub('device', 'show', id);
+    expect(shown.stdout).not.toContain(out.device.authentication.symmetricKey.primaryKey);
+    expect((await devhub('device', 'show', id, '--show-keys')).stdout).toContain(out.device.authentication.symmetricKey.primaryKey);
+    expect((await devhub('device', 'connection-string', id)).stdout.trim()).toBe(out.connectionString);
+
+    expect(JSON.parse((await devhub('device', 'disable', id, '--reason', 'lost')).stdout)).toMatchObject({
+      status: 'disabled',
+      statusReason: 'lost',
+    });
+    expect(JSON.parse((await devhub('device', 'enable', id)).stdout)).toMatchObject({ status: 'enabled' });
+    const listed = (await devhub('device', 'list', '--all')).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { deviceId: string });
+    expect(listed.map((d) => d.deviceId)).toContain(id);
+    expect((await devhub('device', 'delete', id)).code).toBe(0);
+    const gone = await devhub('device', 'show', id);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^devhub: 404: .*DeviceNotFound/)]);
+  });
+
+  it('sends as a device (by id and by connection string, body from a file) and tails the stream', async () => {
+    const id = uniqueId('clisend');
+    const { connectionString } = JSON.parse((await devhub('device', 'create', id)).stdout) as { connectionString: string };
+    const started = new Date().toISOString();
+    const file = join(mkdtempSync(join(tmpdir(), 'devhub-cli-')), 'body.bin');
+    writeFileSync(file, Buffer.from([1, 2, 3, 0, 255]));
+    const first = await devhub(
+      'send',
+      '--device',
+      id,
+      '--property',
+      'kind=test',
+      '--message-id',
+      'cli-1',
+      '--content-type',
+      'application/json',
+      '{"a":1}',
+    );
+    expect(first).toMatchObject({ code: 0, stdout: expect.stringContaining('cli-1') });
+    expect((await devhub('send', '--device-connection-string', connectionString, `@${file}`)).code).toBe(0);
+
+    const tail = await devhub('tail', '--from', started, '--limit', '1000');
+    expect(tail.code).toBe(0);
+    const mine = tail.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Envelope)
+      .filter((e) => e.deviceId === id && e.messageSource === 'Telemetry');
+    expect(mine).toHaveLength(2);
+    expect(mine[0]?.properties).toEqual({ kind: 'test' });
+    expect(mine[0]?.systemProperties['content-type']).toBe('application/json');
+    expect(Buffer.from(mine[1]?.body ?? '', 'base64')).toEqual(Buffer.from([1, 2, 3, 0, 255]));
+  });
+
+  it('reports errors in one line with a non-zero exit', async () => {
+    const unknown = await devhub('frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^devhub: unknown command "frobnicate"/);
+    const missing = await devhub('device', 'create');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^devhub: missing device id/);
+    const badTags = await devhub('device', 'create', 'x', '--tags', '{nope');
+    expect(badTags.code).toBe(2);
+    const badFlag = await devhub('tail', '--from', 'yesterday-ish');
+    expect(badFlag.code).toBe(2);
+    const noDevice = await devhub('send', 'hello');
+    expect(noDevice).toMatchObject({ code: 2, stderr: expect.stringMatching(/--device/) });
+    const badCs = await devhub('send', '--device-connection-string', 'HostName=x', 'hi');
+    expect(badCs).toMatchObject({ code: 1, stderr: expect.stringMatching(/^devhub: connection string needs/) });
+  });
+});
