@@ -69,6 +69,12 @@ export class Authenticator {
     return policy;
   }
 
+  /** The device if it still exists and is enabled (cached like authentication). */
+  async enabledDevice(deviceId: string): Promise<Device | undefined> {
+    const device = await this.cachedDevice(deviceId);
+    return device?.status === 'enabled' ? device : undefined;
+  }
+
   /** Drops a device from the cache (after this instance changed or deleted it). */
   forgetDevice(deviceId: string): void {
     this.devices.delete(deviceId);

@@ -263,7 +263,10 @@ async function main(): Promise<void> {
       }
     }
   }
+  if (tasks.length === 0) log('no stream or schedule events to drive');
   await Promise.all(tasks);
+  // Stay up until stopped (the signal handlers exit): the hub treats an exiting poller as a failure.
+  setInterval(() => undefined, 1 << 30);
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

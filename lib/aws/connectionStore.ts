@@ -1,0 +1,86 @@
+/**
+ * WebSocket connections in DynamoDB. Two items per live connection in one table:
+ *   deviceId = <device id>            → the device's current connection (one per device)
+ *   deviceId = "connection#<id>"      → which device a connection belongs to
+ * ('#' is outside IoT Hub's device id alphabet, so the key spaces cannot collide), plus a
+ * per-device counter item "sequence#<device id>" for connection state event numbers.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface Connection {
+  deviceId: string;
+  connectionId: string;
+  generationId: string;
+  connectedAt: string;
+  /** Where to post frames for this connection (API Gateway management endpoint). */
+  endpoint: string;
+  /** Epoch seconds: DynamoDB TTL cleans up after API Gateway's 2-hour connection limit. */
+  ttl: number;
+}
+
+const CONNECTION_LIFETIME_SECONDS = 2 * 3600 + 600;
+
+export class ConnectionStore {
+  constructor(
+    private readonly dynamo: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** Records a connection as the device's current one; returns the one it replaced, if any. */
+  async register(conn: Omit<Connection, 'ttl'>, now: Date): Promise<Connection | undefined> {
+    const ttl = Math.floor(now.getTime() / 1000) + CONNECTION_LIFETIME_SECONDS;
+    const item: Connection = { ...conn, ttl };
+    await this.dynamo.send(new PutCommand({ TableName: this.table, Item: { ...item, deviceId: `connection#${conn.connectionId}`, device: conn.deviceId } }));
+    const out = await this.dynamo.send(new PutCommand({ TableName: this.table, Item: item, ReturnValues: 'ALL_OLD' }));
+    const previous = out.Attributes as Connection | undefined;
+    return previous && previous.connectionId !== conn.connectionId ? previous : undefined;
+  }
+
+  async current(deviceId: string): Promise<Connection | undefined> {
+    const out = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: { deviceId } }));
+    return out.Item as Connection | undefined;
+  }
+
+  /** The connection's record (looked up by connection id). */
+  async byConnectionId(connectionId: string): Promise<Connection | undefined> {
+    const out = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: { deviceId: `connection#${connectionId}` } }));
+    if (!out.Item) return undefined;
+    const { device, ...rest } = out.Item as Connection & { device: string };
+    return { ...rest, deviceId: device };
+  }
+
+  /** Forgets a connection; the device item only if it still names this connection. */
+  async remove(conn: Pick<Connection, 'deviceId' | 'connectionId'>): Promise<boolean> {
+    await this.dynamo.send(new DeleteCommand({ TableName: this.table, Key: { deviceId: `connection#${conn.connectionId}` } }));
+    try {
+      await this.dynamo.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { deviceId: conn.deviceId },
+          ConditionExpression: 'connectionId = :c',
+          ExpressionAttributeValues: { ':c': conn.connectionId },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false; // already replaced
+      throw err;
+    }
+  }
+
+  /** The next connection state sequence number for a device (atomic counter). */
+  async nextSequence(deviceId: string): Promise<number> {
+    const out = await this.dynamo.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { deviceId: `sequence#${deviceId}` },
+        UpdateExpression: 'ADD #s :one',
+        ExpressionAttributeNames: { '#s': 'sequence' },
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(out.Attributes?.sequence ?? 0);
+  }
+}

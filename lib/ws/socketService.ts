@@ -1,0 +1,166 @@
+/**
+ * The WebSocket device channel: authentication at connect, one live connection per device,
+ * connection state events, telemetry frames with per-message acks, and (through the command
+ * channel) cloud-to-device commands pushed and settled over the socket.
+ */
+import type { Authenticator } from '../auth';
+import type { Connection, ConnectionStore } from '../aws/connectionStore';
+import type { StreamWriter } from '../aws/streamWriter';
+import type { TelemetryService } from '../d2c/telemetryService';
+import { HubError, UnauthorizedError } from '../errors';
+import { errorFields, log } from '../log';
+import type { Device } from '../registry/device';
+import { parseSasToken, splitResource } from '../sas';
+import { TtlCache } from '../ttlCache';
+import { connectionStateEvent } from './connectionEvents';
+import { ack, errorReply, nack, parseFrame, type DeviceFrame } from './protocol';
+
+/** Where replies and pushed commands go. */
+export interface FrameSink {
+  post(endpoint: string, connectionId: string, frame: unknown): Promise<void>;
+  close(endpoint: string, connectionId: string): Promise<void>;
+}
+
+/** Cloud-to-device operations over a socket (implemented on the C2D queue). */
+export interface SocketCommands {
+  /** Locks and pushes pending commands up to the connection's in-flight limit. */
+  pushPending(conn: Connection): Promise<void>;
+  /** Settles a command; returns the reply frame (settled, or a nack on a lost lock). */
+  settle(conn: Connection, action: 'complete' | 'reject' | 'abandon', lockToken: string): Promise<unknown>;
+}
+
+export class SocketService {
+  private readonly connections = new TtlCache<Connection>(10_000);
+
+  constructor(
+    private readonly deps: {
+      hubName: string;
+      auth: Authenticator;
+      store: ConnectionStore;
+      telemetry: TelemetryService;
+      events: StreamWriter;
+      sink: FrameSink;
+      commands?: SocketCommands;
+      now?: () => Date;
+    },
+  ) {}
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  /** $connect: authenticates; on success the connection becomes the device's only one. */
+  async connect(connectionId: string, authorization: string | undefined, endpoint: string): Promise<Device> {
+    const token = parseSasToken(authorization);
+    if (!token) throw new UnauthorizedError();
+    const { path } = splitResource(token.resource);
+    let deviceId: string;
+    try {
+      deviceId = decodeURIComponent(path[1] ?? '');
+    } catch {
+      throw new UnauthorizedError();
+    }
+    if (path.length !== 2 || !deviceId) throw new UnauthorizedError();
+    const device = await this.deps.auth.authenticateDevice(authorization, deviceId);
+    const now = this.now();
+    const previous = await this.deps.store.register(
+      { deviceId, connectionId, generationId: device.generationId, connectedAt: now.toISOString(), endpoint },
+      now,
+    );
+    if (previous) {
+      // One live connection per device: the newer one wins, the older is closed.
+      this.connections.delete(previous.connectionId);
+      await this.deps.sink.close(previous.endpoint, previous.connectionId).catch((err: unknown) => log.warn('closing replaced connection failed', errorFields(err)));
+    }
+    await this.emitState(device, 'deviceConnected');
+    return device;
+  }
+
+  /** $disconnect: forgets the connection; a replaced connection emits no disconnect event. */
+  async disconnect(connectionId: string): Promise<void> {
+    const conn = await this.deps.store.byConnectionId(connectionId);
+    this.connections.delete(connectionId);
+    if (!conn) return;
+    const wasCurrent = await this.deps.store.remove(conn);
+    if (wasCurrent) await this.emitState({ deviceId: conn.deviceId, generationId: conn.generationId }, 'deviceDisconnected');
+  }
+
+  private async emitState(device: { deviceId: string; generationId: string }, op: 'deviceConnected' | 'deviceDisconnected'): Promise<void> {
+    const sequence = await this.deps.store.nextSequence(device.deviceId);
+    const envelope = connectionStateEvent(this.deps.hubName, device, op, sequence, this.now());
+    await this.deps.events.putJson([{ partitionKey: device.deviceId, value: envelope }]);
+  }
+
+  /** $default: one frame from the device. Replies are posted to the socket. */
+  async frame(connectionId: string, body: string | undefined, endpoint: string): Promise<void> {
+    const conn = await this.connection(connectionId);
+    const reply = (frame: unknown) => this.deps.sink.post(conn?.endpoint ?? endpoint, connectionId, frame);
+    if (!conn) {
+      await reply(errorReply(new UnauthorizedError()));
+      return;
+    }
+    const device = await this.deps.auth.enabledDevice(conn.deviceId);
+    if (!device || device.generationId !== conn.generationId) {
+      // Disabled or re-created since connecting: the socket's authentication no longer holds.
+      await reply(errorReply(new UnauthorizedError()));
+      await this.deps.sink.close(conn.endpoint, connectionId);
+      return;
+    }
+    const parsed = parseFrame(body);
+    if ('error' in parsed) {
+      const isSend = /"action"\s*:\s*"send(Batch)?"/.test(body ?? '');
+      await reply(isSend ? nack(parsed.messageId, parsed.error) : errorReply(parsed.error));
+      return;
+    }
+    await this.dispatch(parsed.frame, conn, device, reply);
+  }
+
+  private async dispatch(frame: DeviceFrame, conn: Connection, device: Device, reply: (f: unknown) => Promise<void>): Promise<void> {
+    switch (frame.action) {
+      case 'send':
+      case 'sendBatch': {
+        const items = frame.action === 'send' ? [{ messageId: frame.messageId, message: frame.message }] : frame.messages;
+        try {
+          await this.deps.telemetry.accept(
+            device,
+            items.map((i) => i.message),
+            'websocket',
+          );
+        } catch (err) {
+          // Nothing is acknowledged unless it is in the stream.
+          const hubErr = err instanceof HubError ? err : undefined;
+          if (!hubErr) log.error('websocket send failed', errorFields(err));
+          for (const i of items) await reply(nack(i.messageId, hubErr ?? new HubError(500, 'ServerError', 'An internal error occurred')));
+          return;
+        }
+        for (const i of items) await reply(ack(i.messageId));
+        return;
+      }
+      case 'receive':
+        if (!this.deps.commands) {
+          await reply(errorReply(new HubError(501, 'NotImplemented', 'Commands over WebSocket are not available')));
+          return;
+        }
+        await this.deps.commands.pushPending(conn);
+        return;
+      case 'complete':
+      case 'reject':
+      case 'abandon':
+        if (!this.deps.commands) {
+          await reply(errorReply(new HubError(501, 'NotImplemented', 'Commands over WebSocket are not available')));
+          return;
+        }
+        await reply(await this.deps.commands.settle(conn, frame.action, frame.lockToken));
+        await this.deps.commands.pushPending(conn);
+        return;
+    }
+  }
+
+  private async connection(connectionId: string): Promise<Connection | undefined> {
+    const cached = this.connections.get(connectionId);
+    if (cached) return cached;
+    const conn = await this.deps.store.byConnectionId(connectionId);
+    if (conn) this.connections.set(connectionId, conn, 60_000);
+    return conn;
+  }
+}
