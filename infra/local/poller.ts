@@ -26,6 +26,7 @@ interface StreamEvent {
     bisectBatchOnFunctionError?: boolean;
     functionResponseType?: string;
     maximumBatchingWindow?: number;
+    batchWindow?: number;
     destinations?: { onFailure?: unknown };
     /** Local only: the stream name (the ARN is a CloudFormation expression offline). */
     streamName?: string;
@@ -196,7 +197,8 @@ async function pollShard(fnKey: string, fn: string, ev: StreamEvent['stream'], s
     return out.ShardIterator;
   };
   const batchSize = ev.batchSize ?? 100;
-  const windowMs = Math.min((ev.maximumBatchingWindow ?? 0) * 1000, 1000);
+  // serverless.yml spells the batching window `batchWindow` (CloudFormation: MaximumBatchingWindowInSeconds).
+  const windowMs = Math.min((ev.batchWindow ?? ev.maximumBatchingWindow ?? 0) * 1000, 1000);
   while (!stopping) {
     try {
       iterator ??= await freshIterator();

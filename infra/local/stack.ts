@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { ensureBuiltInPolicies, PolicyStore } from '../../lib/aws/policyStore';
 import { serviceConnectionString } from '../../lib/sas';
 import { portOpen, startProcess, waitForPort, type ManagedProcess } from './processes';
+import { startFaultProxy, type FaultProxy } from './faultProxy';
 import { createLocalResources, type CfnResource } from './resources';
 import { ensureCertificate } from './tls';
 
@@ -38,6 +39,8 @@ export interface LocalHubOptions {
   echoFunctions: boolean;
   /** Start the stream/schedule poller (router, sweeper). */
   poller: boolean;
+  /** Put fault-injecting proxies between the functions and the emulators (tests, soak). */
+  faultInjection?: boolean;
   log: (line: string) => void;
 }
 
@@ -59,6 +62,8 @@ export interface LocalHub {
   /** Environment that points the AWS SDK at the emulators (for tests and tools). */
   awsEnv: Record<string, string>;
   processes: Map<string, ManagedProcess>;
+  /** Control URLs of the fault proxies (POST {url}/__devhub/faults), when enabled. */
+  faultProxies?: { dynamodb: string; kinesis: string; sqs: string };
   restart(name: 'dynamodb' | 'kinesis' | 'poller'): Promise<void>;
   stop(): Promise<void>;
 }
@@ -129,10 +134,12 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
   const processes = new Map<string, ManagedProcess>();
   let stopping = false;
 
+  const proxies: FaultProxy[] = [];
   const stop = async (): Promise<void> => {
     stopping = true;
     await Promise.all([...processes.values()].reverse().map((p) => p.stop()));
     processes.clear();
+    await Promise.all(proxies.map((p) => p.close()));
     rmSync(pidFile, { force: true });
   };
 
@@ -215,6 +222,25 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     for (const [name, start] of Object.entries(emulators)) processes.set(name, start());
     await Promise.all(Object.entries(ports).map(([name, port]) => waitForPort(port, name, 20_000, processes.get(name))));
 
+    // With fault injection the functions and the poller reach the emulators through proxies.
+    let functionEnv: NodeJS.ProcessEnv = childEnv;
+    let faultProxies: LocalHub['faultProxies'];
+    if (o.faultInjection) {
+      const [dynamodb, kinesisProxy, sqsProxy] = await Promise.all([
+        startFaultProxy(o.dynamoPort),
+        startFaultProxy(o.kinesisPort),
+        startFaultProxy(o.sqsPort),
+      ]);
+      proxies.push(dynamodb, kinesisProxy, sqsProxy);
+      faultProxies = { dynamodb: dynamodb.url, kinesis: kinesisProxy.url, sqs: sqsProxy.url };
+      functionEnv = {
+        ...childEnv,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
+        AWS_ENDPOINT_URL_KINESIS: kinesisProxy.url,
+        AWS_ENDPOINT_URL_SQS: sqsProxy.url,
+      };
+    }
+
     const params: Record<string, string> = {
       hubHostname: o.hostname,
       httpPort: String(o.httpPort),
@@ -252,7 +278,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
         name: 'functions',
         command: process.execPath,
         args: offlineArgs,
-        env: childEnv,
+        env: functionEnv,
         logDir,
         cwd: o.root,
         echo: o.echoFunctions,
@@ -307,6 +333,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       service,
       awsEnv,
       processes,
+      ...(faultProxies ? { faultProxies } : {}),
       restart,
       stop,
     };

@@ -91,7 +91,9 @@ function toFrame(value: Record<string, unknown>): DeviceFrame {
     case undefined:
       throw new BadRequestError('Frame has no "action"');
     default:
-      throw new BadRequestError(`Unknown action "${String(value.action).slice(0, 40)}"; use send, sendBatch, receive, complete, reject or abandon`);
+      throw new BadRequestError(
+        `Unknown action "${String(value.action).slice(0, 40)}"; use send, sendBatch, receive, complete, reject or abandon`,
+      );
   }
 }
 
@@ -128,7 +130,8 @@ function deviceMessage(m: Record<string, unknown>, where: string): { messageId?:
   if (rawBody === undefined) body = Buffer.alloc(0);
   else if (typeof rawBody === 'string') {
     if (m.base64 === true) {
-      if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(rawBody)) throw new BadRequestError(`${where}: body is not valid base64`);
+      if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(rawBody))
+        throw new BadRequestError(`${where}: body is not valid base64`);
       body = Buffer.from(rawBody, 'base64');
     } else body = Buffer.from(rawBody, 'utf8');
   } else if (m.base64 === undefined) {

@@ -70,7 +70,9 @@ export class SocketService {
     if (previous) {
       // One live connection per device: the newer one wins, the older is closed.
       this.connections.delete(previous.connectionId);
-      await this.deps.sink.close(previous.endpoint, previous.connectionId).catch((err: unknown) => log.warn('closing replaced connection failed', errorFields(err)));
+      await this.deps.sink
+        .close(previous.endpoint, previous.connectionId)
+        .catch((err: unknown) => log.warn('closing replaced connection failed', errorFields(err)));
     }
     await this.emitState(device, 'deviceConnected');
     return device;
@@ -108,8 +110,8 @@ export class SocketService {
     }
     const parsed = parseFrame(body);
     if ('error' in parsed) {
-      const isSend = /"action"\s*:\s*"send(Batch)?"/.test(body ?? '');
-      await reply(isSend ? nack(parsed.messageId, parsed.error) : errorReply(parsed.error));
+      // A send whose message id could be read gets a nack for that id; anything else an error frame.
+      await reply(parsed.messageId !== undefined ? nack(parsed.messageId, parsed.error) : errorReply(parsed.error));
       return;
     }
     await this.dispatch(parsed.frame, conn, device, reply);

@@ -18,6 +18,8 @@ export const TEST_PARAMS: Record<string, string> = {
   deviceCacheTtlMs: '1000',
   c2dLockTimeoutSeconds: '5',
   c2dMaxDeliveryCount: '3',
+  routingCacheTtlMs: '500',
+  routingRetryBaseMs: '20',
 };
 
 export const TEST_HUB_FILE = join(tmpdir(), `devhub-test-hub-${base}.json`);
@@ -29,6 +31,8 @@ export interface TestHubInfo {
   dataDir: string;
   awsEnv: Record<string, string>;
   environment: Record<string, string>;
+  /** Fault proxies between the functions and the emulators (see infra/local/faultProxy.ts). */
+  faultProxies?: { dynamodb: string; kinesis: string; sqs: string };
   /** Child process ids (process group leaders), for teardown. */
   pids: number[];
 }

@@ -25,6 +25,7 @@ export default async function globalSetup(): Promise<void> {
     params: TEST_PARAMS,
     echoFunctions: false,
     poller: true,
+    faultInjection: true,
     log: (line) => console.log(line),
   });
   const info: TestHubInfo = {
@@ -34,6 +35,7 @@ export default async function globalSetup(): Promise<void> {
     dataDir,
     awsEnv: hub.awsEnv,
     environment: hub.service.environment,
+    ...(hub.faultProxies ? { faultProxies: hub.faultProxies } : {}),
     pids: [...hub.processes.values()].map((p) => p.child.pid ?? 0).filter((pid) => pid > 0),
   };
   writeFileSync(TEST_HUB_FILE, JSON.stringify(info));

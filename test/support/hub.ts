@@ -71,3 +71,19 @@ export class StreamWatcher {
     }
   }
 }
+
+export type FaultService = 'dynamodb' | 'kinesis' | 'sqs';
+
+/** Injects a fault between the functions and an emulator; returns a function that clears it. */
+export async function injectFault(
+  service: FaultService,
+  rule: { operation: string; mode: 'error' | 'partial'; count?: number; errorCode?: string; status?: number },
+): Promise<() => Promise<void>> {
+  const base = hubInfo().faultProxies?.[service];
+  if (!base) throw new Error('the test hub runs without fault proxies');
+  const res = await fetch(`${base}/__devhub/faults`, { method: 'POST', body: JSON.stringify(rule) });
+  if (!res.ok) throw new Error(`fault proxy answered ${res.status}`);
+  return async () => {
+    await fetch(`${base}/__devhub/faults`, { method: 'DELETE' });
+  };
+}
