@@ -4,13 +4,25 @@ import { HubContext, UsageError } from './context';
 import { deviceCommand } from './commands/device';
 import { sendCommand } from './commands/send';
 import { tailCommand } from './commands/tail';
+import { initCommand } from './commands/init';
+import { listenCommand, sendOverWebSocket } from './commands/listen';
+import { deadletterCommand } from './commands/deadletter';
+import { endpointCommand } from './commands/endpoint';
+import { enrichmentCommand } from './commands/enrichment';
+import { routeCommand } from './commands/route';
 
 const usage = `Usage: devhub <command> [options]   (devhub <command> --help for details)
 
 Commands:
   device     create, show, list, delete, enable, disable devices; connection strings
-  send       send telemetry as a device (HTTPS)
+  send       send telemetry as a device (HTTPS, or WebSocket with --ws)
+  listen     hold a WebSocket as a device and print the commands it is sent
   tail       print the built-in endpoint's messages
+  init       create the access policies of a deployed hub (AWS credentials)
+  endpoint   add, list, show, remove custom routing endpoints; endpoint health
+  route      add, list, show, remove, enable, disable, test routes; the fallback route
+  enrichment add, list, remove message enrichments per endpoint
+  deadletter list and redrive messages routing could not deliver
 
 The CLI finds the hub through DEVHUB_CONNECTION_STRING (else .devhub/iothubowner.connection,
 written by 'npm start') and DEVHUB_URL (else the URL 'npm start' recorded).`;
@@ -19,8 +31,14 @@ type Command = (argv: string[], ctx: HubContext) => Promise<void>;
 
 const commands: Record<string, Command> = {
   device: deviceCommand,
-  send: (argv, ctx) => sendCommand(argv, ctx),
+  send: (argv, ctx) => sendCommand(argv, ctx, (cs, msg) => sendOverWebSocket(ctx, cs, msg)),
+  listen: listenCommand,
   tail: tailCommand,
+  init: (argv) => initCommand(argv),
+  endpoint: endpointCommand,
+  route: routeCommand,
+  enrichment: enrichmentCommand,
+  deadletter: deadletterCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
