@@ -15,7 +15,7 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
-      testMatch: ['<rootDir>/lib/**/*.test.ts', '<rootDir>/cli/**/*.test.ts'],
+      testMatch: ['<rootDir>/lib/**/*.test.ts', '<rootDir>/cli/**/*.test.ts', '<rootDir>/bench/**/*.test.ts'],
     },
     {
       displayName: 'e2e',

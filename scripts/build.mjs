@@ -28,6 +28,7 @@ await Promise.all([
     mainFields: ['module', 'main'],
   }),
   build({ ...common, entryPoints: [join(root, 'cli/main.ts')], outfile: join(root, 'dist/cli.js'), external: ['esbuild'] }),
+  build({ ...common, entryPoints: [join(root, 'bench/run.ts')], outfile: join(root, 'dist/bench/run.js'), packages: 'external' }),
   build({
     ...common,
     entryPoints: localEntries.map((f) => join(root, 'infra/local', f)),

@@ -1,0 +1,193 @@
+/**
+ * `npm run bench`: the benchmark suite on the local stack. Starts its own hub (in-memory, on
+ * ports 15000-15005) unless --attach names a running test hub's info file. Prints, per
+ * scenario, what it measured, the ceiling measured in the same run and their ratio, the
+ * machine and the method; writes everything to bench-results/<time>.json.
+ * A benchmark, not a test: nothing here fails on a time.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { measureColdStarts, type ColdStart } from './coldStart';
+import { d2cHttpsBatch, d2cHttpsSingle, d2cWebSocket, type BenchHub, type Plan, type ScenarioResult } from './hubScenarios';
+import type { Stats } from './load';
+import { benchQueryEngine, type QueryResult } from './queryEngine';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const METHOD = `Open-loop load: requests are issued at fixed arrival rates (request i due at i/rate), each step
+runs for a fixed time, latency is measured from the due time (so queueing shows, no coordinated
+omission). A step is "sustained" when p99 <= 100 ms, <= 0.1% errors and >= 90% of the offered
+rate completed; the ramp stops at the first step that is not. Ceilings are raw SDK calls against
+the same kinesalite in the same run. Hub, emulators and load generator share this machine.`;
+
+function rssKb(pid: number | undefined): number | undefined {
+  if (!pid || !existsSync(`/proc/${pid}/status`)) return undefined;
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : undefined;
+}
+
+function fmtStats(s: Stats): string {
+  return `${String(s.rate).padStart(6)}/s  achieved ${String(s.achievedPerSecond).padStart(8)}/s  p50 ${s.p50}  p95 ${s.p95}  p99 ${s.p99}  p99.9 ${s.p999}  max ${s.max} ms  errors ${s.errors + s.dropped}`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean' },
+      attach: { type: 'string' },
+      seconds: { type: 'string' },
+      out: { type: 'string' },
+      only: { type: 'string' },
+    },
+  });
+  const quick = values.quick ?? false;
+  const root = resolve(__dirname, '../..');
+  const seconds = Number(values.seconds ?? (quick ? 0.5 : 5));
+  const plan: Plan = quick
+    ? { seconds, singleRates: [20], batchRates: [2], wsRates: [20], devices: 3 }
+    : {
+        seconds,
+        singleRates: [25, 50, 100, 200, 300, 400, 600, 800],
+        batchRates: [1, 2, 4, 6, 8, 12, 16],
+        wsRates: [25, 50, 100, 200, 300, 400, 600],
+        devices: 100,
+      };
+  const only = values.only ? new Set(values.only.split(',')) : undefined;
+  const want = (n: string) => !only || only.has(n);
+
+  let hub: BenchHub;
+  let stop = async () => undefined as void;
+  let functionsPid: number | undefined;
+  if (values.attach) {
+    const info = JSON.parse(readFileSync(values.attach, 'utf8')) as BenchHub & {
+      environment: Record<string, string>;
+      awsEnv: Record<string, string>;
+      pids?: number[];
+    };
+    for (const [k, v] of Object.entries(info.awsEnv)) process.env[k] = v;
+    hub = { ...info, eventsStream: info.environment.EVENTS_STREAM ?? '' };
+  } else {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the built stack, exactly what `npm start` runs
+    const stack = require(join(root, 'dist/local/stack.js')) as typeof import('../infra/local/stack');
+    const dataDir = join(root, '.devhub-bench');
+    const local = await stack.startLocalHub({
+      root,
+      dataDir,
+      hostname: 'localhost',
+      httpPort: 15000,
+      wsPort: 15001,
+      lambdaPort: 15002,
+      dynamoPort: 15003,
+      kinesisPort: 15004,
+      sqsPort: 15005,
+      inMemory: true,
+      tls: false,
+      stage: 'bench',
+      params: {},
+      echoFunctions: false,
+      poller: true,
+      log: (l) => console.error(l),
+    });
+    for (const [k, v] of Object.entries(local.awsEnv)) process.env[k] = v;
+    hub = {
+      httpUrl: local.httpUrl,
+      wsUrl: local.wsUrl,
+      connectionString: local.connectionString,
+      eventsStream: local.service.environment.EVENTS_STREAM ?? '',
+    };
+    functionsPid = local.processes.get('functions')?.child.pid;
+    stop = () => local.stop();
+  }
+
+  const machine = {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: process.platform,
+  };
+  console.log(`devhub benchmarks — ${new Date().toISOString()}${quick ? ' (quick)' : ''}`);
+  console.log(`machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GiB, Node ${machine.node}`);
+  console.log(`method: ${METHOD}\n`);
+  const rssStart = rssKb(functionsPid);
+  const scenarios: ScenarioResult[] = [];
+  let query: QueryResult[] = [];
+  let coldStarts: ColdStart[] = [];
+  try {
+    const hubScenarios: [string, (h: BenchHub, p: Plan) => Promise<ScenarioResult>][] = [
+      ['1', d2cHttpsSingle],
+      ['2', d2cHttpsBatch],
+      ['3', d2cWebSocket],
+    ];
+    for (const [id, run] of hubScenarios) {
+      if (!want(id)) continue;
+      const r = await run(hub, plan);
+      scenarios.push(r);
+      console.log(`${r.scenario}  [${r.unit}]`);
+      for (const s of r.measured.steps) console.log(`  hub      ${fmtStats(s)}`);
+      if (r.ceiling) for (const s of r.ceiling.steps) console.log(`  ceiling  ${fmtStats(s)}`);
+      console.log(
+        `  highest rate sustained (p99 < 100 ms): hub ${r.measured.maxSustained}${r.ceiling ? `, ${r.ceiling.name} ${r.ceiling.maxSustained}, ratio ${r.ratio}` : ''}`,
+      );
+      if (r.target) console.log(`  target ratio >= ${r.target.ratio}: ${r.target.met ? 'met' : 'MISSED'}`);
+      console.log('');
+    }
+    if (want('6')) {
+      query = await benchQueryEngine(quick ? 20 : 400, quick ? 100 : 1000);
+      console.log('6. Query engine: evaluations per second (same messages for all three)');
+      for (const q of query) {
+        console.log(
+          `  ${q.name.padEnd(36)} engine ${String(q.engine).padStart(10)}  hand-written ${String(q.handWritten).padStart(10)}  jsonata ${String(q.jsonata).padStart(9)}  engine/hand ${q.ratioToHandWritten}  engine/jsonata ${q.ratioToJsonata}${q.agree ? '' : '  DISAGREES'}`,
+        );
+      }
+      const worst = Math.min(...query.map((q) => q.ratioToHandWritten));
+      const worstJ = Math.min(...query.map((q) => q.ratioToJsonata));
+      console.log(
+        `  targets: within 2x of hand-written (worst engine/hand ${worst}: ${worst >= 0.5 ? 'met' : 'MISSED'}); >= 10x jsonata (worst ${worstJ}x: ${worstJ >= 10 ? 'met' : 'MISSED'})\n`,
+      );
+    }
+    if (want('7')) {
+      coldStarts = measureColdStarts(root, quick ? 1 : 5);
+      console.log('7. Cold start: bundle size and module initialisation (fresh node process, median)');
+      for (const c of coldStarts) console.log(`  ${c.function.padEnd(14)} ${String(c.bundleKb).padStart(6)} KB  init ${c.initMsMedian} ms`);
+      console.log('');
+    }
+  } finally {
+    const rssEnd = rssKb(functionsPid);
+    if (rssStart !== undefined)
+      console.log(`functions process RSS: start ${Math.round(rssStart / 1024)} MB, end ${Math.round((rssEnd ?? 0) / 1024)} MB`);
+    const outDir = values.out ?? join(root, 'bench-results');
+    mkdirSync(outDir, { recursive: true });
+    const file = join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          time: new Date().toISOString(),
+          quick,
+          machine,
+          method: METHOD,
+          plan,
+          scenarios,
+          query,
+          coldStarts,
+          rssKb: { start: rssStart, end: rssKb(functionsPid) },
+        },
+        null,
+        2,
+      ),
+    );
+    console.log(`results: ${file}`);
+    await stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
