@@ -49,9 +49,9 @@ async function main(): Promise<void> {
     ? { seconds, singleRates: [20], batchRates: [2], wsRates: [20], devices: 3 }
     : {
         seconds,
-        singleRates: [25, 50, 100, 200, 300, 400, 600, 800],
-        batchRates: [1, 2, 4, 6, 8, 12, 16],
-        wsRates: [25, 50, 100, 200, 300, 400, 600],
+        singleRates: [25, 50, 100, 150, 200, 300, 400, 600, 800, 1200, 1600],
+        batchRates: [1, 2, 3, 4, 6, 8, 12, 16, 24],
+        wsRates: [25, 50, 100, 150, 200, 300, 400, 600, 800],
         devices: 100,
       };
   const only = values.only ? new Set(values.only.split(',')) : undefined;

@@ -270,7 +270,9 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     kinesis.destroy();
     sqs.destroy();
 
-    const offlineArgs = [bin('osls', 'bin/serverless.js'), 'offline', 'start', '--stage', o.stage];
+    // DEVHUB_CPU_PROFILE_DIR=<dir> profiles the functions process (a .cpuprofile on exit).
+    const profile = process.env.DEVHUB_CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.DEVHUB_CPU_PROFILE_DIR] : [];
+    const offlineArgs = [...profile, bin('osls', 'bin/serverless.js'), 'offline', 'start', '--stage', o.stage];
     for (const [k, v] of Object.entries(params)) offlineArgs.push('--param', `${k}=${v}`);
     if (o.tls) offlineArgs.push('--httpsProtocol', await ensureCertificate(join(dataDir, 'tls'), o.hostname));
     const startFunctions = () =>
