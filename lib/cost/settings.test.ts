@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseServerlessYaml, resolveServerless } from './serverlessYaml';
+import { deriveSettings, runsPerDay } from './settings';
+
+const service = `
+service: hub
+provider:
+  name: aws
+  architecture: arm64
+  stage: \${opt:stage, 'dev'}
+  memorySize: 512
+  logRetentionInDays: 14
+  environment:
+    DEVICE_CACHE_TTL_MS: \${param:deviceCacheTtlMs, '30000'}
+    HOST: \${param:hubHostname, self:custom.host}
+custom:
+  prefix: \${self:service}-\${sls:stage}
+  host:
+    Fn::Sub: '\${HttpApi}.execute-api.\${AWS::Region}.amazonaws.com'
+  shards: \${param:eventsShardCount, 1}
+functions:
+  device:
+    events:
+      - httpApi: { method: POST, path: '/devices/{id}/messages/events' }
+      - httpApi: 'GET /devices/{id}/messages/devicebound'
+  commands:
+    memorySize: 256
+    events:
+      - httpApi: { method: POST, path: '/devices/{id}/messages/devicebound' }
+  registry:
+    events:
+      - httpApi: { method: PUT, path: '/devices/{id}' }
+  fanout:
+    memorySize: 1024
+    architecture: x86_64
+    events:
+      - stream:
+          type: kinesis
+          arn: !GetAtt EventsStream.Arn
+          batchSize: 500
+          parallelizationFactor: 4
+          batchWindow: 2
+  sweep:
+    events:
+      - schedule: { rate: 'rate(5 minutes)' }
+resources:
+  - \${file(resources.yml)}
+`;
+
+const resourcesYml = `
+Resources:
+  EventsStream:
+    Type: AWS::Kinesis::Stream
+    Properties:
+      Name: !Sub '\${AWS::StackName}-events'
+      ShardCount: \${self:custom.shards}
+      RetentionPeriodHours: 48
+  DevicesTable:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }
+`;
+
+function load(params: Record<string, string> = {}): unknown {
+  const files: Record<string, string> = { 'resources.yml': resourcesYml };
+  return resolveServerless(parseServerlessYaml(service), {
+    params,
+    options: {},
+    readFile: (p) => parseServerlessYaml(files[p] ?? ''),
+  });
+}
+
+describe('resolveServerless', () => {
+  it('resolves self, opt, sls, param and file variables, keeping types', () => {
+    const r = load() as {
+      custom: { prefix: string; shards: unknown };
+      provider: { environment: Record<string, unknown> };
+      resources: unknown[];
+    };
+    expect(r.custom.prefix).toBe('hub-dev');
+    expect(r.custom.shards).toBe(1); // a number, from the default of ${param:eventsShardCount, 1}
+    expect(r.provider.environment.DEVICE_CACHE_TTL_MS).toBe('30000');
+    expect(r.resources[0]).toMatchObject({ Resources: { EventsStream: { Properties: { ShardCount: 1 } } } });
+  });
+
+  it('falls back through alternatives and leaves CloudFormation placeholders alone', () => {
+    const r = load() as { provider: { environment: Record<string, unknown> } };
+    expect(r.provider.environment.HOST).toEqual({ 'Fn::Sub': '${HttpApi}.execute-api.${AWS::Region}.amazonaws.com' });
+    const withParam = load({ hubHostname: 'iot.example.com', eventsShardCount: '8' }) as {
+      provider: { environment: Record<string, unknown> };
+    };
+    expect(withParam.provider.environment.HOST).toBe('iot.example.com');
+  });
+
+  it('turns CloudFormation short tags into their long form', () => {
+    expect(parseServerlessYaml('a: !GetAtt EventsStream.Arn\nb: !Sub "x-${AWS::Region}"\nc: !Join ["-", [a, b]]')).toEqual({
+      a: { 'Fn::GetAtt': ['EventsStream', 'Arn'] },
+      b: { 'Fn::Sub': 'x-${AWS::Region}' },
+      c: { 'Fn::Join': ['-', ['a', 'b']] },
+    });
+  });
+
+  it('resolves unknown sources to their default', () => {
+    const r = resolveServerless({ a: "${cf:other.Output, 'fallback'}", b: '${ssm:/x}', c: 'x-${ssm:/y}' }) as Record<string, unknown>;
+    expect(r.a).toBe('fallback');
+    expect(r.b).toBeUndefined();
+    expect(r.c).toBe('x-');
+  });
+});
+
+describe('deriveSettings', () => {
+  it('finds functions by their events and reads their memory and architecture', () => {
+    const s = deriveSettings(load());
+    expect(s.functions.deviceApi).toMatchObject({ name: 'device', memoryMb: 512, architecture: 'arm64', inServerlessYml: true });
+    expect(s.functions.serviceApi).toMatchObject({ name: 'commands', memoryMb: 256 });
+    expect(s.functions.router).toMatchObject({ name: 'fanout', memoryMb: 1024, architecture: 'x86_64' });
+    expect(s.functions.sweeper.name).toBe('sweep');
+    expect(s.functions.wsConnect).toMatchObject({ name: 'wsConnect', memoryMb: 512, architecture: 'arm64', inServerlessYml: false });
+    expect(s.notes.join(' ')).toMatch(/wsConnect, wsDisconnect, wsMessage/);
+  });
+
+  it('reads the router event source, the stream, retention, cache TTL and PITR', () => {
+    const s = deriveSettings(load({ eventsShardCount: '8' }));
+    expect(s.router).toEqual({ batchSize: 500, parallelizationFactor: 4, maximumBatchingWindowSeconds: 2, fromServerlessYml: true });
+    expect(s.sweeper).toEqual({ runsPerDay: 288, fromServerlessYml: true });
+    expect(s.kinesis).toEqual({ mode: 'provisioned', shardCount: 8, retentionHours: 48 });
+    expect(s.logRetentionDays).toBe(14);
+    expect(s.deviceCacheTtlMs).toBe(30_000);
+    expect(s.devicesTablePitr).toBe(true);
+  });
+
+  it('recognises an on-demand stream and applies Lambda defaults', () => {
+    const s = deriveSettings({
+      provider: {},
+      functions: { f: { events: [{ stream: { arn: 'arn:aws:kinesis:x' } }] } },
+      resources: { Resources: { S: { Type: 'AWS::Kinesis::Stream', Properties: { StreamModeDetails: { StreamMode: 'ON_DEMAND' } } } } },
+    });
+    expect(s.kinesis.mode).toBe('on-demand');
+    expect(s.functions.router).toMatchObject({ name: 'f', memoryMb: 1024, architecture: 'x86_64' });
+    expect(s.router).toMatchObject({ batchSize: 100, parallelizationFactor: 1, maximumBatchingWindowSeconds: 0 });
+    expect(s.logRetentionDays).toBeNull();
+  });
+
+  it('reads schedule rates', () => {
+    expect(runsPerDay('rate(1 minute)')).toBe(1440);
+    expect(runsPerDay('rate(2 hours)')).toBe(12);
+    expect(runsPerDay('cron(0 * * * ? *)')).toBeUndefined();
+  });
+
+  it("reads this repository's serverless.yml", () => {
+    // A smoke test against the real file (others edit it): the cost model must keep finding the D2C path.
+    const file = resolve(__dirname, '../../serverless.yml');
+    const readYaml = (p: string) => parseServerlessYaml(readFileSync(join(dirname(file), p), 'utf8'));
+    const s = deriveSettings(resolveServerless(readYaml('serverless.yml'), { options: { stage: 'dev' }, readFile: readYaml }));
+    expect(s.functions.deviceApi.inServerlessYml).toBe(true);
+    expect(s.functions.deviceApi.memoryMb).toBeGreaterThan(0);
+    expect(s.kinesis.shardCount).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -1,0 +1,209 @@
+/**
+ * What the cost depends on in a resolved serverless.yml: memory and architecture per function,
+ * the router's Kinesis event source (batch size, parallelization factor, batching window), the
+ * events stream's capacity mode and shard count, log retention, the registry cache TTL. Functions
+ * are found by what they do (their events), not by name; a part of the design that serverless.yml
+ * does not define yet is costed with the provider defaults and reported as assumed. Pure.
+ */
+import {
+  FUNCTION_ROLES,
+  type Architecture,
+  type DeploymentSettings,
+  type FunctionRole,
+  type FunctionSettings,
+  type KinesisMode,
+} from './types';
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function num(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return undefined;
+}
+
+function arch(v: unknown): Architecture | undefined {
+  return v === 'arm64' || v === 'x86_64' ? v : undefined;
+}
+
+/** Lambda's default memory when neither the function nor the provider sets one. */
+const LAMBDA_DEFAULT_MEMORY_MB = 1024;
+/** Event source mapping defaults for Kinesis (Lambda developer guide, services-kinesis-parameters). */
+const KINESIS_ESM_DEFAULTS = { batchSize: 100, parallelizationFactor: 1, maximumBatchingWindowSeconds: 0 };
+const DEFAULT_SWEEPER_RUNS_PER_DAY = 1440;
+
+interface HttpRoute {
+  method: string;
+  path: string;
+}
+
+function events(fn: Obj): Obj[] {
+  return Array.isArray(fn.events) ? fn.events.filter(isObj) : [];
+}
+
+function httpRoutes(fn: Obj): HttpRoute[] {
+  return events(fn).flatMap((e): HttpRoute[] => {
+    const h = e.httpApi;
+    if (typeof h === 'string') {
+      const [method = '*', path = '*'] = h.trim().split(/\s+/);
+      return [{ method: method.toUpperCase(), path }];
+    }
+    if (isObj(h)) return [{ method: String(h.method ?? '*').toUpperCase(), path: String(h.path ?? '*') }];
+    return [];
+  });
+}
+
+function wsRoutes(fn: Obj): string[] {
+  return events(fn).flatMap((e) => {
+    const w = e.websocket;
+    if (typeof w === 'string') return [w];
+    if (isObj(w) && typeof w.route === 'string') return [w.route];
+    return [];
+  });
+}
+
+function streamEvents(fn: Obj): Obj[] {
+  return events(fn).flatMap((e) => {
+    const s = e.stream;
+    if (typeof s === 'string') return [{ arn: s }];
+    if (isObj(s) && (s.type === undefined || s.type === 'kinesis')) return [s];
+    return [];
+  });
+}
+
+function scheduleRates(fn: Obj): string[] {
+  return events(fn).flatMap((e) => {
+    const s = e.schedule;
+    if (typeof s === 'string') return [s];
+    if (isObj(s) && s.enabled !== false) return Array.isArray(s.rate) ? s.rate.map(String) : s.rate !== undefined ? [String(s.rate)] : [];
+    return [];
+  });
+}
+
+/** Runs a day of `rate(5 minutes)`; cron expressions are not interpreted (undefined). */
+export function runsPerDay(expression: string): number | undefined {
+  const m = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$/.exec(expression.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  if (!(n > 0)) return undefined;
+  const unit = m[2] ?? 'minute';
+  const perDay = unit.startsWith('minute') ? 1440 : unit.startsWith('hour') ? 24 : 1;
+  return perDay / n;
+}
+
+function resourcesOf(service: Obj): Record<string, Obj> {
+  const out: Record<string, Obj> = {};
+  const add = (fragment: unknown): void => {
+    if (!isObj(fragment)) return;
+    const res = fragment.Resources;
+    if (isObj(res)) for (const [id, r] of Object.entries(res)) if (isObj(r)) out[id] = r;
+  };
+  const r = service.resources;
+  if (Array.isArray(r)) r.forEach(add);
+  else add(r);
+  return out;
+}
+
+function mentions(value: unknown, text: string): boolean {
+  return JSON.stringify(value ?? null).includes(text);
+}
+
+/** Derives the cost-relevant settings from a serverless.yml whose variables are resolved. */
+export function deriveSettings(resolved: unknown): DeploymentSettings {
+  if (!isObj(resolved)) throw new Error('serverless.yml did not parse to an object');
+  const provider = isObj(resolved.provider) ? resolved.provider : {};
+  const functions: Record<string, Obj> = {};
+  if (isObj(resolved.functions)) for (const [name, fn] of Object.entries(resolved.functions)) if (isObj(fn)) functions[name] = fn;
+  const resources = resourcesOf(resolved);
+  const notes: string[] = [];
+
+  const providerMemory = num(provider.memorySize) ?? LAMBDA_DEFAULT_MEMORY_MB;
+  const providerArch = arch(provider.architecture) ?? 'x86_64';
+  const find = (test: (fn: Obj) => boolean): string | undefined => Object.keys(functions).find((name) => test(functions[name] ?? {}));
+
+  // The events stream: the resource called EventsStream, else the only Kinesis stream.
+  const streams = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Kinesis::Stream');
+  const eventsStream = streams.find(([id]) => id === 'EventsStream') ?? (streams.length === 1 ? streams[0] : undefined);
+  const eventsId = eventsStream?.[0] ?? 'EventsStream';
+
+  const roleNames: Record<FunctionRole, string | undefined> = {
+    deviceApi:
+      find((fn) => httpRoutes(fn).some((r) => r.path.includes('/messages/events'))) ??
+      find((fn) => httpRoutes(fn).some((r) => r.path.includes('/messages/devicebound') && r.method === 'GET')),
+    serviceApi:
+      find((fn) => httpRoutes(fn).some((r) => r.method === 'POST' && /^\/devices\/\{[^}]+\}\/messages\/devicebound$/i.test(r.path))) ??
+      find((fn) => httpRoutes(fn).some((r) => /^\/devices\/\{[^}]+\}$/.test(r.path))),
+    router: find((fn) => streamEvents(fn).some((s) => mentions(s.arn, eventsId))) ?? find((fn) => streamEvents(fn).length > 0),
+    wsConnect: find((fn) => wsRoutes(fn).includes('$connect')),
+    wsDisconnect: find((fn) => wsRoutes(fn).includes('$disconnect')),
+    wsMessage: find((fn) => wsRoutes(fn).includes('send')) ?? find((fn) => wsRoutes(fn).includes('$default')),
+    sweeper: find((fn) => scheduleRates(fn).length > 0),
+  };
+
+  const fnSettings = {} as Record<FunctionRole, FunctionSettings>;
+  const assumed: string[] = [];
+  for (const role of FUNCTION_ROLES) {
+    const name = roleNames[role];
+    const fn = name !== undefined ? functions[name] : undefined;
+    if (name === undefined || fn === undefined) assumed.push(role);
+    fnSettings[role] = {
+      role,
+      name: name ?? role,
+      memoryMb: num(fn?.memorySize) ?? providerMemory,
+      architecture: arch(fn?.architecture) ?? providerArch,
+      inServerlessYml: fn !== undefined,
+    };
+  }
+  if (assumed.length > 0) {
+    notes.push(`not in serverless.yml yet, costed with the provider's ${providerMemory} MB ${providerArch}: ${assumed.join(', ')}`);
+  }
+
+  // The router's event source mapping.
+  const routerFn = roleNames.router !== undefined ? functions[roleNames.router] : undefined;
+  const routerStream = routerFn ? (streamEvents(routerFn).find((s) => mentions(s.arn, eventsId)) ?? streamEvents(routerFn)[0]) : undefined;
+  const router = {
+    batchSize: num(routerStream?.batchSize) ?? KINESIS_ESM_DEFAULTS.batchSize,
+    parallelizationFactor: num(routerStream?.parallelizationFactor) ?? KINESIS_ESM_DEFAULTS.parallelizationFactor,
+    // serverless.yml spells the window `batchWindow` for stream events (CloudFormation: MaximumBatchingWindowInSeconds).
+    maximumBatchingWindowSeconds:
+      num(routerStream?.batchWindow ?? routerStream?.maximumBatchingWindow) ?? KINESIS_ESM_DEFAULTS.maximumBatchingWindowSeconds,
+    fromServerlessYml: routerStream !== undefined,
+  };
+
+  // The sweeper's schedule.
+  const sweeperFn = roleNames.sweeper !== undefined ? functions[roleNames.sweeper] : undefined;
+  let sweeperRuns: number | undefined;
+  if (sweeperFn) {
+    const rates = scheduleRates(sweeperFn).map(runsPerDay);
+    if (rates.every((r): r is number => r !== undefined)) sweeperRuns = rates.reduce((a, b) => a + b, 0);
+    else notes.push(`the sweeper's schedule is a cron expression; assumed ${DEFAULT_SWEEPER_RUNS_PER_DAY} runs a day`);
+  }
+
+  // The events stream.
+  const streamProps = isObj(eventsStream?.[1].Properties) ? eventsStream[1].Properties : {};
+  const modeDetails = isObj(streamProps.StreamModeDetails) ? streamProps.StreamModeDetails : {};
+  const mode: KinesisMode = modeDetails.StreamMode === 'ON_DEMAND' ? 'on-demand' : 'provisioned';
+  const shardCount = num(streamProps.ShardCount) ?? 1;
+  if (!eventsStream) notes.push('no Kinesis stream resource found; assumed a provisioned stream with 1 shard');
+
+  const environment = isObj(provider.environment) ? provider.environment : {};
+  const devicesTable = resources.DevicesTable;
+  const devicesProps = isObj(devicesTable?.Properties) ? devicesTable.Properties : {};
+  const pitr = isObj(devicesProps.PointInTimeRecoverySpecification) ? devicesProps.PointInTimeRecoverySpecification : {};
+
+  return {
+    region: typeof provider.region === 'string' ? provider.region : 'us-east-1',
+    functions: fnSettings,
+    router,
+    sweeper: { runsPerDay: sweeperRuns ?? DEFAULT_SWEEPER_RUNS_PER_DAY, fromServerlessYml: sweeperRuns !== undefined },
+    kinesis: { mode, shardCount, retentionHours: num(streamProps.RetentionPeriodHours) ?? 24 },
+    logRetentionDays: num(provider.logRetentionInDays) ?? null,
+    deviceCacheTtlMs: num(environment.DEVICE_CACHE_TTL_MS) ?? 10_000,
+    devicesTablePitr: pitr.PointInTimeRecoveryEnabled === true,
+    notes,
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * The shapes the cost model works on: a price table (cost/prices.json), the assumptions that
+ * are not in serverless.yml (cost/assumptions.json), the deployment settings derived from
+ * serverless.yml, and a traffic profile from the command line. Pure types, no I/O.
+ */
+
+/** One band of a volume-tiered price: `price` applies to the units up to the cumulative `upTo` (null = no end). */
+export interface Tier {
+  upTo: number | null;
+  price: number;
+}
+
+export interface PriceTable {
+  meta: { region: string; currency: string; readOn: string; disclaimer: string; sources: Record<string, string> };
+  hoursPerMonth: number;
+  apiGateway: {
+    http: { meterBytes: number; perMillion: Tier[] };
+    websocket: { meterBytes: number; messagesPerMillion: Tier[]; connectionMinutesPerMillion: number };
+  };
+  lambda: { requestsPerMillion: number; gbSecond: Record<Architecture, Tier[]> };
+  kinesis: {
+    provisioned: { shardHour: number; putPayloadUnitBytes: number; putPayloadUnitsPerMillion: number; extendedRetentionShardHour: number };
+    onDemand: { streamHour: number; meterBytes: number; ingestPerGb: number; retrievalPerGb: number };
+  };
+  dynamodb: { writeRequestUnitsPerMillion: number; readRequestUnitsPerMillion: number; storageGbMonth: number; pitrGbMonth: number };
+  sqs: { meterBytes: number; standardPerMillion: Tier[]; fifoPerMillion: Tier[] };
+  /** `upTo` in GB. */
+  cloudwatchLogs: { lambdaIngestionPerGb: Tier[]; storageGbMonth: number };
+  azureIotHub: { meterBytes: number; tiers: AzureTier[] };
+  awsIotCore: {
+    meterBytes: number;
+    messagingPerMillion: Tier[];
+    rulesTriggeredPerMillion: number;
+    actionsAppliedPerMillion: number;
+    connectionMinutesPerMillion: number;
+  };
+}
+
+export interface AzureTier {
+  name: string;
+  unitPerMonth: number;
+  messagesPerDayPerUnit: number;
+  maxUnits: number;
+}
+
+export type Architecture = 'arm64' | 'x86_64';
+
+/** The parts of the hub that run as Lambda functions, by what they do (not by their names). */
+export const FUNCTION_ROLES = ['deviceApi', 'serviceApi', 'router', 'wsConnect', 'wsDisconnect', 'wsMessage', 'sweeper'] as const;
+export type FunctionRole = (typeof FUNCTION_ROLES)[number];
+
+export interface FunctionAssumption {
+  /** Billed milliseconds per invocation (fixed part). */
+  invocationMs: number;
+  /** Extra milliseconds per item in the invocation (message in a batch, stream record). */
+  perItemMs: number;
+  logBytesPerInvocation: number;
+}
+
+export interface Assumptions {
+  /** Peak rate over average rate, for capacity (shards, concurrency, quotas), not for volume. */
+  peakToAverage: number;
+  /** JSON envelope bytes around the base64 body on the stream (lib/envelope.ts). */
+  envelopeOverheadBytes: number;
+  /** Request line, headers and SAS token of one HTTPS request. */
+  httpRequestOverheadBytes: number;
+  /** JSON around each message in a batch request (`{"body":..,"properties":{..}}`). */
+  batchEntryOverheadBytes: number;
+  functions: Record<FunctionRole, FunctionAssumption>;
+  registry: { deviceItemBytes: number; consistentRead: boolean; cacheMaxEntries: number };
+  router: {
+    recordsPerInvocation: number | null;
+    pollIntervalSeconds: number;
+    routeMatchFraction: number;
+    sqsBatchEntries: number;
+    sqsMessageOverheadBytes: number;
+    endpointFifo: boolean;
+    routesCacheSeconds: number;
+  };
+  kinesis: { builtInEndpointReaders: number; onDemandMinimumShards: number };
+  c2d: {
+    itemOverheadBytes: number;
+    registryReadsPerSend: number;
+    metaReadsPerMessage: number;
+    itemReadsPerMessage: number;
+    metaWritesPerMessage: number;
+    itemWritesPerMessage: number;
+    gsiWritesPerMessage: number;
+    emptyPollReadUnits: number;
+    emptyPollsPerDevicePerDay: number;
+    feedbackFraction: number;
+    sweeperRunsPerDay: number;
+    sweeperReadUnitsPerRun: number;
+  };
+  websocket: {
+    maxConnectionHours: number;
+    heartbeatSeconds: number;
+    heartbeatReplies: number;
+    frameOverheadBytes: number;
+    ackBytes: number;
+    connectWrites: number;
+    disconnectReadUnits: number;
+    disconnectWrites: number;
+    connectionLookupReadUnits: number;
+    connectionCacheSeconds: number;
+    pushReadUnits: number;
+  };
+  logs: { storageCompressionRatio: number; metadataBytesPerEvent: number; eventsPerInvocation: number };
+  dynamodbStorage: { connectionItemBytes: number };
+  peers: { iotCoreConnectedFraction: number; iotCoreTopicBytes: number; iotCorePubackMetered: boolean };
+}
+
+export interface FunctionSettings {
+  role: FunctionRole;
+  /** The function's key in serverless.yml, or the role name when the function is not there (yet). */
+  name: string;
+  memoryMb: number;
+  architecture: Architecture;
+  /** False when serverless.yml has no function for this role and provider defaults were assumed. */
+  inServerlessYml: boolean;
+}
+
+export type KinesisMode = 'provisioned' | 'on-demand';
+
+/** What the cost depends on in serverless.yml (and the resources it includes). */
+export interface DeploymentSettings {
+  region: string;
+  functions: Record<FunctionRole, FunctionSettings>;
+  /** The router's Kinesis event source mapping. */
+  router: { batchSize: number; parallelizationFactor: number; maximumBatchingWindowSeconds: number; fromServerlessYml: boolean };
+  sweeper: { runsPerDay: number; fromServerlessYml: boolean };
+  kinesis: { mode: KinesisMode; shardCount: number; retentionHours: number };
+  /** null = never expire. */
+  logRetentionDays: number | null;
+  deviceCacheTtlMs: number;
+  devicesTablePitr: boolean;
+  /** Things worth telling the reader about how the settings were found. */
+  notes: string[];
+}
+
+export interface TrafficProfile {
+  messagesPerDay: number;
+  /** Body plus application properties, the size IoT Hub meters. */
+  messageSizeBytes: number;
+  /** Messages per HTTPS request (or per WebSocket sendBatch frame). */
+  batchSize: number;
+  devices: number;
+  c2dPerDevicePerDay: number;
+  c2dMessageSizeBytes: number;
+  routes: number;
+  /** Share of devices (and of their traffic) on the WebSocket channel instead of HTTPS. */
+  websocketFraction: number;
+}
+
+export type Service = 'API Gateway' | 'Lambda' | 'Kinesis' | 'DynamoDB' | 'SQS' | 'CloudWatch Logs';
+export const SERVICES: readonly Service[] = ['API Gateway', 'Lambda', 'Kinesis', 'DynamoDB', 'SQS', 'CloudWatch Logs'];
+
+export interface CostLine {
+  service: Service;
+  item: string;
+  /** Billed units a month. */
+  quantity: number;
+  unit: string;
+  /** Human-readable unit price (effective rate when tiered). */
+  rate: string;
+  monthlyUsd: number;
+}
+
+export interface PeerLine {
+  item: string;
+  quantity: number;
+  unit: string;
+  rate: string;
+  monthlyUsd: number;
+}
+
+export interface PeerEstimate {
+  name: string;
+  summary: string;
+  lines: PeerLine[];
+  monthlyUsd: number;
+  perMillionMessagesUsd: number;
+}

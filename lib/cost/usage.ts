@@ -1,0 +1,408 @@
+/**
+ * Monthly usage of every billed AWS dimension for a traffic profile: requests, invocations,
+ * GB-seconds, stream records, request units, queue requests, log bytes. Prices are applied
+ * separately (price.ts) so that each quantity can be checked on its own. Pure.
+ *
+ * A month is the price table's hoursPerMonth (AWS uses 730 h), so a day-rate is multiplied by
+ * 730 / 24 = 30.4167.
+ */
+import { base64Bytes, clamp, GIB, meteredUnits } from './math';
+import {
+  FUNCTION_ROLES,
+  type Assumptions,
+  type DeploymentSettings,
+  type FunctionRole,
+  type KinesisMode,
+  type PriceTable,
+  type TrafficProfile,
+} from './types';
+
+export interface FunctionUsage {
+  role: FunctionRole;
+  name: string;
+  memoryMb: number;
+  architecture: DeploymentSettings['functions'][FunctionRole]['architecture'];
+  inServerlessYml: boolean;
+  invocations: number;
+  /** Mean billed duration per invocation. */
+  avgMs: number;
+  gbSeconds: number;
+  logBytes: number;
+  /** Mean concurrent executions (Little's law: arrival rate × duration). */
+  avgConcurrency: number;
+  peakConcurrency: number;
+}
+
+export interface Usage {
+  month: { hours: number; days: number; seconds: number };
+  messages: { total: number; https: number; websocket: number; perSecondAvg: number; perSecondPeak: number };
+  http: { requests: number; billedRequests: number; peakRps: number };
+  websocket: {
+    devices: number;
+    connectionMinutes: number;
+    connections: number;
+    inboundFrames: number;
+    outboundFrames: number;
+    billedMessages: number;
+    callbacks: number;
+    peakNewConnectionsPerSec: number;
+    peakMessagesPerSec: number;
+  };
+  functions: Record<FunctionRole, FunctionUsage>;
+  kinesis: {
+    mode: KinesisMode;
+    records: number;
+    recordBytes: number;
+    putPayloadUnits: number;
+    ingestGb: number;
+    retrievalGb: number;
+    configuredShards: number;
+    requiredShards: number;
+    /** Shards billed in provisioned mode: max(configured, required). */
+    billedShards: number;
+    /** Shards the router polls (on-demand streams start at 4). */
+    polledShards: number;
+    peakRecordsPerSec: number;
+    peakBytesPerSec: number;
+    extendedRetentionHours: number;
+  };
+  router: { recordsPerInvocation: number; sqsCallsPerRoute: number; sqsEntriesPerCall: number };
+  registry: { lookups: number; reads: number; hitRatio: number };
+  dynamodb: {
+    readUnits: { registry: number; c2d: number; connections: number; routing: number; sweeper: number };
+    writeUnits: { c2d: number; connections: number };
+    storageGb: number;
+    pitrGb: number;
+    peakRegistryReadUnitsPerSec: number;
+  };
+  sqs: { routingRequests: number; feedbackRequests: number; fifoRouting: boolean };
+  logs: { ingestedGb: number; storedGb: number };
+  c2d: { messages: number; https: number; websocket: number; emptyPolls: number };
+}
+
+export interface CacheEstimate {
+  /** Registry reads per second that reach DynamoDB. */
+  readsPerSecond: number;
+  hitRatio: number;
+}
+
+/**
+ * Registry reads behind the per-instance device cache (lib/auth.ts). Each of `instances` warm
+ * Lambda instances holds its own cache; a device's entry is fresh for `ttlSeconds` after the
+ * miss that loaded it. With requests arriving at random (Poisson, rate r per device, spread
+ * evenly over C instances), one (device, instance) pair misses once per cycle of
+ * T + C / r seconds, so misses/s = D·C·r / (r·T + C) = R·C / (r·T + C): every request misses
+ * when r·T ≪ C, and each instance refreshes each device once per TTL when r·T ≫ C. When the
+ * live entries per instance, D·r·T / (r·T + C), exceed the cache capacity, FIFO eviction
+ * shortens lifetimes; the hits are scaled down by capacity / live entries.
+ */
+export function registryCache(opts: {
+  requestsPerSecond: number;
+  devices: number;
+  ttlSeconds: number;
+  instances: number;
+  capacity: number;
+}): CacheEstimate {
+  const R = opts.requestsPerSecond;
+  const D = opts.devices;
+  if (!(R > 0) || !(D > 0)) return { readsPerSecond: 0, hitRatio: 0 };
+  const T = opts.ttlSeconds;
+  if (!(T > 0)) return { readsPerSecond: R, hitRatio: 0 };
+  const C = Math.max(1, opts.instances);
+  const r = R / D;
+  const misses = (R * C) / (r * T + C);
+  let hits = R - misses;
+  const live = (D * r * T) / (r * T + C);
+  if (live > opts.capacity) hits *= opts.capacity / live;
+  const reads = R - hits;
+  return { readsPerSecond: reads, hitRatio: 1 - reads / R };
+}
+
+/** Records per router invocation: what one poll of one shard collects, at least 1, at most the batch size. */
+export function routerRecordsPerInvocation(opts: {
+  recordsPerSecond: number;
+  shards: number;
+  pollIntervalSeconds: number;
+  maximumBatchingWindowSeconds: number;
+  batchSize: number;
+}): number {
+  const perShard = opts.recordsPerSecond / Math.max(1, opts.shards);
+  const window = Math.max(opts.pollIntervalSeconds, opts.maximumBatchingWindowSeconds);
+  return clamp(perShard * window, 1, opts.batchSize);
+}
+
+/** Shards needed for a peak write rate: 1 MiB/s or 1,000 records/s each (at least 1). */
+export function shardsFor(peakRecordsPerSec: number, peakBytesPerSec: number): number {
+  return Math.max(1, Math.ceil(Math.max(peakRecordsPerSec / 1000, peakBytesPerSec / (1024 * 1024)) - 1e-9));
+}
+
+export function computeUsage(
+  traffic: TrafficProfile,
+  settings: DeploymentSettings,
+  a: Assumptions,
+  prices: PriceTable,
+  kinesisMode?: KinesisMode,
+): Usage {
+  const hours = prices.hoursPerMonth;
+  const days = hours / 24;
+  const seconds = hours * 3600;
+  const peak = a.peakToAverage;
+  const ws = clamp(traffic.websocketFraction, 0, 1);
+  const batch = Math.max(1, traffic.batchSize);
+  const devices = traffic.devices;
+  const wsDevices = devices * ws;
+  const httpsDevices = devices - wsDevices;
+
+  // ---- device-to-cloud
+  const M = traffic.messagesPerDay * days;
+  const Mhttps = M * (1 - ws);
+  const Mws = M * ws;
+  const size = traffic.messageSizeBytes;
+  const bodyB64 = base64Bytes(size);
+  const d2cRequests = Mhttps / batch;
+  const d2cRequestBytes =
+    batch === 1 ? size + a.httpRequestOverheadBytes : batch * (bodyB64 + a.batchEntryOverheadBytes) + a.httpRequestOverheadBytes;
+  const httpMeter = prices.apiGateway.http.meterBytes;
+  const wsMeter = prices.apiGateway.websocket.meterBytes;
+
+  // ---- cloud-to-device
+  const N = devices * traffic.c2dPerDevicePerDay * days;
+  const Nhttps = N * (1 - ws);
+  const Nws = N * ws;
+  const emptyPolls = httpsDevices * a.c2d.emptyPollsPerDevicePerDay * days;
+  const c2dSize = traffic.c2dMessageSizeBytes;
+  const c2dItemBytes = c2dSize + a.c2d.itemOverheadBytes;
+  const c2dItemWru = meteredUnits(c2dItemBytes, 1024);
+  const c2dItemRru = meteredUnits(c2dItemBytes, 4096);
+
+  // ---- WebSocket connections: always connected, closed by API Gateway every maxConnectionHours
+  const connections = wsDevices * (24 / a.websocket.maxConnectionHours) * days;
+  const framesPerWsDevicePerDay = devices > 0 ? traffic.messagesPerDay / devices / batch : 0;
+  const heartbeatsPerDevicePerDay =
+    a.websocket.heartbeatSeconds > 0 ? Math.max(0, 86400 / a.websocket.heartbeatSeconds - framesPerWsDevicePerDay) : 0;
+  const heartbeats = wsDevices * heartbeatsPerDevicePerDay * days;
+  const sendFrames = Mws / batch;
+  const sendFrameBytes = batch * (bodyB64 + a.websocket.frameOverheadBytes);
+  const pushFrameBytes = base64Bytes(c2dSize) + a.websocket.frameOverheadBytes;
+  const inboundFrames = sendFrames + Nws + heartbeats; // sends, settles, heartbeats
+  // lib/ws/socketService.ts acks every message of a sendBatch in its own frame.
+  const outboundFrames = Mws + Nws + Nws + heartbeats * a.websocket.heartbeatReplies; // acks, pushes, settle replies, heartbeat replies
+  const wsBilled =
+    sendFrames * meteredUnits(sendFrameBytes, wsMeter) +
+    Nws * meteredUnits(a.websocket.frameOverheadBytes, wsMeter) +
+    heartbeats +
+    Mws * meteredUnits(a.websocket.ackBytes, wsMeter) +
+    Nws * meteredUnits(pushFrameBytes, wsMeter) +
+    Nws * meteredUnits(a.websocket.ackBytes, wsMeter) +
+    heartbeats * a.websocket.heartbeatReplies;
+  const callbacks = outboundFrames; // every outbound frame is a POST to the @connections API
+
+  // ---- HTTP API requests
+  const c2dSendBytes = c2dSize + a.httpRequestOverheadBytes;
+  const httpRequests = d2cRequests + N + Nhttps + emptyPolls + Nhttps; // sends, service sends, receives, empty polls, completes
+  const httpBilled =
+    d2cRequests * meteredUnits(d2cRequestBytes, httpMeter) + N * meteredUnits(c2dSendBytes, httpMeter) + (Nhttps + emptyPolls + Nhttps) * 1;
+
+  // ---- Kinesis
+  const recordBytes = bodyB64 + a.envelopeOverheadBytes;
+  const eventRecords = 2 * connections; // DeviceConnectionStateEvents: connected + disconnected
+  const records = M + eventRecords;
+  const avgRecordBytes = records > 0 ? (M * recordBytes + eventRecords * a.envelopeOverheadBytes) / records : 0;
+  const recordsPerSecond = records / seconds;
+  const peakRecordsPerSec = recordsPerSecond * peak;
+  const peakBytesPerSec = peakRecordsPerSec * avgRecordBytes;
+  const requiredShards = shardsFor(peakRecordsPerSec, peakBytesPerSec);
+  const mode = kinesisMode ?? settings.kinesis.mode;
+  const configuredShards = settings.kinesis.shardCount;
+  const billedShards = Math.max(configuredShards, requiredShards);
+  const polledShards = mode === 'on-demand' ? Math.max(a.kinesis.onDemandMinimumShards, requiredShards) : billedShards;
+  const putPayloadUnits = M * meteredUnits(recordBytes, prices.kinesis.provisioned.putPayloadUnitBytes) + eventRecords;
+  const odMeter = prices.kinesis.onDemand.meterBytes;
+  const ingestGb =
+    (M * meteredUnits(recordBytes, odMeter) * odMeter + eventRecords * meteredUnits(a.envelopeOverheadBytes, odMeter) * odMeter) / GIB;
+  const retrievalGb = ingestGb * (1 + a.kinesis.builtInEndpointReaders);
+
+  // ---- router
+  const rpi =
+    a.router.recordsPerInvocation !== null
+      ? Math.max(1, a.router.recordsPerInvocation)
+      : routerRecordsPerInvocation({
+          recordsPerSecond,
+          shards: polledShards,
+          pollIntervalSeconds: a.router.pollIntervalSeconds,
+          maximumBatchingWindowSeconds: settings.router.maximumBatchingWindowSeconds,
+          batchSize: settings.router.batchSize,
+        });
+  const routerInvocations = records > 0 ? records / rpi : 0;
+  const match = clamp(a.router.routeMatchFraction, 0, 1);
+  const routed = M * match; // telemetry copies per route
+  const telemetryPerInvocation = records > 0 ? (rpi * M) / records : 0;
+  const sqsMessageBytes = recordBytes + a.router.sqsMessageOverheadBytes;
+  const maxEntries = Math.max(1, Math.min(a.router.sqsBatchEntries, Math.floor((1024 * 1024) / sqsMessageBytes)));
+  // Per invocation and route: m matching records go out in ceil(m / maxEntries) SendMessageBatch calls
+  // (fewer than one matching record on average: one call per matching record).
+  const matchedPerInvocation = telemetryPerInvocation * match;
+  const callsPerInvocation = matchedPerInvocation < 1 ? matchedPerInvocation : Math.ceil(matchedPerInvocation / maxEntries - 1e-9);
+  const entriesPerCall = callsPerInvocation > 0 ? matchedPerInvocation / callsPerInvocation : 1;
+  const callsPerRoute = routed > 0 ? routerInvocations * callsPerInvocation : 0;
+  const billedPerCall = meteredUnits(entriesPerCall * sqsMessageBytes, prices.sqs.meterBytes);
+  const routingRequests = traffic.routes * callsPerRoute * billedPerCall;
+
+  // ---- functions
+  const fx = a.functions;
+  const calls: Record<FunctionRole, { invocations: number; ms: number }> = {
+    deviceApi: {
+      invocations: d2cRequests + Nhttps + emptyPolls + Nhttps,
+      ms:
+        d2cRequests * (fx.deviceApi.invocationMs + fx.deviceApi.perItemMs * batch) +
+        (Nhttps + emptyPolls + Nhttps) * fx.deviceApi.invocationMs,
+    },
+    serviceApi: { invocations: N, ms: N * fx.serviceApi.invocationMs },
+    router: { invocations: routerInvocations, ms: routerInvocations * (fx.router.invocationMs + fx.router.perItemMs * rpi) },
+    wsConnect: { invocations: connections, ms: connections * fx.wsConnect.invocationMs },
+    wsDisconnect: { invocations: connections, ms: connections * fx.wsDisconnect.invocationMs },
+    wsMessage: {
+      invocations: inboundFrames,
+      ms: sendFrames * (fx.wsMessage.invocationMs + fx.wsMessage.perItemMs * batch) + (Nws + heartbeats) * fx.wsMessage.invocationMs,
+    },
+    sweeper: (() => {
+      const runs = (settings.sweeper.fromServerlessYml ? settings.sweeper.runsPerDay : a.c2d.sweeperRunsPerDay) * days;
+      return { invocations: runs, ms: runs * fx.sweeper.invocationMs };
+    })(),
+  };
+  const functions = {} as Record<FunctionRole, FunctionUsage>;
+  for (const role of FUNCTION_ROLES) {
+    const s = settings.functions[role];
+    const { invocations, ms } = calls[role];
+    const avgMs = invocations > 0 ? ms / invocations : 0;
+    const avgConcurrency = (invocations / seconds) * (avgMs / 1000);
+    functions[role] = {
+      role,
+      name: s.name,
+      memoryMb: s.memoryMb,
+      architecture: s.architecture,
+      inServerlessYml: s.inServerlessYml,
+      invocations,
+      avgMs,
+      gbSeconds: (ms / 1000) * (s.memoryMb / 1024),
+      logBytes: invocations * fx[role].logBytesPerInvocation,
+      avgConcurrency,
+      peakConcurrency: avgConcurrency * peak,
+    };
+  }
+
+  // ---- registry reads (device cache per Lambda instance)
+  const rruPerRegistryRead = meteredUnits(a.registry.deviceItemBytes, 4096) * (a.registry.consistentRead ? 1 : 0.5);
+  const ttlSeconds = settings.deviceCacheTtlMs / 1000;
+  const httpsAuth = functions.deviceApi.invocations / seconds;
+  const httpsCache = registryCache({
+    requestsPerSecond: httpsAuth,
+    devices: httpsDevices,
+    ttlSeconds,
+    instances: functions.deviceApi.avgConcurrency,
+    capacity: a.registry.cacheMaxEntries,
+  });
+  const connectAuth = connections / seconds;
+  const connectCache = registryCache({
+    requestsPerSecond: connectAuth,
+    devices: wsDevices,
+    ttlSeconds,
+    instances: functions.wsConnect.avgConcurrency,
+    capacity: a.registry.cacheMaxEntries,
+  });
+  // Every frame re-checks the device (cached like HTTPS auth) and finds its connection (cached per instance).
+  const frameRate = inboundFrames / seconds;
+  const frameCache = registryCache({
+    requestsPerSecond: frameRate,
+    devices: wsDevices,
+    ttlSeconds,
+    instances: functions.wsMessage.avgConcurrency,
+    capacity: a.registry.cacheMaxEntries,
+  });
+  const connectionLookups = registryCache({
+    requestsPerSecond: frameRate,
+    devices: wsDevices,
+    ttlSeconds: a.websocket.connectionCacheSeconds,
+    instances: functions.wsMessage.avgConcurrency,
+    capacity: a.registry.cacheMaxEntries,
+  });
+  const lookups = (httpsAuth + connectAuth + frameRate) * seconds;
+  const registryReads = (httpsCache.readsPerSecond + connectCache.readsPerSecond + frameCache.readsPerSecond) * seconds;
+
+  // ---- DynamoDB request units
+  const readUnits = {
+    registry: registryReads * rruPerRegistryRead,
+    c2d:
+      N * a.c2d.registryReadsPerSend * rruPerRegistryRead +
+      N * (a.c2d.metaReadsPerMessage + a.c2d.itemReadsPerMessage * c2dItemRru) +
+      emptyPolls * a.c2d.emptyPollReadUnits,
+    connections:
+      connections * a.websocket.disconnectReadUnits +
+      Nws * a.websocket.pushReadUnits +
+      connectionLookups.readsPerSecond * seconds * a.websocket.connectionLookupReadUnits,
+    routing: records > 0 ? polledShards * (seconds / a.router.routesCacheSeconds) * 0.5 : 0,
+    sweeper: functions.sweeper.invocations * a.c2d.sweeperReadUnitsPerRun,
+  };
+  const writeUnits = {
+    // sequence counter, reserve, release; insert, lock, settle, delete; sweep index entries
+    c2d: N * (a.c2d.metaWritesPerMessage + a.c2d.itemWritesPerMessage * c2dItemWru + a.c2d.gsiWritesPerMessage),
+    connections: connections * (a.websocket.connectWrites + a.websocket.disconnectWrites),
+  };
+  const devicesGb = (devices * a.registry.deviceItemBytes) / GIB;
+  const connectionsGb = (wsDevices * 2 * a.dynamodbStorage.connectionItemBytes) / GIB;
+
+  // ---- SQS
+  const feedbackRequests = N * clamp(a.c2d.feedbackFraction, 0, 1);
+
+  // ---- CloudWatch Logs
+  const logBytes = FUNCTION_ROLES.reduce((sum, role) => sum + functions[role].logBytes, 0);
+  const logEvents = FUNCTION_ROLES.reduce((sum, role) => sum + functions[role].invocations, 0) * a.logs.eventsPerInvocation;
+  const ingestedGb = logBytes / GIB;
+  const retainedMonths = settings.logRetentionDays === null ? 1 : settings.logRetentionDays / days;
+  const storedGb = ((logBytes + logEvents * a.logs.metadataBytesPerEvent) / GIB) * a.logs.storageCompressionRatio * retainedMonths;
+
+  return {
+    month: { hours, days, seconds },
+    messages: { total: M, https: Mhttps, websocket: Mws, perSecondAvg: M / seconds, perSecondPeak: (M / seconds) * peak },
+    http: { requests: httpRequests, billedRequests: httpBilled, peakRps: (httpRequests / seconds) * peak },
+    websocket: {
+      devices: wsDevices,
+      connectionMinutes: wsDevices * hours * 60,
+      connections,
+      inboundFrames,
+      outboundFrames,
+      billedMessages: wsBilled,
+      callbacks,
+      peakNewConnectionsPerSec: (connections / seconds) * peak,
+      peakMessagesPerSec: ((inboundFrames + callbacks) / seconds) * peak,
+    },
+    functions,
+    kinesis: {
+      mode,
+      records,
+      recordBytes,
+      putPayloadUnits,
+      ingestGb,
+      retrievalGb,
+      configuredShards,
+      requiredShards,
+      billedShards,
+      polledShards,
+      peakRecordsPerSec,
+      peakBytesPerSec,
+      extendedRetentionHours: Math.max(0, settings.kinesis.retentionHours - 24),
+    },
+    router: { recordsPerInvocation: rpi, sqsCallsPerRoute: callsPerRoute, sqsEntriesPerCall: entriesPerCall },
+    registry: { lookups, reads: registryReads, hitRatio: lookups > 0 ? 1 - registryReads / lookups : 0 },
+    dynamodb: {
+      readUnits,
+      writeUnits,
+      storageGb: devicesGb + connectionsGb,
+      pitrGb: settings.devicesTablePitr ? devicesGb : 0,
+      peakRegistryReadUnitsPerSec: ((readUnits.registry + readUnits.c2d + readUnits.connections) / seconds) * peak,
+    },
+    sqs: { routingRequests, feedbackRequests, fifoRouting: a.router.endpointFifo },
+    logs: { ingestedGb, storedGb },
+    c2d: { messages: N, https: Nhttps, websocket: Nws, emptyPolls },
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * `npm run cost -- --messages-per-day <n> --message-size <bytes> --batch <n> --devices <n>
+ *   [--c2d-per-device-per-day <n>] [--routes <n>] [--json] ...`
+ * Prints the monthly AWS cost of this deployment for a traffic profile, from the settings in
+ * serverless.yml, the price table in cost/prices.json and the assumptions in
+ * cost/assumptions.json. The only I/O around the pure model in lib/cost.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { checkAssumptions, mergeAssumptions, setAssumption, setDuration } from '../lib/cost/assumptions';
+import { estimate } from '../lib/cost/estimate';
+import { renderReport } from '../lib/cost/format';
+import { parseBytes, parseCount, parseFraction } from '../lib/cost/quantity';
+import { deriveSettings } from '../lib/cost/settings';
+import { parseServerlessYaml, resolveServerless } from '../lib/cost/serverlessYaml';
+import type { KinesisMode, PriceTable, TrafficProfile } from '../lib/cost/types';
+
+const usage = `Usage: npm run cost -- --messages-per-day <n> --message-size <bytes> --devices <n> [options]
+
+Traffic:
+  --messages-per-day <n>          device-to-cloud messages a day (1000000, 1e6, 1M)
+  --message-size <bytes>          body + application properties (1024, 1KB)
+  --batch <n>                     messages per HTTPS request / WebSocket sendBatch frame (default 1)
+  --devices <n>                   devices
+  --c2d-per-device-per-day <n>    cloud-to-device commands per device a day (default 0)
+  --c2d-message-size <bytes>      command size (default: --message-size)
+  --routes <n>                    routes, each to its own SQS queue endpoint (default 0)
+  --websocket-fraction <f>        share of devices on the WebSocket channel, 0..1 (default 0: HTTPS)
+Deployment:
+  --kinesis-mode <m>              provisioned | on-demand (default: as in serverless.yml)
+  --param <k=v>                   serverless.yml parameter, e.g. eventsShardCount=4 (repeatable)
+  --stage <name>                  stage (default dev)
+  --serverless <file>             service file (default serverless.yml)
+  --from-print                    resolve serverless.yml with 'serverless print' instead of the built-in resolver
+Assumptions and prices:
+  --duration <fn=ms>              billed ms per invocation, fn one of deviceApi, serviceApi, router,
+                                  wsConnect, wsDisconnect, wsMessage, sweeper (repeatable)
+  --set <path=value>              any value of cost/assumptions.json, e.g. router.routeMatchFraction=0.3
+  --assumptions <file>            JSON merged over cost/assumptions.json (e.g. from a benchmark run)
+  --prices <file>                 price table (default cost/prices.json)
+Output:
+  --json                          the full report as JSON
+  -h, --help`;
+
+function main(argv: string[]): number {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      'messages-per-day': { type: 'string' },
+      'message-size': { type: 'string' },
+      batch: { type: 'string' },
+      devices: { type: 'string' },
+      'c2d-per-device-per-day': { type: 'string' },
+      'c2d-message-size': { type: 'string' },
+      routes: { type: 'string' },
+      'websocket-fraction': { type: 'string' },
+      'kinesis-mode': { type: 'string' },
+      param: { type: 'string', multiple: true },
+      stage: { type: 'string' },
+      serverless: { type: 'string' },
+      'from-print': { type: 'boolean' },
+      duration: { type: 'string', multiple: true },
+      set: { type: 'string', multiple: true },
+      assumptions: { type: 'string', multiple: true },
+      prices: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const required = (name: 'messages-per-day' | 'message-size' | 'devices'): string => {
+    const v = values[name];
+    if (v === undefined) throw new UsageError(`--${name} is required`);
+    return v;
+  };
+
+  // The bundle lives in dist/; the repository root is its parent.
+  const root = basename(__dirname) === 'dist' ? dirname(__dirname) : process.cwd();
+  const messageSize = parseBytes(required('message-size'), 'message-size');
+  const traffic: TrafficProfile = {
+    messagesPerDay: parseCount(required('messages-per-day'), 'messages-per-day'),
+    messageSizeBytes: messageSize,
+    batchSize: values.batch !== undefined ? parseCount(values.batch, 'batch') : 1,
+    devices: parseCount(required('devices'), 'devices'),
+    c2dPerDevicePerDay:
+      values['c2d-per-device-per-day'] !== undefined ? parseCount(values['c2d-per-device-per-day'], 'c2d-per-device-per-day') : 0,
+    c2dMessageSizeBytes:
+      values['c2d-message-size'] !== undefined ? parseBytes(values['c2d-message-size'], 'c2d-message-size') : messageSize,
+    routes: values.routes !== undefined ? parseCount(values.routes, 'routes') : 0,
+    websocketFraction: values['websocket-fraction'] !== undefined ? parseFraction(values['websocket-fraction'], 'websocket-fraction') : 0,
+  };
+  const kinesisMode = values['kinesis-mode'];
+  if (kinesisMode !== undefined && kinesisMode !== 'provisioned' && kinesisMode !== 'on-demand') {
+    throw new UsageError(`--kinesis-mode must be provisioned or on-demand, got "${kinesisMode}"`);
+  }
+
+  const params: Record<string, string> = {};
+  for (const p of values.param ?? []) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--param expects k=v, got "${p}"`);
+    params[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  const stage = values.stage ?? 'dev';
+  const serverlessFile = resolve(root, values.serverless ?? 'serverless.yml');
+  const resolved = values['from-print'] ? printService(root, serverlessFile, stage, params) : readService(serverlessFile, stage, params);
+  const settings = deriveSettings(resolved);
+
+  const prices = readJson(resolve(root, values.prices ?? 'cost/prices.json')) as PriceTable;
+  const defaults = readJson(resolve(root, 'cost/assumptions.json'));
+  let merged: unknown = mergeAssumptions(defaults, {});
+  for (const file of values.assumptions ?? []) merged = mergeAssumptions(merged, readJson(resolve(process.cwd(), file)));
+  for (const d of values.duration ?? []) merged = setDuration(merged, d);
+  for (const s of values.set ?? []) merged = setAssumption(merged, s);
+  const assumptions = checkAssumptions(merged, defaults);
+
+  const report = estimate(
+    traffic,
+    settings,
+    assumptions,
+    prices,
+    kinesisMode !== undefined ? { kinesisMode: kinesisMode as KinesisMode } : {},
+  );
+  console.log(values.json ? JSON.stringify({ ...report, assumptions }, null, 2) : renderReport(report));
+  return 0;
+}
+
+class UsageError extends Error {}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch (err) {
+    throw new Error(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** serverless.yml through the built-in resolver (files referenced by ${file(...)} relative to it). */
+function readService(file: string, stage: string, params: Record<string, string>): unknown {
+  const dir = dirname(file);
+  const load = (path: string): unknown => parseServerlessYaml(readFileSync(resolve(dir, path), 'utf8'));
+  return resolveServerless(load(file), { params, options: { stage }, env: process.env, readFile: load });
+}
+
+/** serverless.yml as the framework resolves it (`serverless print`, a second or so). */
+function printService(root: string, file: string, stage: string, params: Record<string, string>): unknown {
+  const args = [
+    resolve(root, 'node_modules/osls/bin/serverless.js'),
+    'print',
+    '--format',
+    'json',
+    '--stage',
+    stage,
+    '--config',
+    basename(file),
+  ];
+  for (const [k, v] of Object.entries(params)) args.push('--param', `${k}=${v}`);
+  const stdout = execFileSync(process.execPath, args, {
+    cwd: dirname(file),
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+  });
+  return JSON.parse(stdout.slice(stdout.indexOf('{'))) as unknown;
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (err) {
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(
+    `cost: ${message}${err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? `\n\n${usage}` : ''}`,
+  );
+  process.exitCode = 2;
+}
