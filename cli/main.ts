@@ -10,6 +10,8 @@ import { deadletterCommand } from './commands/deadletter';
 import { endpointCommand } from './commands/endpoint';
 import { enrichmentCommand } from './commands/enrichment';
 import { routeCommand } from './commands/route';
+import { c2dCommand } from './commands/c2d';
+import { feedbackCommand } from './commands/feedback';
 
 const usage = `Usage: devhub <command> [options]   (devhub <command> --help for details)
 
@@ -23,6 +25,8 @@ Commands:
   route      add, list, show, remove, enable, disable, test routes; the fallback route
   enrichment add, list, remove message enrichments per endpoint
   deadletter list and redrive messages routing could not deliver
+  c2d        send, receive, complete, reject, abandon, purge cloud-to-device commands
+  feedback   tail the cloud-to-device feedback queue
 
 The CLI finds the hub through DEVHUB_CONNECTION_STRING (else .devhub/iothubowner.connection,
 written by 'npm start') and DEVHUB_URL (else the URL 'npm start' recorded).`;
@@ -39,6 +43,8 @@ const commands: Record<string, Command> = {
   route: routeCommand,
   enrichment: enrichmentCommand,
   deadletter: deadletterCommand,
+  c2d: c2dCommand,
+  feedback: feedbackCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

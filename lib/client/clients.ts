@@ -1,5 +1,8 @@
 /** Typed clients for the service API (policy connection string) and the device API (device key). */
+import { commandHeaders, parseReceived, type OutgoingCommand, type ReceivedCommand } from '../c2d/client';
 import type { Device } from '../registry/device';
+import type { Endpoint, EndpointHealth, EndpointType, Enrichment, FallbackRoute, Route, RouteSource } from '../routing/model';
+import type { DeadLetterView, RedriveResult } from '../routing/redrive';
 import { parseConnectionString, tokenFromConnectionString, type ConnectionString } from '../sas';
 import { describeError, httpCall, type HttpResponse } from './http';
 
@@ -96,6 +99,118 @@ export class ServiceClient extends BaseClient {
       expect: [204],
     });
   }
+
+  /** Cloud-to-device send; raw response (202, 400, 403, 404, 413...). */
+  sendCommandRaw(deviceId: string, cmd: OutgoingCommand): Promise<HttpResponse> {
+    return this.call('POST', `/devices/${encodeURIComponent(deviceId)}/messages/devicebound?${API_VERSION}`, { headers: commandHeaders(cmd), body: cmd.body });
+  }
+
+  async sendCommand(deviceId: string, cmd: OutgoingCommand): Promise<{ messageId: string; sequenceNumber: number }> {
+    const res = await this.sendCommandRaw(deviceId, cmd);
+    if (res.status !== 202) throw new ApiError(res);
+    return res.json<{ messageId: string; sequenceNumber: number }>();
+  }
+
+  async purgeCommands(deviceId: string): Promise<{ deviceId: string; totalMessagesPurged: number }> {
+    const res = await this.call('DELETE', `/devices/${encodeURIComponent(deviceId)}/commands?${API_VERSION}`, { expect: [200] });
+    return res.json<{ deviceId: string; totalMessagesPurged: number }>();
+  }
+}
+
+/** The routing API (endpoints, routes, fallback, enrichments, health, route tests, dead letters). */
+export class RoutingClient extends BaseClient {
+  private async send<T>(method: string, path: string, body?: unknown, expect: number[] = [200]): Promise<T> {
+    const res = await this.call(method, path, {
+      ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+      expect,
+    });
+    return (res.status === 204 ? undefined : res.json<T>()) as T;
+  }
+
+  private static seg(s: string): string {
+    return encodeURIComponent(s);
+  }
+
+  putEndpoint(name: string, input: { type: EndpointType; target: string }): Promise<Endpoint> {
+    return this.send('PUT', `/endpoints/${RoutingClient.seg(name)}`, input, [200, 201]);
+  }
+  listEndpoints(): Promise<Endpoint[]> {
+    return this.send('GET', '/endpoints');
+  }
+  getEndpoint(name: string): Promise<Endpoint> {
+    return this.send('GET', `/endpoints/${RoutingClient.seg(name)}`);
+  }
+  deleteEndpoint(name: string): Promise<void> {
+    return this.send('DELETE', `/endpoints/${RoutingClient.seg(name)}`, undefined, [204]);
+  }
+  endpointHealth(name: string): Promise<EndpointHealth> {
+    return this.send('GET', `/endpoints/${RoutingClient.seg(name)}/health`);
+  }
+  allEndpointHealth(): Promise<EndpointHealth[]> {
+    return this.send('GET', '/routing/health');
+  }
+
+  putRoute(name: string, input: { source: RouteSource; condition: string; endpoint: string; enabled?: boolean }): Promise<Route> {
+    return this.send('PUT', `/routes/${RoutingClient.seg(name)}`, input, [200, 201]);
+  }
+  listRoutes(): Promise<Route[]> {
+    return this.send('GET', '/routes');
+  }
+  getRoute(name: string): Promise<Route> {
+    return this.send('GET', `/routes/${RoutingClient.seg(name)}`);
+  }
+  deleteRoute(name: string): Promise<void> {
+    return this.send('DELETE', `/routes/${RoutingClient.seg(name)}`, undefined, [204]);
+  }
+  async setRouteEnabled(name: string, enabled: boolean): Promise<Route> {
+    const { source, condition, endpoint } = await this.getRoute(name);
+    return this.putRoute(name, { source, condition, endpoint, enabled });
+  }
+  /** 200 {"result": boolean}; a bad condition is an ApiError with status 400 (see conditionPosition). */
+  testRoute(input: { condition?: string; route?: string; message: unknown; twinTags?: Record<string, unknown> }): Promise<{ result: boolean }> {
+    return this.send('POST', '/routes/test', input);
+  }
+
+  setFallback(endpoint: string, enabled = true): Promise<FallbackRoute> {
+    return this.send('PUT', '/routing/fallback', { endpoint, enabled });
+  }
+  getFallback(): Promise<FallbackRoute> {
+    return this.send('GET', '/routing/fallback');
+  }
+  deleteFallback(): Promise<void> {
+    return this.send('DELETE', '/routing/fallback', undefined, [204]);
+  }
+
+  putEnrichment(endpoint: string, key: string, value: string): Promise<Enrichment> {
+    return this.send('PUT', `/endpoints/${RoutingClient.seg(endpoint)}/enrichments/${RoutingClient.seg(key)}`, { value });
+  }
+  listEnrichments(endpoint?: string): Promise<Enrichment[]> {
+    return this.send('GET', `/enrichments${endpoint === undefined ? '' : `?endpoint=${RoutingClient.seg(endpoint)}`}`);
+  }
+  deleteEnrichment(endpoint: string, key: string): Promise<void> {
+    return this.send('DELETE', `/endpoints/${RoutingClient.seg(endpoint)}/enrichments/${RoutingClient.seg(key)}`, undefined, [204]);
+  }
+
+  listDeadLetters(top = 100, endpoint?: string): Promise<DeadLetterView[]> {
+    return this.send('GET', `/routing/deadletters?top=${top}${endpoint === undefined ? '' : `&endpoint=${RoutingClient.seg(endpoint)}`}`);
+  }
+  /** Redrives until the queue has nothing more for the filter (each API call is time-bounded). */
+  async redrive(endpoint?: string): Promise<Omit<RedriveResult, 'remaining'>> {
+    const total = { redriven: 0, failed: 0, skipped: 0 };
+    for (;;) {
+      const r = await this.send<RedriveResult>('POST', '/routing/deadletters/redrive', endpoint === undefined ? {} : { endpoint });
+      total.redriven += r.redriven;
+      total.failed += r.failed;
+      total.skipped = r.skipped;
+      if (!r.remaining) return total;
+    }
+  }
+}
+
+/** The error position a 400 on a route condition carries (header x-devhub-condition-position). */
+export function conditionPosition(err: ApiError): number | undefined {
+  const raw = err.response.headers['x-devhub-condition-position'];
+  return raw === undefined ? undefined : Number(raw);
 }
 
 export interface OutgoingMessage {
@@ -153,5 +268,42 @@ export class DeviceClient extends BaseClient {
       headers: { 'content-type': 'application/vnd.microsoft.iothub.json' },
       body: JSON.stringify(batch),
     });
+  }
+
+  /** GET .../messages/devicebound as IoT Hub device SDKs send it; raw response (200 or 204). */
+  receiveRaw(opts: { lockTimeoutSeconds?: number } = {}): Promise<HttpResponse> {
+    return this.call('GET', this.path(`/messages/devicebound?${API_VERSION}`), {
+      headers: opts.lockTimeoutSeconds === undefined ? {} : { 'iothub-messagelocktimeout': String(opts.lockTimeoutSeconds) },
+    });
+  }
+
+  /** The next command, locked for this device, or undefined when none is visible. */
+  async receive(opts: { lockTimeoutSeconds?: number } = {}): Promise<ReceivedCommand | undefined> {
+    const res = await this.receiveRaw(opts);
+    if (res.status === 204) return undefined;
+    if (res.status !== 200) throw new ApiError(res);
+    return parseReceived(res);
+  }
+
+  /** complete (DELETE), reject (DELETE ?reject) or abandon (POST .../abandon); raw response (204 or 412). */
+  settleRaw(action: 'complete' | 'reject' | 'abandon', lockToken: string): Promise<HttpResponse> {
+    const base = this.path(`/messages/devicebound/${encodeURIComponent(lockToken)}`);
+    if (action === 'abandon') return this.call('POST', `${base}/abandon?${API_VERSION}`);
+    return this.call('DELETE', `${base}?${action === 'reject' ? 'reject&' : ''}${API_VERSION}`);
+  }
+
+  async complete(lockToken: string): Promise<void> {
+    await this.settleOrThrow('complete', lockToken);
+  }
+  async reject(lockToken: string): Promise<void> {
+    await this.settleOrThrow('reject', lockToken);
+  }
+  async abandon(lockToken: string): Promise<void> {
+    await this.settleOrThrow('abandon', lockToken);
+  }
+
+  private async settleOrThrow(action: 'complete' | 'reject' | 'abandon', lockToken: string): Promise<void> {
+    const res = await this.settleRaw(action, lockToken);
+    if (res.status !== 204) throw new ApiError(res);
   }
 }

@@ -15,7 +15,9 @@ export class ConditionSyntaxError extends HubError {
     readonly position: number,
     readonly reason: string,
   ) {
-    super(400, 'InvalidRouteCondition', `Syntax error at position ${position}: ${reason}`, { [CONDITION_POSITION_HEADER]: String(position) });
+    super(400, 'InvalidRouteCondition', `Syntax error at position ${position}: ${reason}`, {
+      [CONDITION_POSITION_HEADER]: String(position),
+    });
   }
 }
 

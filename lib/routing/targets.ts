@@ -2,7 +2,8 @@
 import { BadRequestError } from '../errors';
 import type { EndpointType } from './model';
 
-export type QueueTarget = { kind: 'queue'; url: string; name: string } | { kind: 'queue'; url?: undefined; name: string; accountId: string };
+export type QueueTarget =
+  { kind: 'queue'; url: string; name: string } | { kind: 'queue'; url?: undefined; name: string; accountId: string };
 export interface StreamTarget {
   kind: 'stream';
   name: string;
@@ -49,7 +50,8 @@ export function parseTarget(type: EndpointType, target: string): QueueTarget | S
   if (type === 'kinesis') return parseStreamTarget(target);
   const queue = parseQueueTarget(target);
   const fifoName = queue.name.endsWith('.fifo');
-  if (type === 'sqs-fifo' && !fifoName) throw new BadRequestError(`A sqs-fifo endpoint needs a FIFO queue (name ending in .fifo), got "${queue.name}"`);
+  if (type === 'sqs-fifo' && !fifoName)
+    throw new BadRequestError(`A sqs-fifo endpoint needs a FIFO queue (name ending in .fifo), got "${queue.name}"`);
   if (type === 'sqs' && fifoName) throw new BadRequestError(`"${queue.name}" is a FIFO queue: use --type sqs-fifo`);
   return queue;
 }

@@ -41,7 +41,8 @@ export interface EndpointInput {
 export function parseEndpointInput(body: unknown): EndpointInput {
   const obj = object(body);
   const type = string(obj, 'type');
-  if (!(ENDPOINT_TYPES as readonly string[]).includes(type)) throw new BadRequestError(`"type" must be one of ${ENDPOINT_TYPES.join(', ')}`);
+  if (!(ENDPOINT_TYPES as readonly string[]).includes(type))
+    throw new BadRequestError(`"type" must be one of ${ENDPOINT_TYPES.join(', ')}`);
   return { type: type as EndpointType, target: string(obj, 'target') };
 }
 
@@ -56,7 +57,8 @@ export interface RouteInput {
 export function parseRouteInput(body: unknown): RouteInput {
   const obj = object(body);
   const source = string(obj, 'source');
-  if (!(ROUTE_SOURCES as readonly string[]).includes(source)) throw new BadRequestError(`"source" must be one of ${ROUTE_SOURCES.join(', ')}`);
+  if (!(ROUTE_SOURCES as readonly string[]).includes(source))
+    throw new BadRequestError(`"source" must be one of ${ROUTE_SOURCES.join(', ')}`);
   const condition = obj.condition ?? 'true';
   if (typeof condition !== 'string') throw new BadRequestError('"condition" must be a string');
   compileRouteCondition(condition);

@@ -1,0 +1,31 @@
+/**
+ * The router: consumes the built-in "events" stream (Kinesis event source mapping with
+ * ReportBatchItemFailures) and delivers to custom endpoints. Only records that were neither
+ * delivered nor dead-lettered are reported as failures, so one bad endpoint or one poison
+ * record never stalls the shard.
+ */
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { createAwsClients } from '../lib/aws/clients';
+import { loadConfig } from '../lib/config';
+import { log } from '../lib/log';
+import { createRouting } from '../lib/routing';
+
+const routing = createRouting(loadConfig(), createAwsClients());
+
+export async function handler(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
+  const records = event.Records.map((r) => ({
+    id: r.kinesis.sequenceNumber,
+    eventId: r.eventID,
+    data: Buffer.from(r.kinesis.data, 'base64'),
+  }));
+  const started = Date.now();
+  const result = await routing.router.routeBatch(records);
+  log.info('routed batch', {
+    records: records.length,
+    delivered: result.delivered,
+    deadLettered: result.deadLettered,
+    failed: result.failedRecordIds.length,
+    ms: Date.now() - started,
+  });
+  return { batchItemFailures: result.failedRecordIds.map((itemIdentifier) => ({ itemIdentifier })) };
+}

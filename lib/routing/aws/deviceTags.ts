@@ -1,0 +1,40 @@
+/** Device registry tags for `$twin.tags` conditions and enrichments, read in batches and cached briefly. */
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TtlCache } from '../../ttlCache';
+
+type Tags = Record<string, unknown>;
+
+export class DeviceTags {
+  private readonly cache: TtlCache<Tags | null>;
+
+  constructor(
+    private readonly dynamo: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly ttlMs: number,
+  ) {
+    this.cache = new TtlCache(20_000);
+  }
+
+  /** Cached tags (undefined: unknown device or not loaded). */
+  lookup = (deviceId: string): Tags | undefined => this.cache.get(deviceId) ?? undefined;
+
+  /** Makes sure every listed device's tags are cached (a missing device caches as none). */
+  async load(deviceIds: Iterable<string>): Promise<void> {
+    const missing = [...deviceIds].filter((id) => this.cache.get(id) === undefined);
+    for (let i = 0; i < missing.length; i += 100) {
+      let keys: Record<string, unknown>[] = missing.slice(i, i + 100).map((deviceId) => ({ deviceId }));
+      const found = new Map<string, Tags>();
+      for (let round = 0; keys.length > 0 && round < 5; round++) {
+        const out = await this.dynamo.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ProjectionExpression: 'deviceId, tags' } } }),
+        );
+        for (const item of out.Responses?.[this.table] ?? []) {
+          if (typeof item.deviceId === 'string') found.set(item.deviceId, (item.tags as Tags | undefined) ?? {});
+        }
+        keys = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
+        if (keys.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** round));
+      }
+      for (const id of missing.slice(i, i + 100)) this.cache.set(id, found.get(id) ?? null, Math.max(this.ttlMs, 1000));
+    }
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Dead-letter listing and redrive. Redrive takes records from the dead-letter queue, sends
+ * each to its endpoint again (same envelope, same FIFO de-duplication id), deletes the ones
+ * delivered and releases the rest at once. Bounded by a deadline so an API call stays short;
+ * callers repeat while `remaining` is true.
+ */
+import type { DeadLetterQueue, ReceivedDeadLetter } from './aws/deadLetterQueue';
+import type { DeadLetter } from './deadLetter';
+import type { DeliveryResult } from './delivery';
+import type { Endpoint } from './model';
+import type { OutgoingMessage } from './outgoing';
+
+export interface DeadLetterView extends DeadLetter {
+  /** The SQS message id of the dead-letter record. */
+  id: string;
+}
+
+export interface RedriveResult {
+  redriven: number;
+  failed: number;
+  /** Records left alone: another endpoint, a deleted endpoint, or a malformed record. */
+  skipped: number;
+  /** True when the deadline or the limit stopped the redrive before the queue was exhausted. */
+  remaining: boolean;
+}
+
+export interface RedriveDeps {
+  queue: DeadLetterQueue;
+  endpoints: () => Promise<Endpoint[]>;
+  deliverTo: (endpoint: Endpoint, messages: readonly OutgoingMessage[]) => Promise<DeliveryResult>;
+  nowMs?: () => number;
+}
+
+/** Reads up to `top` records and makes them visible again. */
+export async function listDeadLetters(queue: DeadLetterQueue, top: number, endpoint?: string): Promise<DeadLetterView[]> {
+  const seen = new Map<string, ReceivedDeadLetter>();
+  const handles: string[] = [];
+  try {
+    for (let empty = 0; seen.size < top && empty < 2;) {
+      const batch = await queue.receive(30);
+      if (batch.length === 0) empty++;
+      for (const r of batch) {
+        handles.push(r.receiptHandle);
+        if (!seen.has(r.messageId)) seen.set(r.messageId, r);
+      }
+    }
+  } finally {
+    await queue.release(handles);
+  }
+  return [...seen.values()]
+    .filter((r) => endpoint === undefined || r.deadLetter.endpoint === endpoint)
+    .slice(0, top)
+    .map((r) => ({ id: r.messageId, ...r.deadLetter }));
+}
+
+export async function redrive(deps: RedriveDeps, opts: { endpoint?: string; max: number; deadlineMs: number }): Promise<RedriveResult> {
+  const nowMs = deps.nowMs ?? Date.now;
+  const endpoints = new Map((await deps.endpoints()).map((e) => [e.name, e]));
+  const result: RedriveResult = { redriven: 0, failed: 0, skipped: 0, remaining: false };
+  const release: string[] = [];
+  const seen = new Set<string>();
+  try {
+    for (;;) {
+      if (nowMs() > opts.deadlineMs || result.redriven + result.failed >= opts.max) {
+        result.remaining = true;
+        break;
+      }
+      const batch = (await deps.queue.receive(60)).filter((r) => !seen.has(r.messageId));
+      if (batch.length === 0) break;
+      const byEndpoint = new Map<string, ReceivedDeadLetter[]>();
+      for (const r of batch) {
+        seen.add(r.messageId);
+        const letter = r.deadLetter;
+        const endpoint = letter.endpoint === null ? undefined : endpoints.get(letter.endpoint);
+        if (!endpoint || !letter.envelope || (opts.endpoint !== undefined && letter.endpoint !== opts.endpoint)) {
+          result.skipped++;
+          release.push(r.receiptHandle);
+          continue;
+        }
+        const list = byEndpoint.get(endpoint.name) ?? [];
+        list.push(r);
+        byEndpoint.set(endpoint.name, list);
+      }
+      for (const [name, records] of byEndpoint) {
+        const endpoint = endpoints.get(name) as Endpoint;
+        const messages = records.map(toOutgoing);
+        const out = await deps.deliverTo(endpoint, messages);
+        const failedKeys = new Set(out.failed.map((f) => f.message.key));
+        const done = records.filter((_, i) => !failedKeys.has((messages[i] as OutgoingMessage).key));
+        await deps.queue.delete(done.map((r) => r.receiptHandle));
+        result.redriven += done.length;
+        const failed = records.filter((_, i) => failedKeys.has((messages[i] as OutgoingMessage).key));
+        result.failed += failed.length;
+        release.push(...failed.map((r) => r.receiptHandle));
+      }
+    }
+  } finally {
+    await deps.queue.release(release);
+  }
+  return result;
+}
+
+function toOutgoing(r: ReceivedDeadLetter): OutgoingMessage {
+  const letter = r.deadLetter;
+  const envelope = letter.envelope as NonNullable<DeadLetter['envelope']>;
+  return {
+    // A record without a key (written by hand) still gets a stable one.
+    key: letter.messageKey ?? r.messageId.replace(/[^A-Za-z0-9_-]/g, ''),
+    record: letter.record,
+    deviceId: envelope.deviceId,
+    routes: letter.routes,
+    body: JSON.stringify(envelope),
+    envelope,
+  };
+}
