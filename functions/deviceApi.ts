@@ -1,13 +1,15 @@
-/** The device-facing HTTPS API (IoT Hub's device contract). */
+/** The device-facing HTTPS API (IoT Hub's device contract): telemetry and cloud-to-device receive. */
 import middy from '@middy/core';
 import { createAwsClients } from '../lib/aws/clients';
+import type { DeviceAction } from '../lib/c2d/stateMachine';
+import { lockTimeoutMs, receiveHeaders, unquoteLockToken } from '../lib/c2d/wire';
 import { loadConfig } from '../lib/config';
 import { parseTelemetryRequest } from '../lib/d2c/telemetry';
 import { createHub } from '../lib/hub';
 import { hubErrors } from '../lib/http/middleware';
-import { headers, pathParam, rawBody, type HttpEvent } from '../lib/http/request';
-import { noContent } from '../lib/http/response';
-import { routeTable } from '../lib/http/routes';
+import { hasQueryFlag, headers, pathParam, rawBody, type HttpEvent } from '../lib/http/request';
+import { binary, noContent } from '../lib/http/response';
+import { routeTable, type RouteHandler } from '../lib/http/routes';
 
 const hub = createHub(loadConfig(), createAwsClients());
 
@@ -20,8 +22,38 @@ async function sendEvents(event: HttpEvent) {
   return noContent();
 }
 
+async function receiveCommand(event: HttpEvent) {
+  const h = headers(event);
+  const device = await hub.auth.authenticateDevice(h.authorization, pathParam(event, 'id'));
+  const lockMs = lockTimeoutMs(h['iothub-messagelocktimeout'], hub.config.c2d);
+  const record = await hub.commands.receive(device, lockMs);
+  if (!record) return noContent();
+  return binary(200, record.body ?? Buffer.alloc(0), receiveHeaders(record));
+}
+
+function settleCommand(action: DeviceAction | 'completeOrReject'): RouteHandler {
+  return async (event) => {
+    const h = headers(event);
+    const deviceId = pathParam(event, 'id');
+    await hub.auth.authenticateDevice(h.authorization, deviceId);
+    const resolved = action === 'completeOrReject' ? (hasQueryFlag(event, 'reject') ? 'reject' : 'complete') : action;
+    await hub.commands.settleByDevice(deviceId, unquoteLockToken(pathParam(event, 'lockToken')), resolved);
+    return noContent();
+  };
+}
+
+// Device SDKs spell the segment both "devicebound" and "deviceBound"; HTTP API paths are case-sensitive.
+const commandRoutes = Object.fromEntries(
+  ['devicebound', 'deviceBound'].flatMap((segment) => [
+    [`GET /devices/{id}/messages/${segment}`, receiveCommand],
+    [`DELETE /devices/{id}/messages/${segment}/{lockToken}`, settleCommand('completeOrReject')],
+    [`POST /devices/{id}/messages/${segment}/{lockToken}/abandon`, settleCommand('abandon')],
+  ]),
+) as Record<string, RouteHandler>;
+
 export const handler = middy(
   routeTable({
     'POST /devices/{id}/messages/events': sendEvents,
+    ...commandRoutes,
   }),
 ).use(hubErrors());

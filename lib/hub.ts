@@ -7,6 +7,8 @@ import type { AwsClients } from './aws/clients';
 import { DeviceStore } from './aws/deviceStore';
 import { PolicyStore } from './aws/policyStore';
 import { StreamWriter } from './aws/streamWriter';
+import type { CommandQueue } from './c2d/commandQueue';
+import { createCommandQueue } from './c2d/createCommandQueue';
 import type { HubConfig } from './config';
 import { TelemetryService } from './d2c/telemetryService';
 import { RegistryService } from './registry/registryService';
@@ -20,6 +22,7 @@ export interface Hub {
   auth: Authenticator;
   registry: RegistryService;
   telemetry: TelemetryService;
+  commands: CommandQueue;
 }
 
 export function createHub(config: HubConfig, clients: AwsClients): Hub {
@@ -30,6 +33,7 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
     { getDevice: (id) => devices.get(id), getPolicy: (name) => policies.get(name) },
     { hubHostname: config.hubHostname, cacheTtlMs: config.deviceCacheTtlMs },
   );
+  const commands = createCommandQueue(config, clients);
   return {
     config,
     clients,
@@ -37,7 +41,11 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
     policies,
     events,
     auth,
-    registry: new RegistryService(devices, events, config.hubName),
+    // A deleted device's command queue goes with it.
+    registry: new RegistryService(devices, events, config.hubName, {
+      onDeleted: async (device) => void (await commands.dropDevice(device.deviceId)),
+    }),
     telemetry: new TelemetryService(events),
+    commands,
   };
 }

@@ -102,7 +102,10 @@ export class ServiceClient extends BaseClient {
 
   /** Cloud-to-device send; raw response (202, 400, 403, 404, 413...). */
   sendCommandRaw(deviceId: string, cmd: OutgoingCommand): Promise<HttpResponse> {
-    return this.call('POST', `/devices/${encodeURIComponent(deviceId)}/messages/devicebound?${API_VERSION}`, { headers: commandHeaders(cmd), body: cmd.body });
+    return this.call('POST', `/devices/${encodeURIComponent(deviceId)}/messages/devicebound?${API_VERSION}`, {
+      headers: commandHeaders(cmd),
+      body: cmd.body,
+    });
   }
 
   async sendCommand(deviceId: string, cmd: OutgoingCommand): Promise<{ messageId: string; sequenceNumber: number }> {

@@ -1,0 +1,232 @@
+/**
+ * Per-device command queues: the state machine (stateMachine.ts) driven over a QueueStore
+ * (store.ts). No AWS here; correctness rests only on the store's single-item conditional
+ * writes, never on timing:
+ * - a receive locks a record only if its version is still the one it read, so two receivers
+ *   can never both lock it; the loser moves on to the next message;
+ * - a device's complete/reject/abandon applies only to the record version holding its token;
+ * - every final outcome is first recorded in the record (Settled, with feedback due), then the
+ *   depth slot is released, feedback published and the record deleted: a crash anywhere in
+ *   that outbox leaves a Settled record in the sweep index, and the sweeper finishes it.
+ * Cost per operation is one device's pending set plus the records in front of the first
+ * visible one (bounded by the queue depth), independent of the number of devices.
+ */
+import { log, errorFields } from '../log';
+import { LockLostError, QueueDepthExceededError } from './errors';
+import { lockTokenSequence, newLockToken } from './lockToken';
+import { deviceAction, enqueue, feedbackRecord, lock, settle, sweepAction, view, type DeviceAction } from './stateMachine';
+import { RecordExistsError, type FeedbackSink, type QueueStore } from './store';
+import type { CommandContent, CommandRecord, FeedbackStatus, QueueLimits } from './types';
+
+export interface DeviceRef {
+  deviceId: string;
+  generationId: string;
+}
+
+export interface SweepReport {
+  examined: number;
+  settled: number;
+  finished: number;
+  orphansRemoved: number;
+  failed: number;
+}
+
+export interface CommandQueueOptions {
+  now?: () => number;
+  lockToken?: (sequenceNumber: number) => string;
+  /** An unreserved record younger than this may be a send in progress; older ones are orphans. */
+  orphanGraceMs?: number;
+}
+
+const INSERT_ATTEMPTS = 3;
+const SETTLE_ATTEMPTS = 5;
+
+export class CommandQueue {
+  private readonly now: () => number;
+  private readonly lockToken: (sequenceNumber: number) => string;
+  private readonly orphanGraceMs: number;
+
+  constructor(
+    private readonly store: QueueStore,
+    private readonly feedback: FeedbackSink,
+    readonly limits: QueueLimits,
+    opts: CommandQueueOptions = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.lockToken = opts.lockToken ?? newLockToken;
+    this.orphanGraceMs = opts.orphanGraceMs ?? 60_000;
+  }
+
+  /** Enqueues a command; resolves only once it is durably stored and counted. */
+  async send(device: DeviceRef, content: CommandContent, body: Buffer, expiresAtMs: number): Promise<CommandRecord> {
+    const nowMs = this.now();
+    for (let attempt = 1; ; attempt++) {
+      const sequenceNumber = await this.store.nextSequence(device.deviceId);
+      const record = enqueue(
+        content,
+        { deviceId: device.deviceId, deviceGenerationId: device.generationId, sequenceNumber, nowMs, expiresAtMs, body },
+        this.limits,
+      );
+      try {
+        await this.store.insert(record);
+      } catch (err) {
+        // Only a leftover record of a deleted-and-recreated device can hold a fresh number; take another.
+        if (attempt < INSERT_ATTEMPTS && err instanceof RecordExistsError) continue;
+        throw err;
+      }
+      if (await this.store.reserve(device.deviceId, sequenceNumber, this.limits.maxQueueDepth)) return record;
+      // Not counted, so never delivered; if this delete fails the sweeper removes the orphan.
+      await this.store
+        .remove(device.deviceId, sequenceNumber, record.version)
+        .catch((err: unknown) => log.warn('c2d: orphan left for the sweeper', errorFields(err)));
+      throw new QueueDepthExceededError(device.deviceId, this.limits.maxQueueDepth);
+    }
+  }
+
+  /** Locks the first visible command (lowest sequence number) for `lockMs`, or undefined if none. */
+  async receive(device: DeviceRef, lockMs: number): Promise<CommandRecord | undefined> {
+    const nowMs = this.now();
+    const pending = await this.store.pending(device.deviceId);
+    const first = pending[0];
+    const last = pending[pending.length - 1];
+    if (first === undefined || last === undefined) return undefined;
+    const live = new Set(pending);
+    const seen = new Set<number>();
+    let locked: CommandRecord | undefined;
+    let scannedTo = -1;
+    for await (const record of this.store.records(device.deviceId, first)) {
+      const seq = record.sequenceNumber;
+      if (seq > last) break; // beyond the pending range: sends in progress or orphans
+      seen.add(seq);
+      scannedTo = seq;
+      if (!live.has(seq)) continue;
+      if (record.deviceGenerationId !== device.generationId) {
+        await this.settleQuietly(record, 'Purged', nowMs); // sent to an earlier device of the same id
+        continue;
+      }
+      const v = view(record, nowMs, this.limits.maxDeliveryCount);
+      if (v.kind === 'dead') await this.settleQuietly(record, v.outcome, nowMs);
+      if (v.kind !== 'visible') continue;
+      locked = await this.store.replace(lock(record, nowMs, lockMs, this.lockToken(seq), this.limits), record.version);
+      if (locked) break; // otherwise another receiver got it first: try the next one
+    }
+    if (!locked) scannedTo = Number.POSITIVE_INFINITY; // the whole pending range was scanned
+    // A pending number we scanned past without seeing its record was settled and deleted by
+    // a writer that died before releasing the slot: release it now.
+    const vanished = pending.filter((s) => s < scannedTo && !seen.has(s));
+    if (vanished.length > 0) await this.store.release(device.deviceId, vanished);
+    return locked;
+  }
+
+  /** complete / reject / abandon by the device holding `lockToken`; LockLostError otherwise. */
+  async settleByDevice(deviceId: string, lockToken: string, action: DeviceAction): Promise<CommandRecord> {
+    const nowMs = this.now();
+    const seq = lockTokenSequence(lockToken);
+    const record = seq === undefined ? undefined : await this.store.get(deviceId, seq);
+    const result = deviceAction(record, lockToken, action, nowMs, this.limits);
+    if (!result.ok) throw new LockLostError(result.reason);
+    const stored = record ? await this.store.replace(result.record, record.version) : undefined;
+    if (!stored) throw new LockLostError('the message changed meanwhile');
+    if (stored.state === 'Settled') await this.finish(stored);
+    return stored;
+  }
+
+  /** Dead-letters every live command of the device as Purged; returns how many. */
+  async purge(deviceId: string): Promise<number> {
+    const nowMs = this.now();
+    const live = new Set(await this.store.pending(deviceId));
+    let purged = 0;
+    for await (const record of this.store.records(deviceId, 0)) {
+      if (record.state === 'Settled' || !live.has(record.sequenceNumber)) continue;
+      if ((await this.settleLatest(record, nowMs, 'Purged')) === 'Purged') purged++;
+    }
+    return purged;
+  }
+
+  /** The device is deleted: its queue goes with it (Purged feedback where asked). */
+  async dropDevice(deviceId: string): Promise<number> {
+    const purged = await this.purge(deviceId);
+    await this.store.dropDevice(deviceId);
+    return purged;
+  }
+
+  /** One sweeper pass over what is due: expiries, lapsed final locks, unfinished outboxes, orphans. */
+  async sweep(budget: { maxRecords: number; deadlineMs: number }): Promise<SweepReport> {
+    const nowMs = this.now();
+    const report: SweepReport = { examined: 0, settled: 0, finished: 0, orphansRemoved: 0, failed: 0 };
+    const pendingByDevice = new Map<string, Set<number>>();
+    const isLive = async (deviceId: string, seq: number) => {
+      let set = pendingByDevice.get(deviceId);
+      if (!set) pendingByDevice.set(deviceId, (set = new Set(await this.store.pending(deviceId))));
+      return set.has(seq);
+    };
+    for await (const key of this.store.due(nowMs)) {
+      if (report.examined >= budget.maxRecords || Date.now() >= budget.deadlineMs) break;
+      report.examined++;
+      try {
+        const record = await this.store.get(key.deviceId, key.sequenceNumber);
+        if (!record) continue; // the index lags deletes
+        const action = sweepAction(record, nowMs, this.limits.maxDeliveryCount);
+        if (action.kind === 'finish') {
+          if (await this.finish(record)) report.finished++;
+          else report.failed++;
+        } else if (action.kind === 'settle') {
+          if (await isLive(key.deviceId, key.sequenceNumber)) {
+            const stored = await this.store.replace(settle(record, action.outcome, nowMs, this.limits), record.version);
+            if (stored && (await this.finish(stored))) report.settled++;
+          } else if (nowMs - record.enqueuedAtMs > this.orphanGraceMs) {
+            await this.store.remove(key.deviceId, key.sequenceNumber, record.version);
+            report.orphansRemoved++;
+          }
+        }
+      } catch (err) {
+        report.failed++;
+        log.warn('c2d sweep: record left for the next pass', {
+          deviceId: key.deviceId,
+          sequenceNumber: key.sequenceNumber,
+          ...errorFields(err),
+        });
+      }
+    }
+    return report;
+  }
+
+  /** Settles `record` unless it changed meanwhile (then whoever changed it owns it). */
+  private async settleQuietly(record: CommandRecord, outcome: FeedbackStatus, nowMs: number): Promise<void> {
+    const stored = await this.store.replace(settle(record, outcome, nowMs, this.limits), record.version);
+    if (stored) await this.finish(stored);
+  }
+
+  /** Settles the latest version of a record, re-reading on conflicts; returns the outcome it recorded. */
+  private async settleLatest(record: CommandRecord, nowMs: number, outcome: FeedbackStatus): Promise<FeedbackStatus | undefined> {
+    let current: CommandRecord | undefined = record;
+    for (let attempt = 0; current && current.state !== 'Settled' && attempt < SETTLE_ATTEMPTS; attempt++) {
+      const v = view(current, nowMs, this.limits.maxDeliveryCount);
+      const actual = v.kind === 'dead' && v.outcome === 'Expired' ? 'Expired' : outcome;
+      const stored = await this.store.replace(settle(current, actual, nowMs, this.limits), current.version);
+      if (stored) {
+        await this.finish(stored);
+        return actual;
+      }
+      current = await this.store.get(record.deviceId, record.sequenceNumber);
+    }
+    return undefined;
+  }
+
+  /** The outbox of a settled record. Failures are left for the sweeper (the record stays Settled). */
+  private async finish(record: CommandRecord): Promise<boolean> {
+    try {
+      await this.store.release(record.deviceId, [record.sequenceNumber]);
+      if (record.feedbackDue) await this.feedback.publish([feedbackRecord(record)]);
+      await this.store.remove(record.deviceId, record.sequenceNumber, record.version);
+      return true;
+    } catch (err) {
+      log.warn('c2d: outbox left for the sweeper', {
+        deviceId: record.deviceId,
+        sequenceNumber: record.sequenceNumber,
+        ...errorFields(err),
+      });
+      return false;
+    }
+  }
+}

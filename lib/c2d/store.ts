@@ -1,0 +1,48 @@
+/**
+ * What the command queue needs from storage. Every mutation is a conditional write on ONE item
+ * (dynalite has no transactions, and one item is all DynamoDB can make atomic cheaply):
+ *
+ * - Each device has a "pending set": the sequence numbers of its commands that count against
+ *   the depth limit. `reserve` adds one only while the set is smaller than the limit, so
+ *   concurrent senders can never exceed it; `release` removes numbers and is idempotent, so a
+ *   retry or the sweeper can repeat it safely.
+ * - A command is live iff its record is not Settled AND its number is in the pending set. A
+ *   sender writes the record first and reserves second: a crash in between leaves an orphan
+ *   record that nobody delivers (and the sweeper deletes), never a slot without a record.
+ * - Records change only through `replace(next, expectedVersion)`: the version makes every
+ *   transition computed from a stale read fail instead of overwriting a newer state.
+ */
+import type { CommandRecord, FeedbackRecord } from './types';
+
+/** A store's `insert` found the key taken. */
+export class RecordExistsError extends Error {}
+
+export interface QueueStore {
+  /** A fresh sequence number for the device (an unconditional counter; gaps are harmless). */
+  nextSequence(deviceId: string): Promise<number>;
+  /** Writes a new record; throws RecordExistsError if the key is taken. */
+  insert(record: CommandRecord): Promise<void>;
+  /** Adds `sequenceNumber` to the pending set iff it holds fewer than `maxDepth`; false when full. */
+  reserve(deviceId: string, sequenceNumber: number, maxDepth: number): Promise<boolean>;
+  /** Removes numbers from the pending set (idempotent). */
+  release(deviceId: string, sequenceNumbers: readonly number[]): Promise<void>;
+  /** The pending set, ascending. */
+  pending(deviceId: string): Promise<number[]>;
+  /** The device's records with sequence number ≥ `from`, ascending, read in small pages, without bodies. */
+  records(deviceId: string, from: number): AsyncIterable<CommandRecord>;
+  /** One record with its body (strongly consistent). */
+  get(deviceId: string, sequenceNumber: number): Promise<CommandRecord | undefined>;
+  /** Writes the mutable fields of `next` iff the stored version is `expectedVersion`; returns the stored record (with body) or undefined. */
+  replace(next: CommandRecord, expectedVersion: number): Promise<CommandRecord | undefined>;
+  /** Deletes a record iff the stored version is `expectedVersion` (or unconditionally when undefined). */
+  remove(deviceId: string, sequenceNumber: number, expectedVersion?: number): Promise<void>;
+  /** Deletes the device's queue bookkeeping (after its records are gone). */
+  dropDevice(deviceId: string): Promise<void>;
+  /** Keys of records whose sweep time is ≤ nowMs, across all devices, oldest first per shard. */
+  due(nowMs: number): AsyncIterable<{ deviceId: string; sequenceNumber: number }>;
+}
+
+/** Where feedback records go (the feedback SQS queue). */
+export interface FeedbackSink {
+  publish(records: readonly FeedbackRecord[]): Promise<void>;
+}

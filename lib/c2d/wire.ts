@@ -1,0 +1,104 @@
+/**
+ * The cloud-to-device HTTP contract, pure: a service's send request becomes command content;
+ * a locked command becomes IoT Hub's device receive response headers.
+ */
+import { randomUUID } from 'node:crypto';
+import type { HubConfig } from '../config';
+import { checkSize, messageFromHeaders } from '../d2c/telemetry';
+import { BadRequestError } from '../errors';
+import { ACK_MODES, type AckMode, type CommandContent, type CommandRecord } from './types';
+
+/** IoT Hub's limit for one cloud-to-device message (body + properties). */
+export const MAX_COMMAND_BYTES = 64 * 1024;
+
+type Headers = Readonly<Record<string, string | undefined>>;
+type C2dConfig = HubConfig['c2d'];
+
+export interface SendRequest {
+  content: CommandContent;
+  body: Buffer;
+  expiresAtMs: number;
+}
+
+function parseAck(value: string | undefined): AckMode {
+  if (value === undefined || value === '') return 'none';
+  const ack = value.trim().toLowerCase() as AckMode;
+  if (!ACK_MODES.includes(ack)) throw new BadRequestError(`iothub-ack must be one of ${ACK_MODES.join(', ')}`);
+  return ack;
+}
+
+/** `iothub-expiry` (absolute time), else `iothub-ttl` (seconds, a devhub extension), else the hub default. */
+function parseExpiry(headers: Headers, nowMs: number, c2d: C2dConfig): number {
+  const expiry = headers['iothub-expiry'];
+  const ttl = headers['iothub-ttl'];
+  let expiresAtMs: number;
+  if (expiry !== undefined && expiry !== '') {
+    expiresAtMs = Date.parse(expiry);
+    if (Number.isNaN(expiresAtMs)) throw new BadRequestError('iothub-expiry must be an ISO 8601 date-time');
+    if (expiresAtMs <= nowMs) throw new BadRequestError('iothub-expiry is in the past');
+  } else if (ttl !== undefined && ttl !== '') {
+    const seconds = Number(ttl);
+    if (!Number.isInteger(seconds) || seconds < 1) throw new BadRequestError('iothub-ttl must be a positive integer number of seconds');
+    expiresAtMs = nowMs + seconds * 1000;
+  } else {
+    expiresAtMs = nowMs + c2d.defaultTtlSeconds * 1000;
+  }
+  if (expiresAtMs > nowMs + c2d.maxTtlSeconds * 1000) {
+    throw new BadRequestError(`The message time to live exceeds the hub's maximum of ${c2d.maxTtlSeconds} seconds`);
+  }
+  return expiresAtMs;
+}
+
+/** Parses POST /devices/{id}/messages/devicebound (headers lower-cased). */
+export function parseSendRequest(headers: Headers, body: Buffer, nowMs: number, c2d: C2dConfig): SendRequest {
+  // The same header rules as device-to-cloud messages (names, values, message id length).
+  const msg = messageFromHeaders(headers, body);
+  checkSize([msg], MAX_COMMAND_BYTES);
+  const s = msg.system;
+  const content: CommandContent = {
+    messageId: s['message-id'] ?? randomUUID(),
+    ack: parseAck(headers['iothub-ack']),
+    properties: msg.properties,
+    ...(s['correlation-id'] !== undefined ? { correlationId: s['correlation-id'] } : {}),
+    ...(s['user-id'] !== undefined ? { userId: s['user-id'] } : {}),
+    ...(s['content-type'] !== undefined ? { contentType: s['content-type'] } : {}),
+    ...(s['content-encoding'] !== undefined ? { contentEncoding: s['content-encoding'] } : {}),
+  };
+  return { content, body, expiresAtMs: parseExpiry(headers, nowMs, c2d) };
+}
+
+/** `IotHub-MessageLockTimeout` in seconds, clamped to 1..maxLockTimeoutSeconds; absent → the hub default. */
+export function lockTimeoutMs(header: string | undefined, c2d: C2dConfig): number {
+  if (header === undefined || header.trim() === '') return c2d.defaultLockTimeoutSeconds * 1000;
+  const seconds = Number(header);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new BadRequestError('IotHub-MessageLockTimeout must be a positive number of seconds');
+  return Math.round(Math.min(Math.max(seconds, 1), c2d.maxLockTimeoutSeconds) * 1000);
+}
+
+/** The headers of a 200 to GET .../messages/devicebound, exactly as IoT Hub names them. */
+export function receiveHeaders(record: CommandRecord): Record<string, string> {
+  const h: Record<string, string> = {
+    etag: `"${record.lockToken ?? ''}"`,
+    'content-type': record.contentType ?? 'application/octet-stream',
+    'iothub-messageid': record.messageId,
+    'iothub-sequencenumber': String(record.sequenceNumber),
+    'iothub-to': `/devices/${encodeURIComponent(record.deviceId)}/messages/devicebound`,
+    'iothub-ack': record.ack,
+    'iothub-expiry': new Date(record.expiresAtMs).toISOString(),
+    'iothub-deliverycount': String(record.deliveryCount),
+    'iothub-enqueuedtime': new Date(record.enqueuedAtMs).toISOString(),
+  };
+  if (record.correlationId !== undefined) h['iothub-correlationid'] = record.correlationId;
+  if (record.userId !== undefined) h['iothub-userid'] = record.userId;
+  if (record.contentType !== undefined) h['iothub-contenttype'] = record.contentType;
+  if (record.contentEncoding !== undefined) h['iothub-contentencoding'] = record.contentEncoding;
+  for (const [name, value] of Object.entries(record.properties)) h[`iothub-app-${name}`] = value;
+  return h;
+}
+
+/** A lock token as the device sends it back (ETag quotes tolerated). */
+export function unquoteLockToken(raw: string): string {
+  const t = raw.trim();
+  return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1) : t;
+}
