@@ -9,8 +9,11 @@ import { headers, pathParam, rawBody, type HttpEvent } from '../lib/http/request
 import { json } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
 import { validateDeviceId } from '../lib/registry/device';
+import { createCommandPush } from '../lib/ws/compose';
 
-const hub = createHub(loadConfig(), createAwsClients());
+const clients = createAwsClients();
+const hub = createHub(loadConfig(), clients);
+const pushToDevice = createCommandPush(hub, clients);
 
 async function sendCommand(event: HttpEvent) {
   const h = headers(event);
@@ -18,6 +21,8 @@ async function sendCommand(event: HttpEvent) {
   const request = parseSendRequest(h, rawBody(event), Date.now(), hub.config.c2d);
   const device = await hub.devices.require(validateDeviceId(pathParam(event, 'id')));
   const record = await hub.commands.send(device, request.content, request.body, request.expiresAtMs);
+  // Durably queued: now offer it to the device's socket, if it holds one.
+  await pushToDevice(device.deviceId);
   return json(202, { messageId: record.messageId, sequenceNumber: record.sequenceNumber });
 }
 

@@ -40,6 +40,8 @@ interface PollerConfig {
   inMemory: boolean;
   functions: Record<string, { name: string; events?: unknown[]; environment?: Record<string, string> }>;
   environment: Record<string, string>;
+  /** Local override of every schedule's rate, in seconds. */
+  scheduleSeconds?: number;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as PollerConfig;
@@ -231,7 +233,7 @@ function rateMs(rate: string): number {
 }
 
 async function runSchedule(fn: string, rate: string): Promise<void> {
-  const every = rateMs(rate);
+  const every = config.scheduleSeconds ? config.scheduleSeconds * 1000 : rateMs(rate);
   while (!stopping) {
     await sleep(every);
     if (stopping) return;

@@ -39,6 +39,8 @@ export interface LocalHubOptions {
   echoFunctions: boolean;
   /** Start the stream/schedule poller (router, sweeper). */
   poller: boolean;
+  /** Run every `schedule` event this often locally (AWS's minimum rate is one minute). */
+  localScheduleSeconds?: number;
   /** Put fault-injecting proxies between the functions and the emulators (tests, soak). */
   faultInjection?: boolean;
   log: (line: string) => void;
@@ -300,7 +302,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
         command: process.execPath,
         args: [
           join(o.root, 'dist/local/poller.js'),
-          JSON.stringify({ dataDir, inMemory: o.inMemory, functions: service.functions, environment: service.environment }),
+          JSON.stringify({ dataDir, inMemory: o.inMemory, functions: service.functions, environment: service.environment, scheduleSeconds: o.localScheduleSeconds }),
         ],
         env: childEnv,
         logDir,

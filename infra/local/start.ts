@@ -82,6 +82,8 @@ async function main(): Promise<void> {
     params: {},
     echoFunctions: true,
     poller: true,
+    // The C2D sweeper (rate(1 minute) in AWS) every 10 s, so expiry feedback is prompt locally.
+    localScheduleSeconds: 10,
     log,
   });
   running.hub = hub;

@@ -31,7 +31,9 @@ export class ConnectionStore {
   async register(conn: Omit<Connection, 'ttl'>, now: Date): Promise<Connection | undefined> {
     const ttl = Math.floor(now.getTime() / 1000) + CONNECTION_LIFETIME_SECONDS;
     const item: Connection = { ...conn, ttl };
-    await this.dynamo.send(new PutCommand({ TableName: this.table, Item: { ...item, deviceId: `connection#${conn.connectionId}`, device: conn.deviceId } }));
+    await this.dynamo.send(
+      new PutCommand({ TableName: this.table, Item: { ...item, deviceId: `connection#${conn.connectionId}`, device: conn.deviceId } }),
+    );
     const out = await this.dynamo.send(new PutCommand({ TableName: this.table, Item: item, ReturnValues: 'ALL_OLD' }));
     const previous = out.Attributes as Connection | undefined;
     return previous && previous.connectionId !== conn.connectionId ? previous : undefined;
@@ -65,6 +67,37 @@ export class ConnectionStore {
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false; // already replaced
+      throw err;
+    }
+  }
+
+  /**
+   * Commands pushed to a connection and not yet settled: lock token (or a reservation) →
+   * lock expiry. Changed only by version-conditioned writes, so concurrent pushers (the send
+   * path and the settle path) can never exceed the in-flight limit together.
+   */
+  async slots(deviceId: string): Promise<{ connectionId: string; slots: Record<string, number>; version: number } | undefined> {
+    const out = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: { deviceId }, ConsistentRead: true }));
+    if (!out.Item) return undefined;
+    const item = out.Item as Connection & { slots?: Record<string, number>; slotVersion?: number };
+    return { connectionId: item.connectionId, slots: item.slots ?? {}, version: item.slotVersion ?? 0 };
+  }
+
+  /** Replaces the slots if nobody changed them since `version` and the connection is still current. */
+  async replaceSlots(deviceId: string, connectionId: string, slots: Record<string, number>, version: number): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { deviceId },
+          UpdateExpression: 'SET slots = :s, slotVersion = :next',
+          ConditionExpression: 'connectionId = :c AND (attribute_not_exists(slotVersion) OR slotVersion = :v)',
+          ExpressionAttributeValues: { ':s': slots, ':next': version + 1, ':c': connectionId, ':v': version },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
       throw err;
     }
   }

@@ -1,19 +1,40 @@
-/** Builds the socket service for the WebSocket handlers (once per cold start). */
+/** Builds the WebSocket side of the hub (once per cold start). */
 import type { AwsClients } from '../aws/clients';
 import { ConnectionStore } from '../aws/connectionStore';
 import { SocketPusher } from '../aws/socketPusher';
 import type { HubConfig } from '../config';
-import { createHub } from '../hub';
+import { createHub, type Hub } from '../hub';
+import { pushToConnectedDevice, SocketCommandChannel } from './socketCommands';
 import { SocketService } from './socketService';
+
+function commandChannel(hub: Hub, store: ConnectionStore, sink: SocketPusher): SocketCommandChannel {
+  return new SocketCommandChannel({
+    commands: hub.commands,
+    store,
+    sink,
+    maxInFlight: hub.config.websocketMaxInFlight,
+    lockMs: hub.config.c2d.defaultLockTimeoutSeconds * 1000,
+  });
+}
 
 export function createSocketService(config: HubConfig, clients: AwsClients): SocketService {
   const hub = createHub(config, clients);
+  const store = new ConnectionStore(clients.dynamo, config.tables.connections);
+  const sink = new SocketPusher();
   return new SocketService({
     hubName: config.hubName,
     auth: hub.auth,
-    store: new ConnectionStore(clients.dynamo, config.tables.connections),
+    store,
     telemetry: hub.telemetry,
     events: hub.events,
-    sink: new SocketPusher(),
+    sink,
+    commands: commandChannel(hub, store, sink),
   });
+}
+
+/** For the send path: `push(deviceId)` offers a connected device its pending commands. */
+export function createCommandPush(hub: Hub, clients: AwsClients): (deviceId: string) => Promise<void> {
+  const store = new ConnectionStore(clients.dynamo, hub.config.tables.connections);
+  const channel = commandChannel(hub, store, new SocketPusher());
+  return (deviceId) => pushToConnectedDevice(store, channel, deviceId);
 }

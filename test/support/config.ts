@@ -18,7 +18,6 @@ export const TEST_PARAMS: Record<string, string> = {
   deviceCacheTtlMs: '1000',
   c2dLockTimeoutSeconds: '5',
   c2dMaxDeliveryCount: '3',
-  c2dSweepRate: 'rate(2 seconds)',
   routingCacheTtlMs: '500',
   routingRetryBaseMs: '20',
 };

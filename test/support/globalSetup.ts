@@ -26,6 +26,8 @@ export default async function globalSetup(): Promise<void> {
     echoFunctions: false,
     poller: true,
     faultInjection: true,
+    // The C2D sweeper every 2 s, so expiry feedback is observable within a test.
+    localScheduleSeconds: 2,
     log: (line) => console.log(line),
   });
   const info: TestHubInfo = {

@@ -1,0 +1,157 @@
+/**
+ * Cloud-to-device over the WebSocket: commands are locked exactly as an HTTPS receive locks
+ * them and pushed as `c2d` frames, at most `maxInFlight` unsettled per connection. The slot
+ * bookkeeping lives on the connection's item and changes only through version-conditioned
+ * writes, so the send path and the settle path can push concurrently without exceeding it.
+ */
+import type { Connection, ConnectionStore } from '../aws/connectionStore';
+import { ConnectionGoneError } from '../aws/socketPusher';
+import type { CommandQueue } from '../c2d/commandQueue';
+import type { CommandRecord } from '../c2d/types';
+import { HubError } from '../errors';
+import { errorFields, log } from '../log';
+import { randomBytes } from 'node:crypto';
+import { nack } from './protocol';
+import type { FrameSink, SocketCommands } from './socketService';
+
+const SLOT_ATTEMPTS = 5;
+
+export interface C2dFrame {
+  type: 'c2d';
+  lockToken: string;
+  messageId: string;
+  sequenceNumber: number;
+  deliveryCount: number;
+  enqueuedTime: string;
+  expiry: string;
+  correlationId?: string;
+  userId?: string;
+  contentType?: string;
+  contentEncoding?: string;
+  ack: string;
+  properties: Record<string, string>;
+  /** base64 */
+  body: string;
+}
+
+export function c2dFrame(record: CommandRecord): C2dFrame {
+  return {
+    type: 'c2d',
+    lockToken: record.lockToken ?? '',
+    messageId: record.messageId,
+    sequenceNumber: record.sequenceNumber,
+    deliveryCount: record.deliveryCount,
+    enqueuedTime: new Date(record.enqueuedAtMs).toISOString(),
+    expiry: new Date(record.expiresAtMs).toISOString(),
+    ...(record.correlationId !== undefined ? { correlationId: record.correlationId } : {}),
+    ...(record.userId !== undefined ? { userId: record.userId } : {}),
+    ...(record.contentType !== undefined ? { contentType: record.contentType } : {}),
+    ...(record.contentEncoding !== undefined ? { contentEncoding: record.contentEncoding } : {}),
+    ack: record.ack,
+    properties: record.properties,
+    body: (record.body ?? Buffer.alloc(0)).toString('base64'),
+  };
+}
+
+export class SocketCommandChannel implements SocketCommands {
+  constructor(
+    private readonly deps: {
+      commands: CommandQueue;
+      store: ConnectionStore;
+      sink: FrameSink;
+      maxInFlight: number;
+      lockMs: number;
+      now?: () => number;
+    },
+  ) {}
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  /** Pushes pending commands until the connection's slots are full or the queue is empty. */
+  async pushPending(conn: Connection): Promise<void> {
+    for (let pushed = 0; pushed < this.deps.maxInFlight; pushed++) {
+      const reservation = await this.reserveSlot(conn);
+      if (!reservation) return;
+      let record: CommandRecord | undefined;
+      try {
+        record = await this.deps.commands.receive({ deviceId: conn.deviceId, generationId: conn.generationId }, this.deps.lockMs);
+      } finally {
+        if (!record) await this.updateSlot(conn, reservation, undefined);
+      }
+      if (!record?.lockToken) return;
+      await this.updateSlot(conn, reservation, { token: record.lockToken, until: record.lockedUntilMs ?? this.now() + this.deps.lockMs });
+      try {
+        await this.deps.sink.post(conn.endpoint, conn.connectionId, c2dFrame(record));
+      } catch (err) {
+        // Not delivered: give the command back for the next receive or HTTPS poll.
+        log.warn('websocket push failed; command returned to the queue', { deviceId: conn.deviceId, ...errorFields(err) });
+        await this.deps.commands.settleByDevice(conn.deviceId, record.lockToken, 'abandon').catch(() => undefined);
+        await this.updateSlot(conn, record.lockToken, undefined);
+        if (err instanceof ConnectionGoneError) {
+          await this.deps.store.remove(conn); // the socket is gone: forget it
+          return;
+        }
+        throw err;
+      }
+    }
+  }
+
+  async settle(conn: Connection, action: 'complete' | 'reject' | 'abandon', lockToken: string): Promise<unknown> {
+    try {
+      const record = await this.deps.commands.settleByDevice(conn.deviceId, lockToken, action);
+      return { type: 'settled', action, lockToken, messageId: record.messageId };
+    } catch (err) {
+      if (err instanceof HubError) return { ...nack(undefined, err), lockToken };
+      throw err;
+    } finally {
+      await this.updateSlot(conn, lockToken, undefined);
+    }
+  }
+
+  /** Claims a free slot (expired locks free theirs); undefined when the connection is full or gone. */
+  private async reserveSlot(conn: Connection): Promise<string | undefined> {
+    const key = `reserved-${randomBytes(8).toString('hex')}`;
+    const done = await this.changeSlots(conn, (slots, now) => {
+      const live = Object.entries(slots).filter(([, until]) => until > now);
+      if (live.length >= this.deps.maxInFlight) return undefined;
+      return { ...Object.fromEntries(live), [key]: now + 30_000 };
+    });
+    return done ? key : undefined;
+  }
+
+  /** Replaces (or, with no `next`, frees) one slot. */
+  private async updateSlot(conn: Connection, key: string, next: { token: string; until: number } | undefined): Promise<void> {
+    await this.changeSlots(conn, (slots, now) => {
+      if (!(key in slots) && !next) return undefined;
+      const kept = Object.fromEntries(Object.entries(slots).filter(([k, until]) => k !== key && until > now));
+      return next ? { ...kept, [next.token]: next.until } : kept;
+    });
+  }
+
+  private async changeSlots(
+    conn: Connection,
+    change: (slots: Record<string, number>, now: number) => Record<string, number> | undefined,
+  ): Promise<boolean> {
+    for (let attempt = 0; attempt < SLOT_ATTEMPTS; attempt++) {
+      const current = await this.deps.store.slots(conn.deviceId);
+      if (!current || current.connectionId !== conn.connectionId) return false; // replaced or gone
+      const next = change(current.slots, this.now());
+      if (!next) return false;
+      if (await this.deps.store.replaceSlots(conn.deviceId, conn.connectionId, next, current.version)) return true;
+    }
+    return false;
+  }
+}
+
+/** The send path's push: if the device holds a socket, offer it its pending commands now. */
+export async function pushToConnectedDevice(store: ConnectionStore, channel: SocketCommands, deviceId: string): Promise<void> {
+  try {
+    const conn = await store.current(deviceId);
+    if (conn) await channel.pushPending(conn);
+  } catch (err) {
+    // The command is durably queued already; a failed push only delays it to the next receive.
+    log.warn('push to connected device failed', { deviceId, ...errorFields(err) });
+  }
+}
