@@ -16,7 +16,7 @@ const hub = createHub(loadConfig(), createAwsClients());
 async function sendEvents(event: HttpEvent) {
   const deviceId = pathParam(event, 'id');
   const h = headers(event);
-  const device = await hub.auth.authenticateDevice(h.authorization, deviceId);
+  const device = await hub.admitDevice(h.authorization, deviceId);
   const messages = parseTelemetryRequest(h['content-type'], h, rawBody(event));
   await hub.telemetry.accept(device, messages, 'https');
   return noContent();
@@ -24,7 +24,7 @@ async function sendEvents(event: HttpEvent) {
 
 async function receiveCommand(event: HttpEvent) {
   const h = headers(event);
-  const device = await hub.auth.authenticateDevice(h.authorization, pathParam(event, 'id'));
+  const device = await hub.admitDevice(h.authorization, pathParam(event, 'id'));
   const lockMs = lockTimeoutMs(h['iothub-messagelocktimeout'], hub.config.c2d);
   const record = await hub.commands.receive(device, lockMs);
   if (!record) return noContent();
@@ -35,7 +35,7 @@ function settleCommand(action: DeviceAction | 'completeOrReject'): RouteHandler 
   return async (event) => {
     const h = headers(event);
     const deviceId = pathParam(event, 'id');
-    await hub.auth.authenticateDevice(h.authorization, deviceId);
+    await hub.admitDevice(h.authorization, deviceId);
     const resolved = action === 'completeOrReject' ? (hasQueryFlag(event, 'reject') ? 'reject' : 'complete') : action;
     await hub.commands.settleByDevice(deviceId, unquoteLockToken(pathParam(event, 'lockToken')), resolved);
     return noContent();

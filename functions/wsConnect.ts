@@ -12,7 +12,11 @@ const sockets = createSocketService(config, createAwsClients());
 
 async function connect(event: WsEvent) {
   try {
-    await sockets.connect(event.requestContext.connectionId, connectAuthorization(event), managementEndpoint(event, config.websocketManagementEndpoint));
+    await sockets.connect(
+      event.requestContext.connectionId,
+      connectAuthorization(event),
+      managementEndpoint(event, config.websocketManagementEndpoint),
+    );
     return { statusCode: 200 };
   } catch (err) {
     if (isHubError(err) && err.status < 500) return { statusCode: err.status };

@@ -3,6 +3,8 @@
  * call this once per cold start; nothing here runs per request.
  */
 import { Authenticator } from './auth';
+import { DeviceRateLimiter } from './rateLimit';
+import type { Device } from './registry/device';
 import type { AwsClients } from './aws/clients';
 import { DeviceStore } from './aws/deviceStore';
 import { PolicyStore } from './aws/policyStore';
@@ -23,6 +25,10 @@ export interface Hub {
   registry: RegistryService;
   telemetry: TelemetryService;
   commands: CommandQueue;
+  /** Per-device request rate limit (off unless DEVICE_RATE_LIMIT_PER_SECOND is set). */
+  limiter: DeviceRateLimiter;
+  /** Every device request: authenticate the SAS token, then apply the device's rate limit. */
+  admitDevice(authorization: string | undefined, deviceId: string): Promise<Device>;
 }
 
 export function createHub(config: HubConfig, clients: AwsClients): Hub {
@@ -34,6 +40,7 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
     { hubHostname: config.hubHostname, cacheTtlMs: config.deviceCacheTtlMs },
   );
   const commands = createCommandQueue(config, clients);
+  const limiter = new DeviceRateLimiter(config.deviceRateLimitPerSecond);
   return {
     config,
     clients,
@@ -47,5 +54,11 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
     }),
     telemetry: new TelemetryService(events),
     commands,
+    limiter,
+    async admitDevice(authorization, deviceId) {
+      const device = await auth.authenticateDevice(authorization, deviceId);
+      limiter.take(deviceId);
+      return device;
+    },
   };
 }

@@ -18,7 +18,8 @@ interface Run {
 async function devhub(...args: string[]): Promise<Run> {
   // Only the data dir tells the CLI where the hub is, as after `npm start`.
   const env: NodeJS.ProcessEnv = { ...process.env, DEVHUB_DATA_DIR: hubInfo().dataDir };
-  for (const k of Object.keys(env)) if (k.startsWith('AWS_ENDPOINT_URL') || k === 'DEVHUB_CONNECTION_STRING' || k === 'DEVHUB_URL') delete env[k];
+  for (const k of Object.keys(env))
+    if (k.startsWith('AWS_ENDPOINT_URL') || k === 'DEVHUB_CONNECTION_STRING' || k === 'DEVHUB_URL') delete env[k];
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env });
     return { code: 0, stdout, stderr };

@@ -302,7 +302,13 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
         command: process.execPath,
         args: [
           join(o.root, 'dist/local/poller.js'),
-          JSON.stringify({ dataDir, inMemory: o.inMemory, functions: service.functions, environment: service.environment, scheduleSeconds: o.localScheduleSeconds }),
+          JSON.stringify({
+            dataDir,
+            inMemory: o.inMemory,
+            functions: service.functions,
+            environment: service.environment,
+            scheduleSeconds: o.localScheduleSeconds,
+          }),
         ],
         env: childEnv,
         logDir,

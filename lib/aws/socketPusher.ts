@@ -39,7 +39,9 @@ export class SocketPusher {
   /** Sends one JSON frame; throws ConnectionGoneError when the socket no longer exists. */
   async post(endpoint: string, connectionId: string, frame: unknown): Promise<void> {
     try {
-      await this.client(endpoint).send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(frame)) }));
+      await this.client(endpoint).send(
+        new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(frame)) }),
+      );
     } catch (err) {
       if (err instanceof GoneException || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) {
         throw new ConnectionGoneError(connectionId);

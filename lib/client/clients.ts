@@ -170,7 +170,12 @@ export class RoutingClient extends BaseClient {
     return this.putRoute(name, { source, condition, endpoint, enabled });
   }
   /** 200 {"result": boolean}; a bad condition is an ApiError with status 400 (see conditionPosition). */
-  testRoute(input: { condition?: string; route?: string; message: unknown; twinTags?: Record<string, unknown> }): Promise<{ result: boolean }> {
+  testRoute(input: {
+    condition?: string;
+    route?: string;
+    message: unknown;
+    twinTags?: Record<string, unknown>;
+  }): Promise<{ result: boolean }> {
     return this.send('POST', '/routes/test', input);
   }
 

@@ -96,15 +96,7 @@ export interface CallNode {
 }
 
 export type Ast =
-  | LiteralNode
-  | SystemPropertyNode
-  | AppPropertyNode
-  | BodyNode
-  | TwinNode
-  | UnaryNode
-  | BinaryNode
-  | LogicalNode
-  | CallNode;
+  LiteralNode | SystemPropertyNode | AppPropertyNode | BodyNode | TwinNode | UnaryNode | BinaryNode | LogicalNode | CallNode;
 
 export function isComparisonOp(op: BinaryOp): op is ComparisonOp {
   return op === '=' || op === '!=' || op === '<' || op === '>' || op === '<=' || op === '>=';

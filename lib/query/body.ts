@@ -135,11 +135,7 @@ export function decodeBody(bytes: Uint8Array, encoding: BodyEncoding): string | 
  * The parsed JSON body, or undefined when the message is not application/json in a UTF
  * encoding, the bytes do not decode, or the text is not JSON.
  */
-export function parseJsonBody(
-  body: Uint8Array,
-  contentType: string | undefined,
-  contentEncoding: string | undefined,
-): unknown {
+export function parseJsonBody(body: Uint8Array, contentType: string | undefined, contentEncoding: string | undefined): unknown {
   if (!isJsonContentType(contentType)) return undefined;
   const encoding = normalizeEncoding(contentEncoding);
   if (encoding === undefined) return undefined;

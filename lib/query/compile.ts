@@ -8,15 +8,7 @@
 import type { Ast, BinaryNode, CallNode, ComparisonOp, LogicalNode, PathStep } from './ast';
 import { isComparisonOp } from './ast';
 import { applyFunction, lookupFunction } from './functions';
-import {
-  appProperty,
-  bodyKey,
-  jsonBody,
-  walkCaseInsensitive,
-  walkExact,
-  walkJson,
-  type RoutableMessage,
-} from './message';
+import { appProperty, bodyKey, jsonBody, walkCaseInsensitive, walkExact, walkJson, type RoutableMessage } from './message';
 import { parseCondition } from './parser';
 import { arithmetic, compare, equals, finiteOrUndefined, negate, not, order } from './semantics';
 
@@ -482,12 +474,7 @@ function compileTest(node: Ast, want: boolean): CompiledCondition {
       const cc = asConstComparison(node, node.op, compileNode(node.left), compileNode(node.right));
       if (cc === undefined || alwaysUndefined(cc)) break;
       // With both sides of one type, "is false" is "the negated operator is true".
-      return constantComparisonTest(
-        want ? cc.op : negateOp(cc.op),
-        cc.expr,
-        cc.ev,
-        cc.value as string | number | boolean,
-      );
+      return constantComparisonTest(want ? cc.op : negateOp(cc.op), cc.expr, cc.ev, cc.value as string | number | boolean);
     }
     default:
       break;
@@ -497,12 +484,7 @@ function compileTest(node: Ast, want: boolean): CompiledCondition {
 }
 
 /** "Is `expr op c` true?" in one closure (property reads inlined for `=` / `!=`). */
-function constantComparisonTest(
-  op: ComparisonOp,
-  expr: Ast,
-  ev: Evaluator,
-  c: string | number | boolean,
-): CompiledCondition {
+function constantComparisonTest(op: ComparisonOp, expr: Ast, ev: Evaluator, c: string | number | boolean): CompiledCondition {
   if (typeof c === 'string' && (op === '=' || op === '!=')) {
     if (expr.kind === 'system') {
       const key = expr.key;

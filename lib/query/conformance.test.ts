@@ -80,11 +80,7 @@ const M: Record<string, RoutableMessage> = {
   utf32bom: withBody(utf32(WEATHER_TEXT, { bigEndian: true, bom: true }), 'application/json', 'utf-32'),
   utf16mislabel: withBody(utf8(WEATHER_TEXT + ' '), 'application/json', 'utf-16'),
   invalidJson: withBody(utf8('{"Weather": {"Temperature": 50'), 'application/json', 'utf-8'),
-  invalidUtf8: withBody(
-    new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
-    'application/json',
-    'utf-8',
-  ),
+  invalidUtf8: withBody(new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), 'application/json', 'utf-8'),
   arrayBody: withBody(utf8('["x", 1]'), 'application/json', 'utf-8'),
   utf8bom: withBody(utf8('\ufeff' + WEATHER_TEXT), 'application/json', 'utf-8'),
   noTwin: message({ json: WEATHER }),
@@ -388,9 +384,7 @@ describe('fromEnvelope', () => {
   it('decodes the base64 body and keeps properties', () => {
     const msg = fromEnvelope(envelope, { site: 'A' });
     expect(Buffer.from(msg.body).toString()).toBe('{"t":31}');
-    expect(
-      compileCondition("$body.t > 30 AND alert = 'yes' AND $messageId = 'm-9' AND $twin.tags.site = 'A'")(msg),
-    ).toBe(true);
+    expect(compileCondition("$body.t > 30 AND alert = 'yes' AND $messageId = 'm-9' AND $twin.tags.site = 'A'")(msg)).toBe(true);
     expect(compileCondition("$connectionModuleId = 'x'")(msg)).toBe(false);
   });
 

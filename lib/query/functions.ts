@@ -159,9 +159,7 @@ const SPECS: FunctionSpec[] = [
     maxArgs: 3,
     fn2: (s, start) => (typeof s === 'string' && typeof start === 'number' ? substring(s, start, s.length) : undefined),
     fn3: (s, start, length) =>
-      typeof s === 'string' && typeof start === 'number' && typeof length === 'number'
-        ? substring(s, start, length)
-        : undefined,
+      typeof s === 'string' && typeof start === 'number' && typeof length === 'number' ? substring(s, start, length) : undefined,
   },
   {
     name: 'INDEX_OF',

@@ -57,9 +57,7 @@ function isHexDigit(c: number): boolean {
   return isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 function isSpace(c: number): boolean {
-  return (
-    c === Ch.Space || c === Ch.Tab || c === Ch.Lf || c === Ch.Cr || c === 11 || c === 12 || c === 0xa0 || c === 0xfeff
-  );
+  return c === Ch.Space || c === Ch.Tab || c === Ch.Lf || c === Ch.Cr || c === 11 || c === 12 || c === 0xa0 || c === 0xfeff;
 }
 
 const TWO_CHAR_OPS = new Set(['!=', '<>', '<=', '>=']);

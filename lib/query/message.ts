@@ -171,11 +171,7 @@ export function bodyKey(msg: RoutableMessage, key: string): unknown {
  * Follow a path through twin tags, keys matched case-insensitively (exact match first).
  * `lowerPath` holds the lower-cased string keys (same positions as `path`).
  */
-export function walkCaseInsensitive(
-  root: unknown,
-  path: readonly (string | number)[],
-  lowerPath: readonly (string | number)[],
-): unknown {
+export function walkCaseInsensitive(root: unknown, path: readonly (string | number)[], lowerPath: readonly (string | number)[]): unknown {
   let cur = root;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i] as string | number;

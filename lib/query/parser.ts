@@ -252,10 +252,7 @@ class Parser {
             ? `${spec.minArgs}`
             : `${spec.minArgs} to ${spec.maxArgs}`;
       const plural = spec.minArgs === 1 && spec.maxArgs === 1 ? 'argument' : 'arguments';
-      throw new QuerySyntaxError(
-        nameTok.pos,
-        `function ${spec.name} expects ${expected} ${plural} but got ${args.length}`,
-      );
+      throw new QuerySyntaxError(nameTok.pos, `function ${spec.name} expects ${expected} ${plural} but got ${args.length}`);
     }
     return { kind: 'call', pos: nameTok.pos, name: spec.name, args };
   }

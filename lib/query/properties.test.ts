@@ -20,8 +20,7 @@ import { utf16, utf32, utf8 } from './testkit';
 // Reference interpreter: the semantics spelled out as directly as possible.
 
 function refAppProperty(props: Record<string, string>, name: string): string | undefined {
-  const own = (k: string) =>
-    Object.prototype.hasOwnProperty.call(props, k) && typeof props[k] === 'string' ? props[k] : undefined;
+  const own = (k: string) => (Object.prototype.hasOwnProperty.call(props, k) && typeof props[k] === 'string' ? props[k] : undefined);
   const lower = name.toLowerCase();
   const exact = own(name) ?? own(lower);
   if (exact !== undefined) return exact;
@@ -114,16 +113,7 @@ function refEval(node: Ast, msg: RoutableMessage): unknown {
         }
         default: {
           if (typeof a !== 'number' || typeof b !== 'number') return undefined;
-          const r =
-            node.op === '+'
-              ? a + b
-              : node.op === '-'
-                ? a - b
-                : node.op === '*'
-                  ? a * b
-                  : node.op === '/'
-                    ? a / b
-                    : a % b;
+          const r = node.op === '+' ? a + b : node.op === '-' ? a - b : node.op === '*' ? a * b : node.op === '/' ? a / b : a % b;
           return Number.isFinite(r) ? r : undefined;
         }
       }
@@ -162,10 +152,7 @@ const smallJson: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => 
   ),
 })).value;
 
-const propertyValue = fc.oneof(
-  fc.constantFrom('hot', 'cold', '5', '-2.5', '1e3', '', 'true', 'A'),
-  fc.string({ maxLength: 6 }),
-);
+const propertyValue = fc.oneof(fc.constantFrom('hot', 'cold', '5', '-2.5', '1e3', '', 'true', 'A'), fc.string({ maxLength: 6 }));
 
 const leaf = fc.oneof(fc.constantFrom(...STRINGS), fc.constantFrom(...NUMBERS), fc.boolean(), fc.constant(null));
 
@@ -193,11 +180,9 @@ const messageArb: fc.Arbitrary<RoutableMessage> = fc
     properties: fc
       .tuple(
         fc.record({ temp: propertyValue, level: propertyValue, Level: propertyValue }, { requiredKeys: ['temp'] }),
-        fc.dictionary(
-          fc.constantFrom(...KEYS, 'LEVEL', 'sensor.kind', 'my-prop', 'correlationId', 'toString'),
-          propertyValue,
-          { maxKeys: 3 },
-        ),
+        fc.dictionary(fc.constantFrom(...KEYS, 'LEVEL', 'sensor.kind', 'my-prop', 'correlationId', 'toString'), propertyValue, {
+          maxKeys: 3,
+        }),
       )
       .map(([core, extra]) => ({ ...extra, ...core }) as Record<string, string>),
     system: fc.record(
@@ -231,13 +216,7 @@ const messageArb: fc.Arbitrary<RoutableMessage> = fc
     const enc = (encoding ?? 'utf-8').toLowerCase().replace(/-/g, '');
     const bytes =
       rawBytes ??
-      (enc === 'utf16'
-        ? utf16(body)
-        : enc === 'utf16be'
-          ? utf16(body, { bigEndian: true })
-          : enc === 'utf32'
-            ? utf32(body)
-            : utf8(body));
+      (enc === 'utf16' ? utf16(body) : enc === 'utf16be' ? utf16(body, { bigEndian: true }) : enc === 'utf32' ? utf32(body) : utf8(body));
     const msg: RoutableMessage = {
       systemProperties: { ...system, 'content-type': contentType, 'content-encoding': encoding },
       properties,
@@ -276,10 +255,7 @@ const numberLiteral = fc.oneof(
 
 const stringLiteral = fc
   .tuple(
-    fc.oneof(
-      { weight: 4, arbitrary: fc.constantFrom(...STRINGS) },
-      { weight: 1, arbitrary: fc.string({ maxLength: 5, unit: 'binary' }) },
-    ),
+    fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...STRINGS) }, { weight: 1, arbitrary: fc.string({ maxLength: 5, unit: 'binary' }) }),
     fc.boolean(),
     fc.boolean(),
   )
@@ -298,19 +274,7 @@ const pathArb = fc.array(
 );
 
 /** Paths into coreObject (mostly hits), random paths (mostly misses). */
-const KNOWN_PATHS = [
-  '.a',
-  '.temp',
-  '.level',
-  '.b.a',
-  '.A[0]',
-  '.A[1]',
-  '.b.A[0]',
-  "['x y']",
-  '.$v',
-  '.b.$v',
-  "['b']['a']",
-];
+const KNOWN_PATHS = ['.a', '.temp', '.level', '.b.a', '.A[0]', '.A[1]', '.b.A[0]', "['x y']", '.$v', '.b.$v', "['b']['a']"];
 const pathText = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...KNOWN_PATHS) },
   { weight: 1, arbitrary: pathArb.map((p) => p.join('')) },
@@ -319,19 +283,7 @@ const pathText = fc.oneof(
 const reference = fc.oneof(
   {
     weight: 3,
-    arbitrary: fc.constantFrom(
-      'temp',
-      'Temp',
-      'TEMP',
-      'level',
-      'Level',
-      'LEVEL',
-      'a',
-      'b',
-      'missing',
-      'sensor.kind',
-      'toString',
-    ),
+    arbitrary: fc.constantFrom('temp', 'Temp', 'TEMP', 'level', 'Level', 'LEVEL', 'a', 'b', 'missing', 'sensor.kind', 'toString'),
   },
   {
     weight: 2,
@@ -364,9 +316,7 @@ const expressionArb: fc.Arbitrary<string> = fc.letrec<{ expr: string }>((tie) =>
     { weight: 1, arbitrary: tie('expr').map((e) => `-(${e})`) },
     {
       weight: 4,
-      arbitrary: fc
-        .tuple(tie('expr'), fc.constantFrom(...BINARY_OPS), tie('expr'))
-        .map(([a, op, b]) => `(${a}) ${op} (${b})`),
+      arbitrary: fc.tuple(tie('expr'), fc.constantFrom(...BINARY_OPS), tie('expr')).map(([a, op, b]) => `(${a}) ${op} (${b})`),
     },
     {
       weight: 2,
@@ -403,19 +353,11 @@ const comparisonArb = fc
     { weight: 3, arbitrary: fc.tuple(stringRef, fc.constantFrom(...COMPARISON_OPS), stringLiteral) },
     {
       weight: 3,
-      arbitrary: fc.tuple(
-        jsonRef,
-        fc.constantFrom(...COMPARISON_OPS),
-        fc.oneof(poolNumber, stringLiteral, keywordLiteral),
-      ),
+      arbitrary: fc.tuple(jsonRef, fc.constantFrom(...COMPARISON_OPS), fc.oneof(poolNumber, stringLiteral, keywordLiteral)),
     },
     {
       weight: 1,
-      arbitrary: fc.tuple(
-        reference,
-        fc.constantFrom(...COMPARISON_OPS),
-        fc.oneof(stringLiteral, numberLiteral, keywordLiteral),
-      ),
+      arbitrary: fc.tuple(reference, fc.constantFrom(...COMPARISON_OPS), fc.oneof(stringLiteral, numberLiteral, keywordLiteral)),
     },
   )
   .map(([r, op, l]) => `${r} ${op} ${l}`);
@@ -432,9 +374,7 @@ const realisticArb = fc
 const anyCondition = fc.oneof(expressionArb, realisticArb);
 
 function stripPositions(node: Ast): unknown {
-  return JSON.parse(
-    JSON.stringify(node, (k, v: unknown) => (k === 'pos' ? undefined : v === undefined ? '<undefined>' : v)),
-  );
+  return JSON.parse(JSON.stringify(node, (k, v: unknown) => (k === 'pos' ? undefined : v === undefined ? '<undefined>' : v)));
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
@@ -502,38 +442,31 @@ describe('property: compileCondition is total over strings', () => {
 
   it('returns a function or throws QuerySyntaxError, for any string', () => {
     fc.assert(
-      fc.property(
-        fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ maxLength: 40 }), tokenSoup),
-        (source) => {
-          try {
-            const f = compileCondition(source);
-            expect(typeof f).toBe('function');
-          } catch (e) {
-            if (!(e instanceof QuerySyntaxError)) throw e;
-            expect(e.position).toBeGreaterThanOrEqual(0);
-            expect(e.position).toBeLessThanOrEqual(source.length);
-            expect(e.message).toBe(`Syntax error at position ${e.position}: ${e.reason}`);
-          }
-        },
-      ),
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ maxLength: 40 }), tokenSoup), (source) => {
+        try {
+          const f = compileCondition(source);
+          expect(typeof f).toBe('function');
+        } catch (e) {
+          if (!(e instanceof QuerySyntaxError)) throw e;
+          expect(e.position).toBeGreaterThanOrEqual(0);
+          expect(e.position).toBeLessThanOrEqual(source.length);
+          expect(e.message).toBe(`Syntax error at position ${e.position}: ${e.reason}`);
+        }
+      }),
       { numRuns: 2000 },
     );
   });
 
   it('never overflows the stack on deeply nested or very long input', () => {
     fc.assert(
-      fc.property(
-        fc.constantFrom('(', 'NOT ', '-', 'abs(', 'NOT (', '- (', 'concat(a, '),
-        fc.integer({ min: 1, max: 2000 }),
-        (open, n) => {
-          const source = `${open.repeat(n)}1`;
-          try {
-            compileCondition(source);
-          } catch (e) {
-            if (!(e instanceof QuerySyntaxError)) throw e;
-          }
-        },
-      ),
+      fc.property(fc.constantFrom('(', 'NOT ', '-', 'abs(', 'NOT (', '- (', 'concat(a, '), fc.integer({ min: 1, max: 2000 }), (open, n) => {
+        const source = `${open.repeat(n)}1`;
+        try {
+          compileCondition(source);
+        } catch (e) {
+          if (!(e instanceof QuerySyntaxError)) throw e;
+        }
+      }),
       { numRuns: 100 },
     );
   });

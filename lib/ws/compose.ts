@@ -24,6 +24,7 @@ export function createSocketService(config: HubConfig, clients: AwsClients): Soc
   return new SocketService({
     hubName: config.hubName,
     auth: hub.auth,
+    limiter: hub.limiter,
     store,
     telemetry: hub.telemetry,
     events: hub.events,

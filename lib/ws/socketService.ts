@@ -36,6 +36,8 @@ export class SocketService {
     private readonly deps: {
       hubName: string;
       auth: Authenticator;
+      /** Throws 429 when the device exceeds its request rate (each frame counts as a request). */
+      limiter?: { take(deviceId: string): void };
       store: ConnectionStore;
       telemetry: TelemetryService;
       events: StreamWriter;
@@ -107,6 +109,15 @@ export class SocketService {
       await reply(errorReply(new UnauthorizedError()));
       await this.deps.sink.close(conn.endpoint, connectionId);
       return;
+    }
+    try {
+      this.deps.limiter?.take(conn.deviceId);
+    } catch (err) {
+      if (err instanceof HubError) {
+        await reply({ ...errorReply(err), retryAfterSeconds: Number(err.headers['Retry-After'] ?? 1) });
+        return;
+      }
+      throw err;
     }
     const parsed = parseFrame(body);
     if ('error' in parsed) {
