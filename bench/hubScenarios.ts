@@ -1,5 +1,11 @@
 /** Scenarios 1–3: device-to-cloud over HTTPS (single, batch) and WebSocket, with raw Kinesis ceilings. */
-import { KinesisClient, PutRecordCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  KinesisClient,
+  PutRecordCommand,
+  PutRecordsCommand,
+} from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
@@ -18,7 +24,7 @@ export interface BenchHub {
 export interface ScenarioResult {
   scenario: string;
   unit: string;
-  measured: { steps: Stats[]; maxSustained: number };
+  measured: { steps: Stats[]; maxSustained: number; p99BoundMs: number };
   ceiling?: { name: string; steps: Stats[]; maxSustained: number };
   /** measured.maxSustained / ceiling.maxSustained */
   ratio?: number;
@@ -30,6 +36,8 @@ export interface Plan {
   singleRates: number[];
   batchRates: number[];
   wsRates: number[];
+  e2eRates: number[];
+  c2dRates: number[];
   devices: number;
 }
 
@@ -48,6 +56,21 @@ function kinesisClient(): KinesisClient {
   return new KinesisClient({ requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 256 }) }) });
 }
 
+/**
+ * The ceilings write to a stream of their own in the same kinesalite (same shard count as the
+ * events stream), so raw records never reach the hub's router.
+ */
+async function ceilingStream(kinesis: KinesisClient): Promise<string> {
+  const name = `bench-ceiling-${randomBytes(3).toString('hex')}`;
+  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 2 }));
+  for (let i = 0; i < 100; i++) {
+    const out = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+    if (out.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return name;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`stream ${name} did not become active`);
+}
+
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : 0);
 
 export async function d2cHttpsSingle(hub: BenchHub, plan: Plan): Promise<ScenarioResult> {
@@ -58,11 +81,10 @@ export async function d2cHttpsSingle(hub: BenchHub, plan: Plan): Promise<Scenari
   });
   // Ceiling: raw PutRecord of an envelope-sized record (1 KB body base64 + stamping ≈ 1.8 KB).
   const kinesis = kinesisClient();
+  const stream = await ceilingStream(kinesis);
   const record = randomBytes(1800);
   const ceiling = await ramp(plan.singleRates, plan.seconds, async (i) => {
-    await kinesis.send(
-      new PutRecordCommand({ StreamName: hub.eventsStream, PartitionKey: `bench-single-${i % plan.devices}`, Data: record }),
-    );
+    await kinesis.send(new PutRecordCommand({ StreamName: stream, PartitionKey: `bench-single-${i % plan.devices}`, Data: record }));
   });
   kinesis.destroy();
   const r = ratio(measured.maxSustained, ceiling.maxSustained);
@@ -84,9 +106,10 @@ export async function d2cHttpsBatch(hub: BenchHub, plan: Plan): Promise<Scenario
     if (res.status !== 204) throw new Error(`batch answered ${res.status}`);
   });
   const kinesis = kinesisClient();
+  const stream = await ceilingStream(kinesis);
   const records = Array.from({ length: 100 }, (_, j) => ({ PartitionKey: `bench-batch-${j % 20}`, Data: randomBytes(1800) }));
   const ceiling = await ramp(plan.batchRates, plan.seconds, async () => {
-    await kinesis.send(new PutRecordsCommand({ StreamName: hub.eventsStream, Records: records }));
+    await kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: records }));
   });
   kinesis.destroy();
   const r = ratio(measured.maxSustained, ceiling.maxSustained);

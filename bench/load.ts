@@ -18,6 +18,8 @@ export interface Stats {
   p99: number;
   p999: number;
   max: number;
+  /** The first failure's message, so a report says why a step failed. */
+  firstError?: string;
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -59,6 +61,7 @@ export async function openLoop(rate: number, seconds: number, op: (i: number) =>
   let errors = 0;
   let dropped = 0;
   let outstanding = 0;
+  let firstError: string | undefined;
   const start = performance.now();
   const inflight: Promise<void>[] = [];
   let next = 0;
@@ -76,9 +79,10 @@ export async function openLoop(rate: number, seconds: number, op: (i: number) =>
               latencies.push(performance.now() - due);
               outstanding--;
             },
-            () => {
+            (err: unknown) => {
               errors++;
               outstanding--;
+              firstError ??= err instanceof Error ? err.message : String(err);
             },
           ),
         );
@@ -89,7 +93,8 @@ export async function openLoop(rate: number, seconds: number, op: (i: number) =>
     await new Promise((r) => setTimeout(r, Math.max(0, Math.min(wait, 10))));
   }
   await Promise.all(inflight);
-  return summarize(rate, latencies, errors, dropped, total, (performance.now() - start) / 1000);
+  const stats = summarize(rate, latencies, errors, dropped, total, (performance.now() - start) / 1000);
+  return firstError === undefined ? stats : { ...stats, firstError };
 }
 
 /** A step is sustained when p99 is under the bound and (almost) nothing failed. */
@@ -103,7 +108,7 @@ export async function ramp(
   seconds: number,
   op: (i: number) => Promise<void>,
   p99BoundMs = 100,
-): Promise<{ steps: Stats[]; maxSustained: number }> {
+): Promise<{ steps: Stats[]; maxSustained: number; p99BoundMs: number }> {
   const steps: Stats[] = [];
   let maxSustained = 0;
   for (const rate of rates) {
@@ -112,5 +117,5 @@ export async function ramp(
     if (sustained(s, p99BoundMs)) maxSustained = rate;
     else break;
   }
-  return { steps, maxSustained };
+  return { steps, maxSustained, p99BoundMs };
 }

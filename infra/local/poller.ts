@@ -50,9 +50,10 @@ const lambda = new LambdaClient({ requestHandler: handler, maxAttempts: 1 });
 const kinesis = new KinesisClient({ requestHandler: handler });
 const sqs = new SQSClient({ requestHandler: handler });
 const checkpointFile = join(config.dataDir, 'poller-checkpoints.json');
-const checkpoints: Record<string, string> = existsSync(checkpointFile)
-  ? (JSON.parse(readFileSync(checkpointFile, 'utf8')) as Record<string, string>)
-  : {};
+// An in-memory hub's streams start empty on every run: checkpoints from an earlier run would
+// name sequence numbers that no longer exist.
+const checkpoints: Record<string, string> =
+  !config.inMemory && existsSync(checkpointFile) ? (JSON.parse(readFileSync(checkpointFile, 'utf8')) as Record<string, string>) : {};
 let stopping = false;
 
 function log(message: string, fields: Record<string, unknown> = {}): void {
@@ -187,13 +188,29 @@ async function pollShard(fnKey: string, fn: string, ev: StreamEvent['stream'], s
   let iterator: string | undefined;
   const freshIterator = async () => {
     const after = checkpoints[key];
+    if (after) {
+      try {
+        const out = await kinesis.send(
+          new GetShardIteratorCommand({
+            StreamName: streamName,
+            ShardId: shardId,
+            ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+            StartingSequenceNumber: after,
+          }),
+        );
+        return out.ShardIterator;
+      } catch (err) {
+        if ((err as Error).name !== 'InvalidArgumentException') throw err;
+        // The stream was re-created (its data deleted): the checkpoint means nothing any more.
+        log('checkpoint not in this stream; starting over', { function: fn, shardId });
+        delete checkpoints[key];
+      }
+    }
     const out = await kinesis.send(
       new GetShardIteratorCommand({
         StreamName: streamName,
         ShardId: shardId,
-        ...(after
-          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after }
-          : { ShardIteratorType: ev.startingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON' }),
+        ShardIteratorType: ev.startingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
       }),
     );
     return out.ShardIterator;

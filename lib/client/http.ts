@@ -14,7 +14,8 @@ export interface HttpResponse {
   json<T = unknown>(): T;
 }
 
-const httpAgent = new Agent({ keepAlive: true, maxSockets: 256 });
+// Idle sockets are dropped before servers (hapi: 5 s) close them, to avoid reusing a dead one.
+const httpAgent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 });
 // Local TLS uses a self-signed certificate; callers opt in to accepting it.
 const httpsAgents = new Map<boolean, HttpsAgent>();
 
@@ -26,7 +27,19 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-export function httpCall(url: string, opts: RequestOptions): Promise<HttpResponse> {
+export async function httpCall(url: string, opts: RequestOptions): Promise<HttpResponse> {
+  try {
+    return await httpCallOnce(url, opts);
+  } catch (err) {
+    // A kept-alive socket the server closed just as we reused it: the request never reached
+    // the server, so sending it again is safe (Node's documented pattern for reusedSocket).
+    if ((err as { reusedSocket?: boolean }).reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET')
+      return httpCallOnce(url, opts);
+    throw err;
+  }
+}
+
+function httpCallOnce(url: string, opts: RequestOptions): Promise<HttpResponse> {
   const u = new URL(url);
   const isHttps = u.protocol === 'https:';
   const body = opts.body === undefined ? undefined : Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(opts.body);
@@ -35,7 +48,7 @@ export function httpCall(url: string, opts: RequestOptions): Promise<HttpRespons
   const insecure = opts.insecure ?? false;
   let agent: Agent | HttpsAgent = httpAgent;
   if (isHttps) {
-    agent = httpsAgents.get(insecure) ?? new HttpsAgent({ keepAlive: true, maxSockets: 256, rejectUnauthorized: !insecure });
+    agent = httpsAgents.get(insecure) ?? new HttpsAgent({ keepAlive: true, maxSockets: 256, timeout: 4000, rejectUnauthorized: !insecure });
     httpsAgents.set(insecure, agent as HttpsAgent);
   }
   return new Promise((resolve, reject) => {
@@ -57,7 +70,7 @@ export function httpCall(url: string, opts: RequestOptions): Promise<HttpRespons
       res.on('error', reject);
     });
     req.setTimeout(opts.timeoutMs ?? 30_000, () => req.destroy(new Error(`request to ${u.pathname} timed out`)));
-    req.on('error', reject);
+    req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
     req.end(body);
   });
 }
