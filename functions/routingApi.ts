@@ -35,9 +35,13 @@ function intQuery(event: HttpEvent, name: string, fallback: number, min: number,
   return n;
 }
 
-function optionalJson(event: HttpEvent): unknown {
+/** An optional JSON object body: absent is `{}`; anything but an object (`null` too) is a 400. */
+function optionalJsonObject(event: HttpEvent): Record<string, unknown> {
   const text = textBody(event);
-  return text === undefined || text.trim() === '' ? {} : jsonBody(event);
+  if (text === undefined || text.trim() === '') return {};
+  const value = jsonBody(event);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new BadRequestError('Request body must be a JSON object');
+  return value as Record<string, unknown>;
 }
 
 const api = routeTable({
@@ -122,7 +126,7 @@ const api = routeTable({
   },
   'POST /routing/deadletters/redrive': async (event) => {
     await authorize(event, 'ServiceConnect');
-    const body = optionalJson(event) as { endpoint?: unknown; max?: unknown };
+    const body = optionalJsonObject(event);
     if (body.endpoint !== undefined && typeof body.endpoint !== 'string') throw new BadRequestError('"endpoint" must be a string');
     const max = body.max === undefined ? 500 : Number(body.max);
     if (!Number.isInteger(max) || max < 1 || max > 10_000) throw new BadRequestError('"max" must be an integer in 1..10000');

@@ -5,7 +5,7 @@
  */
 import { ForbiddenError, UnauthorizedError } from './errors';
 import { grants, type Permission, type Policy } from './policies';
-import type { Device } from './registry/device';
+import { isDeviceId, type Device } from './registry/device';
 import { parseSasToken, verifyDeviceToken, verifyPolicyToken } from './sas';
 import { TtlCache } from './ttlCache';
 
@@ -39,7 +39,8 @@ export class Authenticator {
   /** Returns the enabled device the token proves to be, or throws 401. */
   async authenticateDevice(authorization: string | undefined, deviceId: string): Promise<Device> {
     const token = parseSasToken(authorization);
-    if (!token) throw new UnauthorizedError();
+    // An id no device can have is never looked up (DynamoDB refuses keys over 2 KB: a 500).
+    if (!token || !isDeviceId(deviceId)) throw new UnauthorizedError();
     const device = await this.cachedDevice(deviceId);
     if (!device || device.status !== 'enabled') throw new UnauthorizedError();
     const { primaryKey, secondaryKey } = device.authentication.symmetricKey;

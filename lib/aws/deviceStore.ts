@@ -2,7 +2,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError } from '../errors';
-import type { Device } from '../registry/device';
+import { isDeviceId, type Device } from '../registry/device';
 
 export interface DevicePage {
   devices: Device[];
@@ -16,6 +16,8 @@ export class DeviceStore {
   ) {}
 
   async get(deviceId: string): Promise<Device | undefined> {
+    // No device has such an id, and DynamoDB answers a key over 2 KB with an error (a 500).
+    if (!isDeviceId(deviceId)) return undefined;
     const out = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: { deviceId }, ConsistentRead: true }));
     return out.Item as Device | undefined;
   }
@@ -82,11 +84,10 @@ export class DeviceStore {
   async list(limit: number, continuationToken?: string): Promise<DevicePage> {
     let startKey: Record<string, unknown> | undefined;
     if (continuationToken) {
-      try {
-        startKey = { deviceId: Buffer.from(continuationToken, 'base64url').toString('utf8') };
-      } catch {
-        throw new BadRequestError('Invalid continuation token');
-      }
+      // base64url decoding never throws; a token that is not a device id we issued is refused.
+      const deviceId = Buffer.from(continuationToken, 'base64url').toString('utf8');
+      if (!isDeviceId(deviceId)) throw new BadRequestError('Invalid continuation token');
+      startKey = { deviceId };
     }
     const out = await this.dynamo.send(
       new ScanCommand({ TableName: this.table, Limit: limit, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),

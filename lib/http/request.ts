@@ -1,6 +1,10 @@
 /** Reading API Gateway HTTP API (payload 2.0) requests. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { BadRequestError } from '../errors';
+import { jsonDepthExceeds } from '../jsonDepth';
+
+/** Deeper request bodies are refused (recursive walks would overflow; DynamoDB stops at 32). */
+export const MAX_JSON_DEPTH = 32;
 
 export type HttpEvent = APIGatewayProxyEventV2;
 
@@ -11,24 +15,38 @@ export function headers(event: HttpEvent): Record<string, string | undefined> {
   return out;
 }
 
+/**
+ * The body as API Gateway passes it: a string. serverless offline passes a JSON body that
+ * parses to `false` or `0` as that value instead (and `null` as no body), so normalise here.
+ */
+function bodyString(event: HttpEvent): string | undefined {
+  const body: unknown = event.body;
+  if (body === undefined || body === null) return undefined;
+  return typeof body === 'string' ? body : JSON.stringify(body);
+}
+
 export function rawBody(event: HttpEvent): Buffer {
-  if (event.body === undefined || event.body === null) return Buffer.alloc(0);
-  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  const body = bodyString(event);
+  if (body === undefined) return Buffer.alloc(0);
+  return event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
 }
 
 export function textBody(event: HttpEvent): string | undefined {
-  if (event.body === undefined || event.body === null) return undefined;
+  if (bodyString(event) === undefined) return undefined;
   return rawBody(event).toString('utf8');
 }
 
 export function jsonBody(event: HttpEvent): unknown {
   const text = textBody(event);
   if (text === undefined || text.trim() === '') throw new BadRequestError('Request body is required');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new BadRequestError('Request body is not valid JSON');
   }
+  if (jsonDepthExceeds(value, MAX_JSON_DEPTH)) throw new BadRequestError(`Request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  return value;
 }
 
 export function pathParam(event: HttpEvent, name: string): string {

@@ -1,6 +1,7 @@
 /** Device identities: validation and record construction. Pure. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { BadRequestError } from '../errors';
+import { jsonDepthExceeds } from '../jsonDepth';
 
 export type DeviceStatus = 'enabled' | 'disabled';
 
@@ -26,6 +27,11 @@ export interface DeviceInput {
 
 // IoT Hub: up to 128 characters of ASCII 7-bit alphanumerics plus - . % _ * ? ! ( ) , : = @ $ '
 const DEVICE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
+
+/** True for an id a device can have (no lookup needed to refuse the others). */
+export function isDeviceId(deviceId: string): boolean {
+  return DEVICE_ID.test(deviceId);
+}
 
 export function validateDeviceId(deviceId: string | undefined): string {
   if (deviceId === undefined || !DEVICE_ID.test(deviceId)) {
@@ -57,10 +63,14 @@ function validateStatus(value: unknown): DeviceStatus | undefined {
 }
 
 const MAX_TAGS_BYTES = 8 * 1024;
+/** IoT Hub's limit for twin tags (and well inside DynamoDB's 32 levels). */
+const MAX_TAGS_DEPTH = 10;
 
 function validateTags(value: unknown): Record<string, unknown> | undefined {
   if (value === undefined) return undefined;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new BadRequestError('tags must be a JSON object');
+  // Before anything walks it: JSON.stringify overflows the stack on very deep input.
+  if (jsonDepthExceeds(value, MAX_TAGS_DEPTH)) throw new BadRequestError(`tags must be nested at most ${MAX_TAGS_DEPTH} levels deep`);
   if (JSON.stringify(value).length > MAX_TAGS_BYTES) throw new BadRequestError(`tags must be at most ${MAX_TAGS_BYTES} bytes`);
   return value as Record<string, unknown>;
 }

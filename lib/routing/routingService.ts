@@ -128,7 +128,9 @@ export class RoutingService {
 
   // --- enrichments -------------------------------------------------------------------------
 
-  async putEnrichment(endpoint: string, rawKey: string, body: unknown): Promise<Enrichment> {
+  async putEnrichment(rawEndpoint: string, rawKey: string, body: unknown): Promise<Enrichment> {
+    // Names are checked before they become DynamoDB keys (an over-long key is an error there: a 500).
+    const endpoint = validateName('Endpoint', rawEndpoint);
     const key = validateEnrichmentKey(rawKey);
     const { value } = parseEnrichmentInput(body);
     await this.requireEndpoint(endpoint);
@@ -142,11 +144,13 @@ export class RoutingService {
   }
 
   async listEnrichments(endpoint?: string): Promise<Enrichment[]> {
-    if (endpoint !== undefined) await this.requireEndpoint(endpoint);
+    if (endpoint !== undefined) await this.requireEndpoint(validateName('Endpoint', endpoint));
     return this.store.listEnrichments(endpoint);
   }
 
   async deleteEnrichment(endpoint: string, key: string): Promise<void> {
+    validateName('Endpoint', endpoint);
+    validateEnrichmentKey(key);
     if (!(await this.store.deleteEnrichment(endpoint, key))) {
       throw new NotFoundError(`Enrichment ${key} of endpoint ${endpoint} not found`, 'EnrichmentNotFound');
     }
