@@ -81,6 +81,7 @@ describe('batches', () => {
     ['not json', '[{', /not valid JSON/],
     ['not an array', '{}', /JSON array/],
     ['empty', '[]', /at least one/],
+    ['too many entries', JSON.stringify(Array.from({ length: 501 }, () => ({ body: '' }))), /at most 500/],
     ['entry not an object', '[1]', /must be an object/],
     ['no body', '[{}]', /needs a string "body"/],
     ['bad base64', '[{"body":"abc","base64Encoded":true}]', /not valid base64/],

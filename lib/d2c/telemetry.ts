@@ -8,6 +8,8 @@ import type { Envelope, MessageSource, SystemProperties } from '../envelope';
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 export const MAX_MESSAGE_ID_LENGTH = 128;
 export const BATCH_CONTENT_TYPE = 'application/vnd.microsoft.iothub.json';
+/** One PutRecords call: a batch is stored in one write (and empty entries cannot multiply records). */
+export const MAX_BATCH_MESSAGES = 500;
 
 /** How the device authenticated and over which transport; stamped into every message. */
 export interface DeviceConnection {
@@ -132,6 +134,7 @@ export function messagesFromBatch(raw: Buffer): DeviceMessage[] {
   }
   if (!Array.isArray(parsed)) throw new BadRequestError('Batch body must be a JSON array of messages');
   if (parsed.length === 0) throw new BadRequestError('Batch must contain at least one message');
+  if (parsed.length > MAX_BATCH_MESSAGES) throw new BadRequestError(`Batch must contain at most ${MAX_BATCH_MESSAGES} messages`);
   return parsed.map((entry: unknown, index) => batchEntry(entry, index));
 }
 
