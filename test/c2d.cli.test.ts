@@ -1,24 +1,6 @@
 /** `devhub c2d ...` and `devhub feedback tail` as a user runs them, against the test hub. */
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { hubInfo, newDevice } from './support/hub';
-
-const bin = resolve(__dirname, '../bin/devhub.js');
-
-async function devhub(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  // Only the data dir tells the CLI where the hub is, as after `npm start`.
-  const env: NodeJS.ProcessEnv = { ...process.env, DEVHUB_DATA_DIR: hubInfo().dataDir };
-  for (const k of Object.keys(env))
-    if (k.startsWith('AWS_ENDPOINT_URL') || k === 'DEVHUB_CONNECTION_STRING' || k === 'DEVHUB_URL') delete env[k];
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { devhub } from './support/cli';
+import { newDevice } from './support/hub';
 
 describe('devhub c2d / feedback', () => {
   it('prints help', async () => {

@@ -3,32 +3,17 @@
  * backend send it; feedback read from the feedback SQS queue. Test hub: lock timeout 5 s, max
  * delivery count 3, sweeper every 2 s (test/support/config.ts).
  */
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { FeedbackReader } from '../lib/c2d/feedbackQueue';
 import type { FeedbackRecord, FeedbackStatus } from '../lib/c2d/types';
 import { httpCall, type HttpResponse } from '../lib/client/http';
 import { DeviceClient } from '../lib/client/clients';
 import { buildSasToken, deviceConnectionString, deviceResource } from '../lib/sas';
-import { hubInfo, newDevice, resourceName, service } from './support/hub';
+import { closeFeedbackReader, feedbackFor } from './support/feedback';
+import { hubInfo, newDevice, service } from './support/hub';
 
-hubInfo();
-const sqs = new SQSClient({ requestHandler: new NodeHttpHandler() });
-const feedback = new FeedbackReader(sqs, resourceName('FEEDBACK_QUEUE'));
-afterAll(() => sqs.destroy());
+afterAll(() => closeFeedbackReader());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const API = 'api-version=2021-04-12';
-
-/** Collects this device's feedback records until `count` arrived (or the timeout). */
-async function feedbackFor(deviceId: string, count: number, timeoutMs = 10_000): Promise<FeedbackRecord[]> {
-  const got: FeedbackRecord[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (got.length < count && Date.now() < deadline) {
-    got.push(...(await feedback.receive({ waitSeconds: 1, keep: (r) => r.deviceId === deviceId })));
-  }
-  return got;
-}
 
 /** Asserts no feedback for the device arrives within `ms`. */
 async function noFeedbackFor(deviceId: string, ms: number): Promise<void> {

@@ -1,33 +1,10 @@
 /** The devhub CLI as a user runs it, against the test hub (found through its data dir). */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import type { Envelope } from '../lib/envelope';
-import { hubInfo, uniqueId } from './support/hub';
-
-const bin = resolve(__dirname, '../bin/devhub.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function devhub(...args: string[]): Promise<Run> {
-  // Only the data dir tells the CLI where the hub is, as after `npm start`.
-  const env: NodeJS.ProcessEnv = { ...process.env, DEVHUB_DATA_DIR: hubInfo().dataDir };
-  for (const k of Object.keys(env))
-    if (k.startsWith('AWS_ENDPOINT_URL') || k === 'DEVHUB_CONNECTION_STRING' || k === 'DEVHUB_URL') delete env[k];
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { devhub } from './support/cli';
+import { uniqueId } from './support/hub';
 
 describe('devhub CLI', () => {
   it('prints help for every command and exits 0', async () => {

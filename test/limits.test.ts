@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { DeviceClient, ServiceClient } from '../lib/client/clients';
 import { WsDevice } from '../lib/client/wsDevice';
 import { deviceConnectionString } from '../lib/sas';
-import { TEST_PORTS } from './support/config';
+import { portsFrom, TEST_PORTS } from './support/config';
 import { hubInfo, newDevice, service, uniqueId } from './support/hub';
 import { iotHubErrorBody } from './support/security';
 
@@ -75,12 +75,7 @@ describe('per-device rate limiting (a second hub with deviceRateLimitPerSecond=5
       root: resolve(__dirname, '..'),
       dataDir,
       hostname: 'localhost',
-      httpPort: base,
-      wsPort: base + 1,
-      lambdaPort: base + 2,
-      dynamoPort: base + 3,
-      kinesisPort: base + 4,
-      sqsPort: base + 5,
+      ...portsFrom(base),
       inMemory: true,
       tls: false,
       stage: 'ratelimit',

@@ -14,14 +14,14 @@ import { DeviceClient, ServiceClient } from '../lib/client/clients';
 import { decodeRecord, readStream } from '../lib/client/streamReader';
 import type { Envelope } from '../lib/envelope';
 import { deviceConnectionString } from '../lib/sas';
-import { TEST_PORTS } from './support/config';
+import { portsFrom, TEST_PORTS } from './support/config';
 
 type Stack = typeof import('../infra/local/stack');
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the built stack, exactly what `npm start` runs
 const stack = require(resolve(__dirname, '../dist/local/stack.js')) as Stack;
 
 const base = TEST_PORTS.httpPort + 50;
-const ports = { httpPort: base, wsPort: base + 1, lambdaPort: base + 2, dynamoPort: base + 3, kinesisPort: base + 4, sqsPort: base + 5 };
+const ports = portsFrom(base);
 const dataDir = mkdtempSync(join(tmpdir(), 'devhub-restart-'));
 const options = {
   root: resolve(__dirname, '..'),

@@ -1,24 +1,10 @@
 /** Cloud-to-device over the WebSocket: pushed on send, settled like HTTPS, same queue and feedback. */
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { FeedbackReader } from '../lib/c2d/feedbackQueue';
-import type { FeedbackRecord } from '../lib/c2d/types';
 import { DeviceClient } from '../lib/client/clients';
 import { WsDevice, type HubFrame } from '../lib/client/wsDevice';
-import { hubInfo, newDevice, resourceName, service } from './support/hub';
+import { closeFeedbackReader, feedbackFor } from './support/feedback';
+import { hubInfo, newDevice, service } from './support/hub';
 
-hubInfo();
-const sqs = new SQSClient({});
-const feedback = new FeedbackReader(sqs, resourceName('FEEDBACK_QUEUE'));
-afterAll(() => sqs.destroy());
-
-async function feedbackFor(deviceId: string, count: number, timeoutMs = 10_000): Promise<FeedbackRecord[]> {
-  const got: FeedbackRecord[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (got.length < count && Date.now() < deadline) {
-    got.push(...(await feedback.receive({ waitSeconds: 1, keep: (r) => r.deviceId === deviceId })));
-  }
-  return got;
-}
+afterAll(() => closeFeedbackReader());
 
 const isC2d = (f: HubFrame) => f.type === 'c2d';
 

@@ -1,6 +1,6 @@
 /** DeviceLifecycleEvents messages, shaped like IoT Hub's lifecycle notifications. Pure. */
 import type { Envelope } from '../envelope';
-import { toEnvelope } from '../d2c/telemetry';
+import { hubEvent } from '../hubEvent';
 import type { Device } from './device';
 
 export type LifecycleOperation = 'createDeviceIdentity' | 'deleteDeviceIdentity';
@@ -15,20 +15,14 @@ export function lifecycleEvent(hubName: string, device: Device, opType: Lifecycl
     statusReason: device.statusReason,
     tags: device.tags,
   };
-  return toEnvelope(
-    {
-      body: Buffer.from(JSON.stringify(body)),
-      system: { 'content-type': 'application/json', 'content-encoding': 'utf-8' },
-      properties: {
-        hubName,
-        deviceId: device.deviceId,
-        opType,
-        operationTimestamp: now.toISOString(),
-        'iothub-message-schema': 'deviceLifecycleNotification',
-      },
-    },
-    { deviceId: device.deviceId, generationId: device.generationId, transport: 'https' },
+  return hubEvent({
+    hubName,
+    device,
+    source: 'DeviceLifecycleEvents',
+    opType,
+    schema: 'deviceLifecycleNotification',
+    body,
+    transport: 'https',
     now,
-    'DeviceLifecycleEvents',
-  );
+  });
 }

@@ -1,6 +1,6 @@
 /** DeviceConnectionStateEvents messages, shaped like IoT Hub's connection state notifications. Pure. */
-import { toEnvelope } from '../d2c/telemetry';
 import type { Envelope } from '../envelope';
+import { hubEvent } from '../hubEvent';
 
 export type ConnectionOperation = 'deviceConnected' | 'deviceDisconnected';
 
@@ -13,20 +13,14 @@ export function connectionStateEvent(
 ): Envelope {
   // IoT Hub's sequence number is a string that sorts in event order; zero-padding keeps that.
   const body = { sequenceNumber: String(sequenceNumber).padStart(20, '0') };
-  return toEnvelope(
-    {
-      body: Buffer.from(JSON.stringify(body)),
-      system: { 'content-type': 'application/json', 'content-encoding': 'utf-8' },
-      properties: {
-        hubName,
-        deviceId: device.deviceId,
-        opType,
-        operationTimestamp: now.toISOString(),
-        'iothub-message-schema': 'deviceConnectionStateNotification',
-      },
-    },
-    { deviceId: device.deviceId, generationId: device.generationId, transport: 'websocket' },
+  return hubEvent({
+    hubName,
+    device,
+    source: 'DeviceConnectionStateEvents',
+    opType,
+    schema: 'deviceConnectionStateNotification',
+    body,
+    transport: 'websocket',
     now,
-    'DeviceConnectionStateEvents',
-  );
+  });
 }

@@ -4,14 +4,13 @@ import { join } from 'node:path';
 
 // DEVHUB_TEST_PORT_BASE lets several test runs share a machine (each needs six ports).
 const base = Number(process.env.DEVHUB_TEST_PORT_BASE ?? 13000);
-export const TEST_PORTS = {
-  httpPort: base,
-  wsPort: base + 1,
-  lambdaPort: base + 2,
-  dynamoPort: base + 3,
-  kinesisPort: base + 4,
-  sqsPort: base + 5,
-};
+
+/** The six ports of a local hub from a first one (tests that start a hub of their own use an offset). */
+export function portsFrom(first: number) {
+  return { httpPort: first, wsPort: first + 1, lambdaPort: first + 2, dynamoPort: first + 3, kinesisPort: first + 4, sqsPort: first + 5 };
+}
+
+export const TEST_PORTS = portsFrom(base);
 
 /** Short bounds so expiry, lock timeouts and cache staleness are observable in seconds. */
 export const TEST_PARAMS: Record<string, string> = {
