@@ -29,6 +29,7 @@ await Promise.all([
   }),
   build({ ...common, entryPoints: [join(root, 'cli/main.ts')], outfile: join(root, 'dist/cli.js'), external: ['esbuild'] }),
   build({ ...common, entryPoints: [join(root, 'bench/run.ts')], outfile: join(root, 'dist/bench/run.js'), packages: 'external' }),
+  build({ ...common, entryPoints: [join(root, 'bench/soak/main.ts')], outfile: join(root, 'dist/bench/soak.js'), packages: 'external' }),
   build({
     ...common,
     entryPoints: localEntries.map((f) => join(root, 'infra/local', f)),

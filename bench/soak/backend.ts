@@ -30,7 +30,7 @@ export async function runCommandSender(
         body: `command ${n}`,
         messageId,
         ack: 'full',
-        ttlSeconds: Math.round(jitter(6, 30)),
+        ttlSeconds: Math.round(jitter(5, 20)),
       });
       if (res.status === 202) ctx.c2d.sendOutcome(messageId, 'accepted');
       else if (res.status >= 400 && res.status < 500 && res.status !== 429) ctx.c2d.sendOutcome(messageId, 'refused');

@@ -12,8 +12,8 @@ import type { Envelope } from '../../lib/envelope';
 
 /** The ledger identity of a soak message, or undefined for anything else (lifecycle events, other runs). */
 export function soakMessageOf(envelope: Envelope, run: string): { deviceId: string; seq: number } | undefined {
-  if (envelope.messageSource !== 'Telemetry' || envelope.properties.soakRun !== run) return undefined;
-  return { deviceId: envelope.deviceId, seq: Number(envelope.properties.soakSeq) };
+  if (envelope.messageSource !== 'Telemetry' || envelope.properties.soakrun !== run) return undefined;
+  return { deviceId: envelope.deviceId, seq: Number(envelope.properties.soakseq) };
 }
 
 /** Reads every shard of a stream, in order per shard, from the start; call `poll` repeatedly. */

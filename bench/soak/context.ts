@@ -42,7 +42,10 @@ export function chooseSettlement(ctx: SoakContext): SettleAction | 'ignore' {
 
 export const FEEDBACK_STATUSES: readonly FeedbackStatus[] = ['Success', 'Expired', 'DeliveryCountExceeded', 'Rejected', 'Purged'];
 
-/** Application properties that identify a ledger message (values within IoT Hub's character set). */
+/**
+ * Application properties that identify a ledger message (values within IoT Hub's character
+ * set). Lower-case names: HTTP/1.1 headers arrive lower-cased, so single HTTPS messages carry them so.
+ */
 export function soakProperties(run: string, deviceId: string, seq: number): Record<string, string> {
-  return { soakRun: run, soakDevice: deviceId, soakSeq: String(seq) };
+  return { soakrun: run, soakdevice: deviceId, soakseq: String(seq) };
 }

@@ -40,6 +40,19 @@ export class FaultInjector {
     if (!res.ok) throw new Error(`fault proxy answered ${res.status}`);
   }
 
+  /** How many calls the active rules of a proxy affected. */
+  async fired(service: ProxyService): Promise<number> {
+    const rules = (await (await fetch(`${this.proxy(service)}/__devhub/faults`)).json()) as { fired?: number }[];
+    return rules.reduce((n, r) => n + (r.fired ?? 0), 0);
+  }
+
+  /** Stops an emulator, leaves it down for `downMs` (clients see connection errors), starts it on its data. */
+  async outage(name: 'dynamodb' | 'kinesis', downMs: number): Promise<void> {
+    await this.soak.hub.processes.get(name)?.stop();
+    await sleep(downMs);
+    await this.soak.hub.restart(name);
+  }
+
   async clear(service: ProxyService): Promise<void> {
     await fetch(`${this.proxy(service)}/__devhub/faults`, { method: 'DELETE' });
   }
@@ -77,20 +90,21 @@ export class FaultInjector {
           await this.inject('dynamodb', { operation: 'UpdateItem', mode: 'error', count: 3 });
         },
       ],
-      [0.36, 'kinesalite stopped and restarted on its data', () => hub.restart('kinesis')],
+      [0.36, 'kinesalite stopped for 3 s and restarted on its data', () => this.outage('kinesis', 3000)],
       [
         0.48,
         `SQS endpoint rejects everything for ${Math.round(cycleMs * 0.12) / 1000} s, then recovers; dead letters redriven`,
         async () => {
           await this.inject('sqs', { operation: 'SendMessageBatch', mode: 'error', match: `/${queueName}"` });
           await sleep(cycleMs * 0.12);
+          this.ctx.log(`SQS endpoint outage: ${await this.fired('sqs')} calls refused`);
           await this.clear('sqs');
           await sleep(1500);
           const r = await this.soak.routing.redrive();
           this.ctx.log(`redrive after the SQS outage: ${JSON.stringify(r)}`);
         },
       ],
-      [0.7, 'dynalite stopped and restarted on its data', () => hub.restart('dynamodb')],
+      [0.7, 'dynalite stopped for 3 s and restarted on its data', () => this.outage('dynamodb', 3000)],
       [0.84, 'poller stopped (SIGTERM) and restarted', () => hub.restart('poller')],
     ];
   }

@@ -1,4 +1,5 @@
-import { check, checkC2d, checkD2c, formatReport, orderViolations } from './check';
+import { check, checkC2d, checkD2c, orderViolations } from './check';
+import { formatReport } from './report';
 import { C2dLedger, D2cLedger, type CommandDelivery } from './ledger';
 
 function acked(ledger: D2cLedger, deviceId: string, seqs: number[], channel: 'https' | 'websocket', request = (s: number) => `r${s}`) {

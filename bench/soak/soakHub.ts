@@ -103,7 +103,7 @@ export async function startSoakHub(opts: { basePort: number; run: string; log: (
     await routing.putEndpoint(endpoints.kinesis, { type: 'kinesis', target: streamName });
     // Every soak message matches all three routes (the property is on every ledger message).
     for (const [kind, endpoint] of Object.entries(endpoints)) {
-      await routing.putRoute(`${run}-${kind}`, { source: 'DeviceMessages', condition: `soakRun = '${run}'`, endpoint });
+      await routing.putRoute(`${run}-${kind}`, { source: 'DeviceMessages', condition: `soakrun = '${run}'`, endpoint });
     }
     const resource = (name: string) => {
       const v = hub.service.environment[name];

@@ -1,8 +1,10 @@
 /**
  * A pass-through HTTP proxy in front of an emulator that can inject the faults the emulators
  * never produce: whole-call errors (throttling, 5xx) and partial batch failures of Kinesis
- * PutRecords and SQS SendMessageBatch. Tests and the soak run steer it over HTTP:
- *   POST /__devhub/faults  {"operation":"PutRecords","mode":"error"|"partial","count":n}
+ * PutRecords and SQS SendMessageBatch, and DynamoDB single-item writes that are applied but
+ * answered with an error (the lost response a client retries). Tests and the soak run steer
+ * it over HTTP:
+ *   POST /__devhub/faults  {"operation":"PutRecords","mode":"error"|"partial","count":n,"match":"text"}
  *   DELETE /__devhub/faults
  *   GET /__devhub/faults   → active rules and how often each fired
  * The functions reach the emulators only through it when the hub runs with fault injection.
@@ -13,8 +15,13 @@ import type { AddressInfo } from 'node:net';
 export interface FaultRule {
   /** The API operation, e.g. PutRecords, SendMessageBatch, TransactWriteItems, UpdateItem. */
   operation: string;
-  /** error: the whole call fails; partial: every other entry of a batch fails. */
+  /**
+   * error: the whole call fails; partial: every other entry of a batch fails (PutRecords,
+   * SendMessageBatch), or a PutItem/UpdateItem/DeleteItem is applied and answered with a 500.
+   */
   mode: 'error' | 'partial';
+  /** Only calls whose request body contains this text (e.g. one queue's URL). */
+  match?: string;
   /** How many matching calls to affect (default unlimited until cleared). */
   count?: number;
   /** Error code for mode "error" (default InternalFailure / HTTP 500). */
@@ -99,6 +106,11 @@ async function partial(
     const out = JSON.parse(res.body.toString('utf8')) as { Successful?: unknown[]; Failed?: unknown[] };
     return { status: 200, body: { Successful: out.Successful ?? [], Failed: [...(out.Failed ?? []), ...failed] } };
   }
+  if (operation === 'PutItem' || operation === 'UpdateItem' || operation === 'DeleteItem') {
+    const res = await forward(targetPort, req, body);
+    if (res.status !== 200) return { status: res.status, body: res.body.toString('utf8') };
+    return { status: 500, body: { __type: 'InternalServerError', message: 'injected: the write was applied, the answer lost' } };
+  }
   return undefined;
 }
 
@@ -114,7 +126,13 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
         return;
       }
       const operation = operationOf(req);
-      const rule = rules.find((r) => r.operation === operation && (r.count === undefined || (r.fired ?? 0) < r.count));
+      const text = body.toString('utf8');
+      const rule = rules.find(
+        (r) =>
+          r.operation === operation &&
+          (r.count === undefined || (r.fired ?? 0) < r.count) &&
+          (r.match === undefined || text.includes(r.match)),
+      );
       if (rule) {
         rule.fired = (rule.fired ?? 0) + 1;
         if (rule.mode === 'error') {

@@ -33,6 +33,9 @@ export function createAwsClients(): AwsClients {
   });
   // The Kinesis client defaults to HTTP/2, which kinesalite rejects; HTTP/1.1 works on both.
   const kinesis = new KinesisClient({ requestHandler: httpHandler(), maxAttempts: 3 });
-  const sqs = new SQSClient({ requestHandler: httpHandler(), maxAttempts: 3 });
+  // By default the SDK sends a call with a QueueUrl to that URL's host, ignoring the configured
+  // endpoint (AWS_ENDPOINT_URL_SQS), so locally such calls bypassed the fault proxy. Queues are
+  // in the hub's own region (see routingEndpointNames), so the regional endpoint is right in AWS.
+  const sqs = new SQSClient({ requestHandler: httpHandler(), maxAttempts: 3, useQueueUrlAsEndpoint: false });
   return { dynamo, kinesis, sqs };
 }
