@@ -224,7 +224,7 @@ export function check(d2c: D2cLedger, c2d: C2dLedger): SoakReport {
   const failures: string[] = [];
   for (const r of rows) {
     if (r.lost > 0) failures.push(`${r.lost} acknowledged ${r.channel} messages never reached ${r.endpoint}`);
-    // The built-in stream promises per-device order across requests (see docs/guarantees.md).
+    // The built-in stream promises per-device order across requests (README, "Guarantees").
     if (r.endpoint === 'stream' && r.orderViolationsAcrossRequests > 0)
       failures.push(`${r.orderViolationsAcrossRequests} ${r.channel} messages out of order across requests on the built-in stream`);
   }
