@@ -1,10 +1,10 @@
 /** The devhub CLI as a user runs it, against the test hub (found through its data dir). */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Envelope } from '../lib/envelope';
-import { devhub } from './support/cli';
-import { uniqueId } from './support/hub';
+import { devhub, spawnDevhub, spawnNode } from './support/cli';
+import { hubInfo, uniqueId } from './support/hub';
 
 describe('devhub CLI', () => {
   it('prints help for every command and exits 0', async () => {
@@ -98,5 +98,41 @@ describe('devhub CLI', () => {
     expect(noDevice).toMatchObject({ code: 2, stderr: expect.stringMatching(/--device/) });
     const badCs = await devhub('send', '--device-connection-string', 'HostName=x', 'hi');
     expect(badCs).toMatchObject({ code: 1, stderr: expect.stringMatching(/^devhub: connection string needs/) });
+  });
+});
+
+describe('devhub over the WebSocket', () => {
+  it('sends telemetry with send --ws (acknowledged) and receives pushed commands with listen --auto complete', async () => {
+    const id = uniqueId('cliws');
+    expect((await devhub('device', 'create', id)).code).toBe(0);
+    const sent = await devhub('send', '--ws', '--device', id, '--message-id', 'ws-cli-1', '--property', 'via=ws', 'over the socket');
+    expect(sent).toMatchObject({ code: 0, stdout: expect.stringContaining('ws-cli-1') });
+
+    const listener = spawnDevhub('listen', '--device', id, '--auto', 'complete');
+    try {
+      await listener.waitFor(/listening as/, 'stderr');
+      expect((await devhub('c2d', 'send', id, 'hello device', '--message-id', 'cmd-cli-ws', '--ack', 'full')).code).toBe(0);
+      const line = await listener.waitFor(/"type":"c2d"/, 'stdout');
+      expect(JSON.parse(line)).toMatchObject({ type: 'c2d', messageId: 'cmd-cli-ws' });
+      await listener.waitFor(/"type":"settled"/, 'stdout');
+    } finally {
+      listener.stop();
+    }
+    const feedback = await devhub('feedback', 'tail', '--device', id);
+    expect(feedback.stdout).toMatch(/"statusCode":"Success"/);
+  });
+
+  it('runs the minimal WebSocket device example', async () => {
+    const id = uniqueId('example');
+    const { connectionString } = JSON.parse((await devhub('device', 'create', id)).stdout) as { connectionString: string };
+    const example = spawnNode(resolve(__dirname, '../examples/ws-device.js'), [hubInfo().wsUrl], {
+      DEVICE_CONNECTION_STRING: connectionString,
+    });
+    try {
+      await example.waitFor(/connected/, 'stdout');
+      await example.waitFor(/"type":"ack"/, 'stdout', 15_000); // its first reading, 5 s in
+    } finally {
+      example.stop();
+    }
   });
 });

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { ApiError, RoutingClient } from '../lib/client/clients';
+import { WsDevice } from '../lib/client/wsDevice';
 import type { Envelope } from '../lib/envelope';
 import type { EndpointHealth } from '../lib/routing/model';
 import { hubInfo, kinesis, newDevice, resourceName, service, StreamWatcher, uniqueId } from './support/hub';
@@ -264,6 +265,34 @@ describe('message routing', () => {
     expect(got.map((x) => x.envelope.messageSource)).toEqual(['DeviceLifecycleEvents', 'DeviceLifecycleEvents']);
     expect(got.map((x) => x.envelope.properties.opType)).toEqual(['createDeviceIdentity', 'deleteDeviceIdentity']);
     expect(more).toEqual([]);
+  });
+
+  it('routes WebSocket connection state events by source', async () => {
+    const url = await createQueue(`${run}-conn`);
+    const ep = `${run}-conn`;
+    await client.putEndpoint(ep, { type: 'sqs', target: url });
+    cleanup.push(async () => {
+      await client.deleteRoute(`${run}-conn`).catch(() => undefined);
+      await client.deleteEndpoint(ep);
+    });
+    await client.putRoute(`${run}-conn`, {
+      source: 'DeviceConnectionStateEvents',
+      condition: `STARTS_WITH($connectionDeviceId, '${run}-cs') AND opType = 'deviceConnected'`,
+      endpoint: ep,
+    });
+    await routingCacheSettles();
+    const d = await newDevice(`${run}-cs`);
+    const socket = await WsDevice.fromConnectionString(hubInfo().wsUrl, d.connectionString);
+    socket.send({ action: 'send', messageId: 'not-a-state-event', body: 'x' });
+    await socket.next((f) => f.type === 'ack');
+    await socket.close();
+    const mineOnly = (e: Envelope) => e.deviceId === d.device.deviceId;
+    const got = await drain(url, mineOnly, 1);
+    const more = await drainFor(url, mineOnly, 1500);
+    expect(got.map((x) => [x.envelope.messageSource, x.envelope.properties.opType])).toEqual([
+      ['DeviceConnectionStateEvents', 'deviceConnected'],
+    ]);
+    expect(more).toEqual([]); // neither the telemetry nor the disconnect matched
   });
 
   it('validates endpoints, routes and enrichments on save', async () => {

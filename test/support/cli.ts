@@ -1,5 +1,5 @@
 /** Runs the devhub CLI as a user would after `npm start`: only the data dir says where the hub is. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { hubInfo } from './hub';
@@ -12,10 +12,15 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function devhub(...args: string[]): Promise<CliRun> {
+function cliEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, DEVHUB_DATA_DIR: hubInfo().dataDir };
   for (const k of Object.keys(env))
     if (k.startsWith('AWS_ENDPOINT_URL') || k === 'DEVHUB_CONNECTION_STRING' || k === 'DEVHUB_URL') delete env[k];
+  return env;
+}
+
+export async function devhub(...args: string[]): Promise<CliRun> {
+  const env = cliEnv();
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env });
     return { code: 0, stdout, stderr };
@@ -23,4 +28,52 @@ export async function devhub(...args: string[]): Promise<CliRun> {
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+export interface RunningCli {
+  waitFor(pattern: RegExp, stream: 'stdout' | 'stderr', timeoutMs?: number): Promise<string>;
+  stop(): void;
+}
+
+/** A long-running node process (`devhub listen`, an example) whose output lines can be awaited. */
+export function spawnNode(script: string, args: string[], extraEnv: Record<string, string> = {}): RunningCli {
+  const env: NodeJS.ProcessEnv = { ...cliEnv(), ...extraEnv };
+  const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const seen: Record<'stdout' | 'stderr', string[]> = { stdout: [], stderr: [] };
+  const waiters: { pattern: RegExp; stream: 'stdout' | 'stderr'; resolve: (line: string) => void }[] = [];
+  for (const stream of ['stdout', 'stderr'] as const) {
+    let partial = '';
+    child[stream].on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        seen[stream].push(line);
+        for (const w of waiters.filter((x) => x.stream === stream && x.pattern.test(line))) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    });
+  }
+  return {
+    waitFor(pattern, stream, timeoutMs = 10_000) {
+      const already = seen[stream].find((l) => pattern.test(l));
+      if (already !== undefined) return Promise.resolve(already);
+      return new Promise((resolveLine, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no ${stream} line matching ${String(pattern)}; got:\n${seen[stream].join('\n')}`)),
+          timeoutMs,
+        );
+        waiters.push({ pattern, stream, resolve: (line) => (clearTimeout(timer), resolveLine(line)) });
+      });
+    },
+    stop() {
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+    },
+  };
+}
+
+export function spawnDevhub(...args: string[]): RunningCli {
+  return spawnNode(bin, args);
 }
