@@ -89,7 +89,8 @@ function addProperty(msg: DeviceMessage, name: string, value: unknown): void {
   if (name === '') throw new BadRequestError('Property names must not be empty');
   checkToken('Property name', name);
   checkToken(`Value of property "${name}"`, value);
-  msg.properties[name] = value;
+  // defineProperty, not assignment: a property named "__proto__" must be data, not a prototype.
+  Object.defineProperty(msg.properties, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function validateSystem(msg: DeviceMessage): void {

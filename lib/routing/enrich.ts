@@ -45,6 +45,9 @@ export function enrichEnvelope(
 ): Envelope {
   if (enrichments.length === 0) return envelope;
   const properties = { ...envelope.properties };
-  for (const e of enrichments) properties[e.key] = e.resolve(hubName, tags);
+  for (const e of enrichments) {
+    // defineProperty: a key named "__proto__" must stay a property, not become a prototype.
+    Object.defineProperty(properties, e.key, { value: e.resolve(hubName, tags), enumerable: true, writable: true, configurable: true });
+  }
   return { ...envelope, properties };
 }
