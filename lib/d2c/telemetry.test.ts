@@ -159,7 +159,9 @@ describe('envelopes', () => {
   it('keeps a property named __proto__ as data (no prototype games)', () => {
     const msg = messageFromHeaders({ 'iothub-app-__proto__': 'x', 'iothub-app-constructor': 'y' }, Buffer.alloc(0));
     expect(Object.getPrototypeOf(msg.properties)).toBe(Object.prototype);
-    expect(JSON.parse(JSON.stringify(toEnvelope(msg, conn, new Date()).properties))).toEqual(JSON.parse('{"__proto__":"x","constructor":"y"}'));
+    expect(JSON.parse(JSON.stringify(toEnvelope(msg, conn, new Date()).properties))).toEqual(
+      JSON.parse('{"__proto__":"x","constructor":"y"}'),
+    );
   });
 
   it('lets a device not override hub-stamped properties through headers', () => {
