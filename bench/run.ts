@@ -50,8 +50,8 @@ async function main(): Promise<void> {
     ? { seconds, singleRates: [20], batchRates: [2], wsRates: [20], e2eRates: [10], c2dRates: [5], devices: 3 }
     : {
         seconds,
-        singleRates: [25, 50, 100, 150, 200, 300, 400, 600, 800, 1200, 1600],
-        batchRates: [1, 2, 3, 4, 6, 8, 12, 16, 24],
+        singleRates: [25, 50, 100, 150, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200],
+        batchRates: [1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 192],
         wsRates: [25, 50, 100, 150, 200, 300, 400, 600, 800],
         e2eRates: [10, 25, 50, 100, 200, 300, 400],
         c2dRates: [10, 25, 50, 100, 150, 200, 300],
@@ -115,6 +115,7 @@ async function main(): Promise<void> {
   console.log(`machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GiB, Node ${machine.node}`);
   console.log(`method: ${METHOD}\n`);
   const rssStart = rssKb(functionsPid);
+  const rssAfter: { scenario: string; rssKb: number }[] = [];
   const scenarios: ScenarioResult[] = [];
   let query: QueryResult[] = [];
   let coldStarts: ColdStart[] = [];
@@ -138,6 +139,11 @@ async function main(): Promise<void> {
         `  highest rate sustained (p99 < ${r.measured.p99BoundMs} ms): hub ${r.measured.maxSustained}${r.ceiling ? `, ${r.ceiling.name} ${r.ceiling.maxSustained}, ratio ${r.ratio}` : ''}`,
       );
       if (r.target) console.log(`  target ratio >= ${r.target.ratio}: ${r.target.met ? 'met' : 'MISSED'}`);
+      const rss = rssKb(functionsPid);
+      if (rss !== undefined) {
+        rssAfter.push({ scenario: id, rssKb: rss });
+        console.log(`  functions process RSS after this scenario: ${Math.round(rss / 1024)} MB`);
+      }
       console.log('');
     }
     if (want('6')) {
@@ -179,7 +185,7 @@ async function main(): Promise<void> {
           scenarios,
           query,
           coldStarts,
-          rssKb: { start: rssStart, end: rssKb(functionsPid) },
+          rssKb: { start: rssStart, afterScenario: rssAfter, end: rssKb(functionsPid) },
         },
         null,
         2,
