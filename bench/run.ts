@@ -10,6 +10,7 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureColdStarts, type ColdStart } from './coldStart';
+import { memoryUnderLoad, type MemoryRun } from './memoryScenario';
 import { c2dPush, c2dRoundTrip, endToEndRouting } from './pipelineScenarios';
 import { d2cHttpsBatch, d2cHttpsSingle, d2cWebSocket, type BenchHub, type Plan, type ScenarioResult } from './hubScenarios';
 import type { Stats } from './load';
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string' },
       out: { type: 'string' },
       only: { type: 'string' },
+      'memory-minutes': { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
@@ -119,6 +121,7 @@ async function main(): Promise<void> {
   const scenarios: ScenarioResult[] = [];
   let query: QueryResult[] = [];
   let coldStarts: ColdStart[] = [];
+  let memory: MemoryRun | undefined;
   try {
     const hubScenarios: [string, (h: BenchHub, p: Plan) => Promise<ScenarioResult>][] = [
       ['1', d2cHttpsSingle],
@@ -166,6 +169,15 @@ async function main(): Promise<void> {
       for (const c of coldStarts) console.log(`  ${c.function.padEnd(14)} ${String(c.bundleKb).padStart(6)} KB  init ${c.initMsMedian} ms`);
       console.log('');
     }
+    if (want('8') && functionsPid !== undefined) {
+      const minutes = Number(values['memory-minutes'] ?? (quick ? 0.5 : 5));
+      memory = await memoryUnderLoad(hub, () => rssKb(functionsPid), minutes);
+      console.log(`8. Memory: HTTPS telemetry at ${memory.rate}/s for ${minutes} min, functions process RSS every 30 s`);
+      console.log(`  ${memory.samples.map((x) => `${x.atSeconds}s ${x.rssMb} MB`).join(' · ')}`);
+      console.log(
+        `  p99 per 30 s window: ${memory.load.map((l) => l.p99).join(', ')} ms; errors ${memory.load.reduce((n, l) => n + l.errors + l.dropped, 0)}\n`,
+      );
+    }
   } finally {
     const rssEnd = rssKb(functionsPid);
     if (rssStart !== undefined)
@@ -185,6 +197,7 @@ async function main(): Promise<void> {
           scenarios,
           query,
           coldStarts,
+          memory,
           rssKb: { start: rssStart, afterScenario: rssAfter, end: rssKb(functionsPid) },
         },
         null,
