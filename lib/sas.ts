@@ -90,10 +90,6 @@ export function splitResource(resource: string): { host: string; path: string[] 
   return { host: hostPort.replace(/:\d+$/, '').toLowerCase(), path };
 }
 
-export function sameHost(a: string, b: string): boolean {
-  return splitResource(a).host === splitResource(b).host;
-}
-
 /** The resource a device token must name: `{host}/devices/{deviceId}`. */
 export function deviceResource(hubHost: string, deviceId: string): string {
   return `${hubHost}/devices/${encodeURIComponent(deviceId)}`;

@@ -68,7 +68,3 @@ export function hasQueryFlag(event: HttpEvent, name: string): boolean {
   if (event.queryStringParameters && name in event.queryStringParameters) return true;
   return (event.rawQueryString ?? '').split('&').some((p) => p === name || p.startsWith(`${name}=`));
 }
-
-export function routeKey(event: HttpEvent): string {
-  return event.routeKey;
-}

@@ -8,7 +8,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { chunk, SQS_BATCH } from '../batching';
-import { parseDeadLetter, type DeadLetter } from '../deadLetter';
+import { malformedDeadLetter, parseDeadLetter, type DeadLetter } from '../deadLetter';
 import { describe } from '../delivery';
 
 export interface ReceivedDeadLetter {
@@ -132,19 +132,7 @@ export class DeadLetterQueue {
 }
 
 function foreign(body: string): DeadLetter {
-  return {
-    type: 'devhub.routing.deadLetter',
-    version: 1,
-    endpoint: null,
-    routes: [],
-    reason: 'MalformedRecord',
-    error: 'not a devhub dead-letter record',
-    attempts: 0,
-    deadLetteredTime: '',
-    deviceId: null,
-    record: { eventId: '', sequenceNumber: '' },
-    messageKey: null,
-    envelope: null,
-    rawRecord: Buffer.from(body).toString('base64'),
-  };
+  const record = { eventId: '', sequenceNumber: '', data: Buffer.from(body) };
+  // Not written by the router, so it has no dead-lettering time of ours.
+  return { ...malformedDeadLetter(record, 'not a devhub dead-letter record', new Date(0)), deadLetteredTime: '' };
 }
