@@ -65,17 +65,36 @@ describe('telemetry over HTTPS', () => {
     expect(envs[2]?.systemProperties['content-type']).toBe('application/json');
   });
 
-  it('accepts a batch entry whose body is plain text (base64Encoded absent)', async () => {
+  it('decodes a batch body as base64 when base64Encoded is absent (the SDKs omit it), and as text when it is false', async () => {
     const watcher = await StreamWatcher.start(k);
     const { device, client } = await newDevice('batchtext');
     const res = await client.call('POST', `/devices/${device.deviceId}/messages/events?api-version=2020-03-13`, {
       headers: { 'content-type': 'application/vnd.microsoft.iothub.json' },
-      body: JSON.stringify([{ body: 'hello', properties: { 'iothub-app-a': 'b' } }]),
+      body: JSON.stringify([
+        { body: Buffer.from([0, 1, 254, 255]).toString('base64'), properties: { 'iothub-app-a': 'b' } },
+        { body: 'hello', base64Encoded: false },
+      ]),
     });
     expect(res.status).toBe(204);
-    const [env] = await watcher.waitFor(telemetryOf(device.deviceId), 1);
-    expect(Buffer.from(env?.body ?? '', 'base64').toString()).toBe('hello');
-    expect(env?.properties).toEqual({ a: 'b' });
+    const envs = await watcher.waitFor(telemetryOf(device.deviceId), 2);
+    expect(Buffer.from(envs[0]?.body ?? '', 'base64')).toEqual(Buffer.from([0, 1, 254, 255]));
+    expect(envs[0]?.properties).toEqual({ a: 'b' });
+    expect(Buffer.from(envs[1]?.body ?? '', 'base64').toString()).toBe('hello');
+  });
+
+  it('refuses a whole batch with 400 naming the entry whose body is not base64 while base64Encoded is absent', async () => {
+    const watcher = await StreamWatcher.start(k);
+    const { device, client } = await newDevice('batchbad64');
+    const res = await client.call('POST', `/devices/${device.deviceId}/messages/events`, {
+      headers: { 'content-type': 'application/vnd.microsoft.iothub.json' },
+      body: JSON.stringify([{ body: 'aGk=' }, { body: 'not base64!' }]),
+    });
+    expect([res.status, res.headers['iothub-errorcode']]).toEqual([400, 'ArgumentInvalid']);
+    expect(res.json<{ Message: string }>().Message).toMatch(/Batch entry 1: body is not valid base64/);
+    // Nothing of a refused batch is stored: a marker sent afterwards is the first record.
+    expect((await client.sendRaw({ body: 'marker', messageId: 'marker' })).status).toBe(204);
+    const [first] = await watcher.waitFor(telemetryOf(device.deviceId), 1);
+    expect(first?.systemProperties['message-id']).toBe('marker');
   });
 
   it('works with a token signed by the secondary key and an sr with upper-case host and a port', async () => {

@@ -67,7 +67,7 @@ describe('batches', () => {
       Buffer.from(
         JSON.stringify([
           { body: 'AAH/', base64Encoded: true, properties: { 'iothub-app-a': '1', 'iothub-messageid': 'x' } },
-          { body: 'plain' },
+          { body: 'plain', base64Encoded: false },
         ]),
       ),
     );
@@ -75,6 +75,17 @@ describe('batches', () => {
     expect(out[0]?.properties).toEqual({ a: '1' });
     expect(out[0]?.system['message-id']).toBe('x');
     expect(out[1]?.body.toString()).toBe('plain');
+  });
+
+  it('decodes a body as base64 when base64Encoded is absent (IoT Hub default, what the SDKs send)', () => {
+    const [msg] = messagesFromBatch(Buffer.from(JSON.stringify([{ body: 'aGVsbG8=', properties: { 'iothub-app-a': '1' } }])));
+    expect(msg?.body.toString()).toBe('hello');
+    expect(msg?.properties).toEqual({ a: '1' });
+  });
+
+  it('names the entry index when a body is not base64 and base64Encoded is absent', () => {
+    const body = JSON.stringify([{ body: 'aGk=' }, { body: 'plain text!' }]);
+    expect(() => messagesFromBatch(Buffer.from(body))).toThrow(/Batch entry 1: body is not valid base64/);
   });
 
   it.each([
@@ -86,8 +97,9 @@ describe('batches', () => {
     ['no body', '[{}]', /needs a string "body"/],
     ['bad base64', '[{"body":"abc","base64Encoded":true}]', /not valid base64/],
     ['non-boolean flag', '[{"body":"abc","base64Encoded":"yes"}]', /boolean/],
-    ['non-string property', '[{"body":"a","properties":{"iothub-app-a":1}}]', /must be a string/],
-    ['bad property name', '[{"body":"a","properties":{"iothub-app-a b":"1"}}]', /may contain only/],
+    ['non-string property', '[{"body":"YQ==","properties":{"iothub-app-a":1}}]', /must be a string/],
+    ['bad property name', '[{"body":"YQ==","properties":{"iothub-app-a b":"1"}}]', /may contain only/],
+    ['text body without base64Encoded: false', '[{"body":"YQ=="},{"body":"a b"}]', /Batch entry 1: body is not valid base64/],
   ])('rejects %s with 400', (_name, body, message) => {
     expect(() => messagesFromBatch(Buffer.from(body))).toThrow(message);
     try {

@@ -125,6 +125,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /**
  * Parses an IoT Hub batch body:
  * [{"body": "...", "base64Encoded": true?, "properties": {"iothub-app-k": "v", "iothub-messageid": "m"}}]
+ * where an absent base64Encoded means true, as in IoT Hub.
  */
 export function messagesFromBatch(raw: Buffer): DeviceMessage[] {
   let parsed: unknown;
@@ -149,8 +150,13 @@ function batchEntry(entry: unknown, index: number): DeviceMessage {
     throw new BadRequestError(`Batch entry ${index}: base64Encoded must be a boolean`);
   }
   let body: Buffer;
-  if (e.base64Encoded === true) {
-    if (!BASE64.test(e.body)) throw new BadRequestError(`Batch entry ${index}: body is not valid base64`);
+  // IoT Hub's default is true: the Node and .NET SDKs omit the field and send base64 bodies.
+  if (e.base64Encoded !== false) {
+    if (!BASE64.test(e.body)) {
+      throw new BadRequestError(
+        `Batch entry ${index}: body is not valid base64 (base64Encoded is ${e.base64Encoded === undefined ? 'absent, which means true' : 'true'}; send "base64Encoded": false for a text body)`,
+      );
+    }
     body = Buffer.from(e.body, 'base64');
   } else {
     body = Buffer.from(e.body, 'utf8');
