@@ -52,12 +52,12 @@ describe('devhub c2d / feedback', () => {
       'cli-1',
       'c-1',
       { k: 'v' },
-      1,
+      0,
     ]);
     expect(msg.headers.etag).toBe(`"${msg.lockToken}"`);
     expect((await devhub('c2d', 'abandon', '--device', id, msg.lockToken)).code).toBe(0);
     const again = JSON.parse((await devhub('c2d', 'receive', '--device', id)).stdout) as { lockToken: string; deliveryCount: number };
-    expect(again.deliveryCount).toBe(2);
+    expect(again.deliveryCount).toBe(1);
     const completed = await devhub('c2d', 'complete', '--device', id, again.lockToken);
     expect([completed.code, completed.stdout.trim()]).toEqual([0, `completed ${again.lockToken}`]);
     const lost = await devhub('c2d', 'complete', '--device', id, again.lockToken);

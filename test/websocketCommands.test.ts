@@ -32,7 +32,7 @@ describe('commands over the WebSocket', () => {
       userId: 'ops',
       contentType: 'text/plain',
       ack: 'full',
-      deliveryCount: 1,
+      deliveryCount: 0,
       properties: { urgency: 'high' },
     });
     expect(Buffer.from(String(frame.body), 'base64').toString()).toBe('reboot');
@@ -61,7 +61,7 @@ describe('commands over the WebSocket', () => {
     socket.send({ action: 'abandon', lockToken: first.lockToken });
     expect(await socket.next((f) => f.type === 'settled')).toMatchObject({ action: 'abandon' });
     const again = await socket.next(isC2d); // abandoned: visible again, first in order
-    expect(again).toMatchObject({ messageId: 'a', deliveryCount: 2 });
+    expect(again).toMatchObject({ messageId: 'a', deliveryCount: 1 });
 
     socket.send({ action: 'reject', lockToken: again.lockToken });
     expect(await socket.next((f) => f.type === 'settled')).toMatchObject({ action: 'reject' });

@@ -97,7 +97,7 @@ describe('receive headers and lock tokens', () => {
       'iothub-to': '/devices/dev%201/messages/devicebound',
       'iothub-ack': 'full',
       'iothub-expiry': '2026-01-01T00:00:01.000Z',
-      'iothub-deliverycount': '1',
+      'iothub-deliverycount': '0', // IoT Hub counts previous deliveries
       'iothub-enqueuedtime': '2026-01-01T00:00:00.000Z',
       'iothub-contenttype': 'text/plain',
       'iothub-contentencoding': 'utf-8',

@@ -76,6 +76,15 @@ export function lockTimeoutMs(header: string | undefined, c2d: C2dConfig): numbe
   return Math.round(Math.min(Math.max(seconds, 1), c2d.maxLockTimeoutSeconds) * 1000);
 }
 
+/**
+ * IoT Hub's `iothub-deliverycount` counts *previous* deliveries: 0 on the first receive, 1 after
+ * one abandon or lapsed lock. The record counts locks (deliveries including this one), which is
+ * what the maximum delivery count limits: at most `maxDeliveryCount` deliveries.
+ */
+export function previousDeliveries(record: Pick<CommandRecord, 'deliveryCount'>): number {
+  return Math.max(0, record.deliveryCount - 1);
+}
+
 /** The headers of a 200 to GET .../messages/devicebound, exactly as IoT Hub names them. */
 export function receiveHeaders(record: CommandRecord): Record<string, string> {
   const h: Record<string, string> = {
@@ -86,7 +95,7 @@ export function receiveHeaders(record: CommandRecord): Record<string, string> {
     'iothub-to': `/devices/${encodeURIComponent(record.deviceId)}/messages/devicebound`,
     'iothub-ack': record.ack,
     'iothub-expiry': new Date(record.expiresAtMs).toISOString(),
-    'iothub-deliverycount': String(record.deliveryCount),
+    'iothub-deliverycount': String(previousDeliveries(record)),
     'iothub-enqueuedtime': new Date(record.enqueuedAtMs).toISOString(),
   };
   if (record.correlationId !== undefined) h['iothub-correlationid'] = record.correlationId;

@@ -8,6 +8,7 @@ import type { Connection, ConnectionStore } from '../aws/connectionStore';
 import { ConnectionGoneError } from '../aws/socketPusher';
 import type { CommandQueue } from '../c2d/commandQueue';
 import type { CommandRecord } from '../c2d/types';
+import { previousDeliveries } from '../c2d/wire';
 import { HubError } from '../errors';
 import { errorFields, log } from '../log';
 import { randomBytes } from 'node:crypto';
@@ -40,7 +41,7 @@ export function c2dFrame(record: CommandRecord): C2dFrame {
     lockToken: record.lockToken ?? '',
     messageId: record.messageId,
     sequenceNumber: record.sequenceNumber,
-    deliveryCount: record.deliveryCount,
+    deliveryCount: previousDeliveries(record),
     enqueuedTime: new Date(record.enqueuedAtMs).toISOString(),
     expiry: new Date(record.expiresAtMs).toISOString(),
     ...(record.correlationId !== undefined ? { correlationId: record.correlationId } : {}),
