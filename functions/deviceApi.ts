@@ -26,7 +26,7 @@ async function receiveCommand(event: HttpEvent) {
   const h = headers(event);
   const device = await hub.admitDevice(h.authorization, pathParam(event, 'id'));
   const lockMs = lockTimeoutMs(h['iothub-messagelocktimeout'], hub.config.c2d);
-  const record = await hub.commands.receive(device, lockMs);
+  const record = await hub.receiveCommand(h.authorization, device, lockMs);
   if (!record) return noContent();
   return binary(200, record.body ?? Buffer.alloc(0), receiveHeaders(record));
 }

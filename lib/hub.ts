@@ -3,6 +3,11 @@
  * call this once per cold start; nothing here runs per request.
  */
 import { Authenticator } from './auth';
+import { ConnectionStore } from './aws/connectionStore';
+import { SocketPusher } from './aws/socketPusher';
+import { StaleDeviceError } from './c2d/errors';
+import type { CommandRecord } from './c2d/types';
+import { closeDeviceSocket } from './ws/deviceSockets';
 import { DeviceRateLimiter } from './rateLimit';
 import type { Device } from './registry/device';
 import type { AwsClients } from './aws/clients';
@@ -29,6 +34,12 @@ export interface Hub {
   limiter: DeviceRateLimiter;
   /** Every device request: authenticate the SAS token, then apply the device's rate limit. */
   admitDevice(authorization: string | undefined, deviceId: string): Promise<Device>;
+  /**
+   * A device's HTTPS receive. If the queue finds the cached device is an earlier generation
+   * than the registry's (deleted and re-created meanwhile), authenticates again from the
+   * registry and retries once, so a stale cache can never purge the new device's commands.
+   */
+  receiveCommand(authorization: string | undefined, device: Device, lockMs: number): Promise<CommandRecord | undefined>;
 }
 
 export function createHub(config: HubConfig, clients: AwsClients): Hub {
@@ -41,6 +52,8 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
   );
   const commands = createCommandQueue(config, clients);
   const limiter = new DeviceRateLimiter(config.deviceRateLimitPerSecond);
+  const connections = new ConnectionStore(clients.dynamo, config.tables.connections);
+  const sockets = new SocketPusher();
   return {
     config,
     clients,
@@ -48,9 +61,15 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
     policies,
     events,
     auth,
-    // A deleted device's command queue goes with it.
+    // A deleted device's command queue and socket go with it; a disabled device loses its socket.
     registry: new RegistryService(devices, events, config.hubName, {
-      onDeleted: async (device) => void (await commands.dropDevice(device.deviceId)),
+      onDeleted: async (device) => {
+        await closeDeviceSocket(connections, sockets, device.deviceId);
+        await commands.dropDevice(device.deviceId);
+      },
+      onUpdated: async (device) => {
+        if (device.status !== 'enabled') await closeDeviceSocket(connections, sockets, device.deviceId);
+      },
     }),
     telemetry: new TelemetryService(events),
     commands,
@@ -59,6 +78,15 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
       const device = await auth.authenticateDevice(authorization, deviceId);
       limiter.take(deviceId);
       return device;
+    },
+    async receiveCommand(authorization, device, lockMs) {
+      try {
+        return await commands.receive(device, lockMs);
+      } catch (err) {
+        if (!(err instanceof StaleDeviceError)) throw err;
+        auth.forgetDevice(device.deviceId);
+        return commands.receive(await auth.authenticateDevice(authorization, device.deviceId), lockMs);
+      }
     },
   };
 }

@@ -12,7 +12,7 @@
  * visible one (bounded by the queue depth), independent of the number of devices.
  */
 import { log, errorFields } from '../log';
-import { LockLostError, QueueDepthExceededError } from './errors';
+import { LockLostError, QueueDepthExceededError, StaleDeviceError } from './errors';
 import { lockTokenSequence, newLockToken } from './lockToken';
 import { deviceAction, enqueue, feedbackRecord, lock, settle, sweepAction, view, type DeviceAction } from './stateMachine';
 import { RecordExistsError, type FeedbackSink, type QueueStore } from './store';
@@ -36,6 +36,12 @@ export interface CommandQueueOptions {
   lockToken?: (sequenceNumber: number) => string;
   /** An unreserved record younger than this may be a send in progress; older ones are orphans. */
   orphanGraceMs?: number;
+  /**
+   * The device's current generation read from the registry (strongly consistent, never cached),
+   * or undefined when no such device exists. Consulted only when a record's generation differs
+   * from the receiver's. Without it such records are left alone, never purged.
+   */
+  currentGeneration?: (deviceId: string) => Promise<string | undefined>;
 }
 
 const INSERT_ATTEMPTS = 3;
@@ -45,6 +51,7 @@ export class CommandQueue {
   private readonly now: () => number;
   private readonly lockToken: (sequenceNumber: number) => string;
   private readonly orphanGraceMs: number;
+  private readonly currentGeneration: ((deviceId: string) => Promise<string | undefined>) | undefined;
 
   constructor(
     private readonly store: QueueStore,
@@ -55,6 +62,7 @@ export class CommandQueue {
     this.now = opts.now ?? Date.now;
     this.lockToken = opts.lockToken ?? newLockToken;
     this.orphanGraceMs = opts.orphanGraceMs ?? 60_000;
+    this.currentGeneration = opts.currentGeneration;
   }
 
   /** Enqueues a command; resolves only once it is durably stored and counted. */
@@ -83,9 +91,15 @@ export class CommandQueue {
     }
   }
 
-  /** Locks the first visible command (lowest sequence number) for `lockMs`, or undefined if none. */
+  /**
+   * Locks the first visible command (lowest sequence number) for `lockMs`, or undefined if none.
+   * A record of another generation than `device`'s is purged only once the registry confirms it
+   * is not the current generation; if it is, the caller's device is stale (StaleDeviceError) and
+   * nothing is touched: a generation mismatch never settles a command of the current device.
+   */
   async receive(device: DeviceRef, lockMs: number): Promise<CommandRecord | undefined> {
     const nowMs = this.now();
+    let current: Promise<string | undefined> | undefined;
     const pending = await this.store.pending(device.deviceId);
     const first = pending[0];
     const last = pending[pending.length - 1];
@@ -101,6 +115,10 @@ export class CommandQueue {
       scannedTo = seq;
       if (!live.has(seq)) continue;
       if (record.deviceGenerationId !== device.generationId) {
+        if (!this.currentGeneration) continue;
+        current ??= this.currentGeneration(device.deviceId);
+        const registered = await current;
+        if (registered === record.deviceGenerationId) throw new StaleDeviceError();
         await this.settleQuietly(record, 'Purged', nowMs); // sent to an earlier device of the same id
         continue;
       }

@@ -1,5 +1,6 @@
 /** Builds the hub's command queue from configuration and AWS clients (used by lib/hub.ts). */
 import type { AwsClients } from '../aws/clients';
+import { DeviceStore } from '../aws/deviceStore';
 import type { HubConfig } from '../config';
 import { CommandQueue } from './commandQueue';
 import { DynamoQueueStore } from './dynamoStore';
@@ -9,6 +10,7 @@ import { FeedbackPublisher } from './feedbackQueue';
 export const OUTBOX_GRACE_MS = 30_000;
 
 export function createCommandQueue(config: HubConfig, clients: Pick<AwsClients, 'dynamo' | 'sqs'>): CommandQueue {
+  const devices = new DeviceStore(clients.dynamo, config.tables.devices);
   return new CommandQueue(
     new DynamoQueueStore(clients.dynamo, config.tables.c2d),
     new FeedbackPublisher(clients.sqs, config.feedbackQueue),
@@ -17,5 +19,6 @@ export function createCommandQueue(config: HubConfig, clients: Pick<AwsClients, 
       maxQueueDepth: config.c2d.maxQueueDepth,
       outboxGraceMs: OUTBOX_GRACE_MS,
     },
+    { currentGeneration: async (deviceId) => (await devices.get(deviceId))?.generationId },
   );
 }

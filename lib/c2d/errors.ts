@@ -1,5 +1,5 @@
 /** The cloud-to-device errors callers can see, in IoT Hub's codes. */
-import { ForbiddenError, PreconditionFailedError } from '../errors';
+import { ForbiddenError, PreconditionFailedError, UnauthorizedError } from '../errors';
 
 export class LockLostError extends PreconditionFailedError {
   constructor(reason: string) {
@@ -12,3 +12,10 @@ export class QueueDepthExceededError extends ForbiddenError {
     super(`Device ${deviceId} already has the maximum of ${maxDepth} pending cloud-to-device messages`, 'DeviceMaximumQueueDepthExceeded');
   }
 }
+
+/**
+ * The caller's idea of the device (e.g. from a per-instance cache) is an earlier generation than
+ * the registry's: re-authenticate against the registry and try again. If it escapes, it is the
+ * plain 401 every authentication failure gets.
+ */
+export class StaleDeviceError extends UnauthorizedError {}

@@ -8,6 +8,8 @@ import { lifecycleEvent } from './lifecycle';
 export interface RegistryHooks {
   /** Called after a device is deleted (its command queue goes with it). */
   onDeleted?: (device: Device) => Promise<void>;
+  /** Called after a device is replaced (e.g. disabled). */
+  onUpdated?: (device: Device) => Promise<void>;
 }
 
 export class RegistryService {
@@ -33,9 +35,12 @@ export class RegistryService {
     }
     const existing = await this.store.get(deviceId);
     if (!existing) throw new NotFoundError(`Device ${deviceId} not found`);
-    const etag = ifMatch === '*' ? existing.etag : unquote(ifMatch);
+    // "*" (quoted, as the Azure SDKs send it, or bare) matches any etag.
+    const wanted = unquote(ifMatch);
+    const etag = wanted === '*' ? existing.etag : wanted;
     const device = updateDevice(existing, input, this.now());
     await this.store.replace(device, etag);
+    await this.hooks.onUpdated?.(device);
     return { device, created: false };
   }
 
@@ -51,7 +56,8 @@ export class RegistryService {
 
   async delete(deviceId: string, ifMatch: string | undefined): Promise<Device> {
     validateDeviceId(deviceId);
-    const device = await this.store.delete(deviceId, ifMatch === undefined || ifMatch === '*' ? undefined : unquote(ifMatch));
+    const wanted = ifMatch === undefined ? undefined : unquote(ifMatch);
+    const device = await this.store.delete(deviceId, wanted === undefined || wanted === '*' ? undefined : wanted);
     await this.hooks.onDeleted?.(device);
     await this.stream.putJson([
       { partitionKey: deviceId, value: lifecycleEvent(this.hubName, device, 'deleteDeviceIdentity', this.now()) },

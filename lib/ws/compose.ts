@@ -14,6 +14,7 @@ function commandChannel(hub: Hub, store: ConnectionStore, sink: SocketPusher): S
     sink,
     maxInFlight: hub.config.websocketMaxInFlight,
     lockMs: hub.config.c2d.defaultLockTimeoutSeconds * 1000,
+    registered: (deviceId) => hub.devices.get(deviceId),
   });
 }
 

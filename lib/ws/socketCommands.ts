@@ -7,6 +7,7 @@
 import type { Connection, ConnectionStore } from '../aws/connectionStore';
 import { ConnectionGoneError } from '../aws/socketPusher';
 import type { CommandQueue } from '../c2d/commandQueue';
+import { StaleDeviceError } from '../c2d/errors';
 import type { CommandRecord } from '../c2d/types';
 import { previousDeliveries } from '../c2d/wire';
 import { HubError } from '../errors';
@@ -62,6 +63,8 @@ export class SocketCommandChannel implements SocketCommands {
       sink: FrameSink;
       maxInFlight: number;
       lockMs: number;
+      /** The device as the registry holds it now (never cached): every push re-checks it. */
+      registered: (deviceId: string) => Promise<{ status: string; generationId: string } | undefined>;
       now?: () => number;
     },
   ) {}
@@ -72,12 +75,21 @@ export class SocketCommandChannel implements SocketCommands {
 
   /** Pushes pending commands until the connection's slots are full or the queue is empty. */
   async pushPending(conn: Connection): Promise<void> {
+    // A socket of a disabled, deleted or re-created device gets nothing, and is closed.
+    const device = await this.deps.registered(conn.deviceId);
+    if (device?.status !== 'enabled' || device.generationId !== conn.generationId) {
+      await this.deps.sink.close(conn.endpoint, conn.connectionId).catch(() => undefined);
+      return;
+    }
     for (let pushed = 0; pushed < this.deps.maxInFlight; pushed++) {
       const reservation = await this.reserveSlot(conn);
       if (!reservation) return;
       let record: CommandRecord | undefined;
       try {
         record = await this.deps.commands.receive({ deviceId: conn.deviceId, generationId: conn.generationId }, this.deps.lockMs);
+      } catch (err) {
+        if (err instanceof StaleDeviceError) return; // re-created since the check above: nothing for this socket
+        throw err;
       } finally {
         if (!record) await this.updateSlot(conn, reservation, undefined);
       }

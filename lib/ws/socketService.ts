@@ -63,6 +63,8 @@ export class SocketService {
       throw new UnauthorizedError();
     }
     if (path.length !== 2 || !deviceId) throw new UnauthorizedError();
+    // Connecting is rare: read the registry, so a socket never records a stale generation.
+    this.deps.auth.forgetDevice(deviceId);
     const device = await this.deps.auth.authenticateDevice(authorization, deviceId);
     const now = this.now();
     const previous = await this.deps.store.register(

@@ -1,0 +1,21 @@
+/**
+ * Closing a device's WebSocket from the service side: a deleted or disabled device must not keep
+ * a socket that commands could be pushed to (IoT Hub disconnects such devices too).
+ */
+import type { ConnectionStore } from '../aws/connectionStore';
+import { errorFields, log } from '../log';
+import type { FrameSink } from './socketService';
+
+/** Closes and forgets the device's current connection, if it has one. Never throws. */
+export async function closeDeviceSocket(store: ConnectionStore, sink: Pick<FrameSink, 'close'>, deviceId: string): Promise<void> {
+  try {
+    const conn = await store.current(deviceId);
+    if (!conn) return;
+    await sink.close(conn.endpoint, conn.connectionId).catch((err: unknown) => log.warn('closing device socket failed', errorFields(err)));
+    // Forgotten even if the close failed: nothing is pushed to it any more.
+    await store.remove(conn);
+  } catch (err) {
+    // Pushes re-check the device anyway; a failure here only delays the socket's end.
+    log.warn('forgetting device socket failed', { deviceId, ...errorFields(err) });
+  }
+}
