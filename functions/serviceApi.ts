@@ -4,7 +4,8 @@ import { createAwsClients } from '../lib/aws/clients';
 import { loadConfig } from '../lib/config';
 import { createHub } from '../lib/hub';
 import { hubErrors } from '../lib/http/middleware';
-import { headers, pathParam, query, textBody, type HttpEvent } from '../lib/http/request';
+import { headers, jsonBody, pathParam, query, textBody, type HttpEvent } from '../lib/http/request';
+import { applyBulk } from '../lib/registry/bulk';
 import { json, noContent } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
 import type { Permission } from '../lib/policies';
@@ -45,11 +46,19 @@ async function deleteDevice(event: HttpEvent) {
   return noContent();
 }
 
+/** IoT Hub's bulk registry operation (azure-iothub addDevices / updateDevices / removeDevices). */
+async function bulkDevices(event: HttpEvent) {
+  await authorize(event, 'RegistryWrite');
+  const result = await applyBulk(hub.registry, jsonBody(event));
+  return json(200, result);
+}
+
 export const handler = middy(
   routeTable({
     'PUT /devices/{id}': putDevice,
     'GET /devices/{id}': getDevice,
     'GET /devices': listDevices,
+    'POST /devices': bulkDevices,
     'DELETE /devices/{id}': deleteDevice,
   }),
 ).use(hubErrors());

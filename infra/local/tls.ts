@@ -1,5 +1,6 @@
 /** A self-signed certificate for `npm start --tls`, generated once into the data dir. */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 
@@ -16,7 +17,8 @@ export async function ensureCertificate(dir: string, hostname: string): Promise<
       {
         name: 'subjectAltName',
         altNames: [
-          { type: 2, value: hostname },
+          // An IP address host name must be an IP SAN: TLS clients check IP hosts against those only.
+          isIP(hostname) ? { type: 7, ip: hostname } : { type: 2, value: hostname },
           { type: 2, value: 'localhost' },
           { type: 7, ip: '127.0.0.1' },
         ],

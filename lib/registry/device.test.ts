@@ -17,6 +17,14 @@ describe('device identities', () => {
     expect(d.status).toBe('enabled');
     expect(createDevice('d1', {}, now).generationId).not.toBe(d.generationId);
   });
+  it('generates the keys a create leaves empty, as IoT Hub does (the Azure SDK sends "")', () => {
+    const input = { authentication: { symmetricKey: { primaryKey: '', secondaryKey: '' } } };
+    const { primaryKey, secondaryKey } = createDevice('d1', input, now).authentication.symmetricKey;
+    expect(Buffer.from(primaryKey, 'base64')).toHaveLength(32);
+    expect(Buffer.from(secondaryKey, 'base64')).toHaveLength(32);
+    const existing = createDevice('d1', {}, now);
+    expect(updateDevice(existing, input, now).authentication.symmetricKey).toEqual(existing.authentication.symmetricKey);
+  });
   it('validates supplied keys, status and tags', () => {
     expect(() => createDevice('d1', { authentication: { symmetricKey: { primaryKey: 'not base64!' } } }, now)).toThrow(/base64/);
     expect(() => createDevice('d1', { authentication: { symmetricKey: { primaryKey: 'AAAA' } } }, now)).toThrow(/16-64/);

@@ -56,6 +56,11 @@ function validateKey(value: unknown, which: string): string {
   return value;
 }
 
+/** Absent, null or "" (what the Azure SDKs send for "no key given"). */
+function noKey(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
 function validateStatus(value: unknown): DeviceStatus | undefined {
   if (value === undefined) return undefined;
   if (value === 'enabled' || value === 'disabled') return value;
@@ -87,8 +92,9 @@ export function newEtag(): string {
 
 export function createDevice(deviceId: string, input: DeviceInput, now: Date): Device {
   const keys = input.authentication?.symmetricKey;
-  const primaryKey = keys?.primaryKey === undefined ? generateKey() : validateKey(keys.primaryKey, 'primaryKey');
-  const secondaryKey = keys?.secondaryKey === undefined ? generateKey() : validateKey(keys.secondaryKey, 'secondaryKey');
+  // IoT Hub generates the keys a create leaves empty.
+  const primaryKey = noKey(keys?.primaryKey) ? generateKey() : validateKey(keys?.primaryKey, 'primaryKey');
+  const secondaryKey = noKey(keys?.secondaryKey) ? generateKey() : validateKey(keys?.secondaryKey, 'secondaryKey');
   const time = now.toISOString();
   return {
     deviceId: validateDeviceId(deviceId),
@@ -117,12 +123,11 @@ export function updateDevice(existing: Device, input: DeviceInput, now: Date): D
     authentication: {
       type: 'sas',
       symmetricKey: {
-        primaryKey:
-          keys?.primaryKey === undefined ? existing.authentication.symmetricKey.primaryKey : validateKey(keys.primaryKey, 'primaryKey'),
-        secondaryKey:
-          keys?.secondaryKey === undefined
-            ? existing.authentication.symmetricKey.secondaryKey
-            : validateKey(keys.secondaryKey, 'secondaryKey'),
+        // An update that leaves a key empty keeps the current one.
+        primaryKey: noKey(keys?.primaryKey) ? existing.authentication.symmetricKey.primaryKey : validateKey(keys?.primaryKey, 'primaryKey'),
+        secondaryKey: noKey(keys?.secondaryKey)
+          ? existing.authentication.symmetricKey.secondaryKey
+          : validateKey(keys?.secondaryKey, 'secondaryKey'),
       },
     },
     tags: validateTags(input.tags) ?? existing.tags,
