@@ -28,6 +28,7 @@ const SERVICE_ROUTES: ServiceRoute[] = [
   { route: 'PUT /devices/{id}', permission: 'RegistryWrite', path: `/devices/${missing}`, body: '{"status":"not-a-status"}' },
   { route: 'GET /devices/{id}', permission: 'RegistryRead', path: `/devices/${missing}` },
   { route: 'GET /devices', permission: 'RegistryRead', path: '/devices?top=1' },
+  { route: 'POST /devices', permission: 'RegistryWrite', path: '/devices', body: '{"not":"an array"}' },
   { route: 'DELETE /devices/{id}', permission: 'RegistryWrite', path: `/devices/${missing}` },
   // commandsApi (cloud-to-device)
   {

@@ -200,6 +200,41 @@ describe('locks', () => {
     expect(statuses(await feedbackFor(device.deviceId, 1))).toEqual(['DeliveryCountExceeded']);
   });
 
+  it('?reject=false completes (Success), ?reject=true rejects, anything else is 400', async () => {
+    const { device, client } = await newDevice('c2d-rejectflag');
+    const svc = service();
+    await svc.sendCommand(device.deviceId, { body: 'a', messageId: 'kept', ack: 'full' });
+    await svc.sendCommand(device.deviceId, { body: 'b', messageId: 'dropped', ack: 'full' });
+    const settle = (lockToken: string, query: string) =>
+      httpCall(`${hubInfo().httpUrl}/devices/${device.deviceId}/messages/devicebound/${lockToken}?${query}&${API}`, {
+        method: 'DELETE',
+        headers: { authorization: client.authorization() },
+      });
+    const first = await client.receive();
+    await expectError(await settle(first?.lockToken ?? '', 'reject=maybe'), 400, 'ArgumentInvalid');
+    expect((await settle(first?.lockToken ?? '', 'reject=false')).status).toBe(204);
+    const second = await client.receive();
+    expect((await settle(second?.lockToken ?? '', 'reject=true')).status).toBe(204);
+    const records = await feedbackFor(device.deviceId, 2);
+    expect(records.map((r) => [r.originalMessageId, r.statusCode]).sort()).toEqual([
+      ['dropped', 'Rejected'],
+      ['kept', 'Success'],
+    ]);
+  });
+
+  it('reads IotHub-MessageLockTimeout from the query string too (the .NET SDK sends it there)', async () => {
+    const { device, client } = await newDevice('c2d-lockquery');
+    await service().sendCommand(device.deviceId, { body: 'x' });
+    const res = await client.call('GET', `/devices/${device.deviceId}/messages/devicebound?IotHub-MessageLockTimeout=1&${API}`);
+    expect(res.status).toBe(200);
+    await sleep(1300); // the 5 s default would still hold the lock
+    const again = await client.receive();
+    expect(again?.messageId).toBe(res.headers['iothub-messageid']);
+    expect(again?.deliveryCount).toBe(1);
+    const bad = await client.call('GET', `/devices/${device.deviceId}/messages/devicebound?iothub-messagelocktimeout=soon`);
+    await expectError(bad, 400, 'ArgumentInvalid');
+  });
+
   it('honours IotHub-MessageLockTimeout within bounds and refuses a malformed one', async () => {
     const { device, client } = await newDevice('c2d-locktimeout');
     await service().sendCommand(device.deviceId, { body: 'x' });

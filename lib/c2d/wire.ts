@@ -111,3 +111,28 @@ export function unquoteLockToken(raw: string): string {
   const t = raw.trim();
   return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1) : t;
 }
+
+/** A query parameter by name, case-insensitively (SDKs differ in how they spell it). */
+function queryValue(query: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(query)) if (k.toLowerCase() === wanted) return v ?? '';
+  return undefined;
+}
+
+/** The lock timeout a receive asks for: the `IotHub-MessageLockTimeout` header, else the same name in the query (.NET SDK). */
+export function requestedLockTimeout(
+  headers: Readonly<Record<string, string | undefined>>,
+  query: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  return headers['iothub-messagelocktimeout'] ?? queryValue(query, 'IotHub-MessageLockTimeout');
+}
+
+/** DELETE .../devicebound/{lockToken}: `?reject` or `?reject=true` rejects, `?reject=false` or none completes. */
+export function completeOrReject(query: Readonly<Record<string, string | undefined>>): 'complete' | 'reject' {
+  const value = queryValue(query, 'reject');
+  if (value === undefined) return 'complete';
+  const v = value.trim().toLowerCase();
+  if (v === '' || v === 'true') return 'reject';
+  if (v === 'false') return 'complete';
+  throw new BadRequestError('reject must be true or false');
+}
