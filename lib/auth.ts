@@ -6,7 +6,7 @@
 import { ForbiddenError, UnauthorizedError } from './errors';
 import { grants, type Permission, type Policy } from './policies';
 import { isDeviceId, type Device } from './registry/device';
-import { parseSasToken, verifyDeviceToken, verifyPolicyToken } from './sas';
+import { parseSasToken, verifyDeviceToken, verifyPolicyDeviceToken, verifyPolicyToken, type SasToken } from './sas';
 import { TtlCache } from './ttlCache';
 
 export interface RegistryReader {
@@ -36,11 +36,16 @@ export class Authenticator {
     this.policies = new TtlCache(100, this.now);
   }
 
-  /** Returns the enabled device the token proves to be, or throws 401. */
+  /**
+   * Returns the enabled device the token proves to be, or throws 401. The token is the device's
+   * own (signed with its key), or a policy token (`skn`) for `{host}/devices/{id}` whose policy
+   * has DeviceConnect, as IoT Hub accepts on device endpoints.
+   */
   async authenticateDevice(authorization: string | undefined, deviceId: string): Promise<Device> {
     const token = parseSasToken(authorization);
     // An id no device can have is never looked up (DynamoDB refuses keys over 2 KB: a 500).
     if (!token || !isDeviceId(deviceId)) throw new UnauthorizedError();
+    if (token.keyName !== undefined) return this.authenticateDeviceByPolicy(token, token.keyName, deviceId);
     const device = await this.cachedDevice(deviceId);
     if (!device || device.status !== 'enabled') throw new UnauthorizedError();
     const { primaryKey, secondaryKey } = device.authentication.symmetricKey;
@@ -51,6 +56,22 @@ export class Authenticator {
       nowSeconds: Math.floor(this.now() / 1000),
     });
     if (!ok) throw new UnauthorizedError();
+    return device;
+  }
+
+  private async authenticateDeviceByPolicy(token: SasToken, keyName: string, deviceId: string): Promise<Device> {
+    const policy = await this.cachedPolicy(keyName);
+    // Device endpoints answer every failure, a missing permission included, with the same 401.
+    if (!policy || !grants(policy, 'DeviceConnect')) throw new UnauthorizedError();
+    const ok = verifyPolicyDeviceToken(token, {
+      hubHost: this.opts.hubHostname,
+      deviceId,
+      keys: [policy.primaryKey, policy.secondaryKey],
+      nowSeconds: Math.floor(this.now() / 1000),
+    });
+    if (!ok) throw new UnauthorizedError();
+    const device = await this.cachedDevice(deviceId);
+    if (!device || device.status !== 'enabled') throw new UnauthorizedError();
     return device;
   }
 

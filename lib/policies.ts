@@ -1,9 +1,12 @@
 /** Shared access policies and the permissions IoT Hub gives them. Pure. */
-export type Permission = 'RegistryRead' | 'RegistryWrite' | 'ServiceConnect';
+/** DeviceConnect: tokens of the policy may act as any device on the device endpoints. */
+export type Permission = 'RegistryRead' | 'RegistryWrite' | 'ServiceConnect' | 'DeviceConnect';
 
+/** IoT Hub's default shared access policies and their permissions. */
 export const BUILT_IN_POLICIES: Readonly<Record<string, readonly Permission[]>> = {
-  iothubowner: ['RegistryRead', 'RegistryWrite', 'ServiceConnect'],
+  iothubowner: ['RegistryRead', 'RegistryWrite', 'ServiceConnect', 'DeviceConnect'],
   service: ['ServiceConnect'],
+  device: ['DeviceConnect'],
   registryRead: ['RegistryRead'],
   registryReadWrite: ['RegistryRead', 'RegistryWrite'],
 };

@@ -8,6 +8,7 @@ import {
   sign,
   tokenFromConnectionString,
   verifyDeviceToken,
+  verifyPolicyDeviceToken,
   verifyPolicyToken,
 } from './sas';
 
@@ -121,6 +122,33 @@ describe('policy SAS tokens', () => {
     expect(check(buildSasToken({ resource: hubHost, keyBase64: policyKey, expiry: now + 10 }))).toBe(false);
     expect(check(buildSasToken({ resource: hubHost, keyBase64: policyKey, expiry: now - 10, keyName: 'service' }))).toBe(false);
     expect(check(buildSasToken({ resource: 'evil.net', keyBase64: policyKey, expiry: now + 10, keyName: 'service' }))).toBe(false);
+  });
+});
+
+describe('policy tokens on device endpoints (DeviceConnect)', () => {
+  const policyKey = randomBytes(32).toString('base64');
+  const check = (opts: { resource?: string; key?: string; expiry?: number; keyName?: string }, deviceId = 'dev-1') => {
+    const token = parseSasToken(
+      buildSasToken({
+        resource: opts.resource ?? deviceResource(hubHost, 'dev-1'),
+        keyBase64: opts.key ?? policyKey,
+        expiry: opts.expiry ?? now + 60,
+        ...(opts.keyName === '' ? {} : { keyName: opts.keyName ?? 'device' }),
+      }),
+    );
+    return token !== undefined && verifyPolicyDeviceToken(token, { hubHost, deviceId, keys: [policyKey], nowSeconds: now });
+  };
+  it('accepts {host}/devices/{id} signed with the policy key', () => {
+    expect(check({})).toBe(true);
+  });
+  it('rejects another device, the bare host, no skn, another key, expiry and another host', () => {
+    expect(check({}, 'dev-2')).toBe(false);
+    expect(check({ resource: hubHost })).toBe(false);
+    expect(check({ keyName: '' })).toBe(false);
+    expect(check({ key: primary })).toBe(false);
+    expect(check({ expiry: now - 1 })).toBe(false);
+    expect(check({ resource: deviceResource('evil.net', 'dev-1') })).toBe(false);
+    expect(check({ resource: `${deviceResource(hubHost, 'dev-1')}/messages` })).toBe(false);
   });
 });
 

@@ -112,6 +112,23 @@ export function verifyDeviceToken(
   return signatureMatches(token, opts.keys);
 }
 
+/**
+ * Validates a policy (`skn`) token for one device's endpoints: resource `{host}/devices/{id}`,
+ * signed with the policy's key (IoT Hub's DeviceConnect). The permission is the caller's check.
+ */
+export function verifyPolicyDeviceToken(
+  token: SasToken,
+  opts: { hubHost: string; deviceId: string; keys: readonly string[]; nowSeconds: number },
+): boolean {
+  if (token.keyName === undefined) return false;
+  if (token.expiry <= opts.nowSeconds) return false;
+  const { host, path } = splitResource(token.resource);
+  if (host !== splitResource(opts.hubHost).host) return false;
+  if (path.length !== 2 || path[0]?.toLowerCase() !== 'devices') return false;
+  if (safeDecode(path[1] ?? '') !== opts.deviceId) return false;
+  return signatureMatches(token, opts.keys);
+}
+
 /** Validates a policy (`skn`) token whose resource is the hub host (optionally with a path). */
 export function verifyPolicyToken(token: SasToken, opts: { hubHost: string; keys: readonly string[]; nowSeconds: number }): boolean {
   if (token.keyName === undefined) return false;

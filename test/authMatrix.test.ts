@@ -9,7 +9,15 @@ import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { newDevice, service, uniqueId } from './support/hub';
 import { BUILT_IN_POLICIES, grants, type Permission } from '../lib/policies';
-import { BUILT_IN_POLICY_NAMES, deviceToken, nowSeconds, policyToken, rawRequest, readPolicies } from './support/security';
+import {
+  BUILT_IN_POLICY_NAMES,
+  deviceToken,
+  nowSeconds,
+  policyDeviceToken,
+  policyToken,
+  rawRequest,
+  readPolicies,
+} from './support/security';
 
 interface ServiceRoute {
   /** The route key exactly as the handler's route table names it. */
@@ -80,12 +88,12 @@ const DEVICE_ROUTES = [
   'POST /devices/{id}/messages/deviceBound/{lockToken}/abandon',
 ];
 
-const CREDENTIALS = ['none', 'expired', 'device', ...BUILT_IN_POLICY_NAMES] as const;
+const CREDENTIALS = ['none', 'expired', 'device token', ...BUILT_IN_POLICY_NAMES] as const;
 type Credential = (typeof CREDENTIALS)[number];
 
 /** What the design says: 401 unless a valid policy; 403 for a policy without the permission; else allowed. */
 function expected(credential: Credential, permission: Permission): '401' | '403' | 'allowed' {
-  if (credential === 'none' || credential === 'expired' || credential === 'device') return '401';
+  if (credential === 'none' || credential === 'expired' || credential === 'device token') return '401';
   return grants({ permissions: [...(BUILT_IN_POLICIES[credential] ?? [])] }, permission) ? 'allowed' : '403';
 }
 
@@ -116,8 +124,9 @@ describe('authorization matrix', () => {
         if (!owner) throw new Error('no iothubowner policy');
         return policyToken(owner, nowSeconds() - 60);
       })(),
-      device: deviceToken(device.deviceId, device.authentication.symmetricKey.primaryKey),
+      'device token': deviceToken(device.deviceId, device.authentication.symmetricKey.primaryKey),
       iothubowner: undefined,
+      device: undefined,
       service: undefined,
       registryRead: undefined,
       registryReadWrite: undefined,
@@ -162,19 +171,32 @@ describe('authorization matrix', () => {
     expect(mismatches).toEqual([]);
   });
 
-  it("every device route refuses another device's token and a policy token with 401", async () => {
+  it("every device route refuses another device's token and a policy token without DeviceConnect with 401, and accepts DeviceConnect", async () => {
     const target = await newDevice('authz-target');
     const other = await newDevice('authz-other');
-    const owner = (await readPolicies()).get('iothubowner');
-    if (!owner) throw new Error('no iothubowner policy');
+    const policies = await readPolicies();
+    const [owner, devicePolicy, servicePolicy] = ['iothubowner', 'device', 'service'].map((name) => {
+      const p = policies.get(name);
+      if (!p) throw new Error(`no ${name} policy`);
+      return p;
+    }) as [
+      NonNullable<ReturnType<typeof policies.get>>,
+      NonNullable<ReturnType<typeof policies.get>>,
+      NonNullable<ReturnType<typeof policies.get>>,
+    ];
     const credentials: Record<string, string> = {
       "other device's token": deviceToken(other.device.deviceId, other.device.authentication.symmetricKey.primaryKey),
       'token for the device signed with the other key': deviceToken(
         target.device.deviceId,
         other.device.authentication.symmetricKey.primaryKey,
       ),
-      'iothubowner policy token': policyToken(owner),
+      'iothubowner policy token for the hub': policyToken(owner),
+      'service policy token for the device (no DeviceConnect)': policyDeviceToken(servicePolicy, target.device.deviceId),
+      'device policy token for another device': policyDeviceToken(devicePolicy, other.device.deviceId),
+      'expired device policy token': policyDeviceToken(devicePolicy, target.device.deviceId, nowSeconds() - 60),
       'own token (control)': deviceToken(target.device.deviceId, target.device.authentication.symmetricKey.primaryKey),
+      'device policy token for the device (DeviceConnect)': policyDeviceToken(devicePolicy, target.device.deviceId),
+      'iothubowner token for the device (DeviceConnect)': policyDeviceToken(owner, target.device.deviceId),
     };
     const rows: Record<string, Record<string, number>> = {};
     const mismatches: string[] = [];
@@ -185,7 +207,7 @@ describe('authorization matrix', () => {
       for (const [name, token] of Object.entries(credentials)) {
         const res = await rawRequest({ method, path, headers: { authorization: token }, ...(method === 'POST' ? { body: 'x' } : {}) });
         (rows[route] as Record<string, number>)[name] = res.status;
-        const control = name.startsWith('own');
+        const control = name.startsWith('own') || name.includes('(DeviceConnect)');
         if (control ? res.status === 401 || res.status === 403 || res.status >= 500 : res.status !== 401)
           mismatches.push(`${route} with ${name}: ${res.status}`);
       }

@@ -12,7 +12,7 @@ import type { Policy } from '../../lib/policies';
 import { buildSasToken, deviceResource } from '../../lib/sas';
 import { hubInfo, resourceName } from './hub';
 
-export const BUILT_IN_POLICY_NAMES = ['iothubowner', 'service', 'registryRead', 'registryReadWrite'] as const;
+export const BUILT_IN_POLICY_NAMES = ['iothubowner', 'service', 'device', 'registryRead', 'registryReadWrite'] as const;
 export type BuiltInPolicyName = (typeof BUILT_IN_POLICY_NAMES)[number];
 
 /** The built-in policies with their keys, read straight from the hub's policies table. */
@@ -32,6 +32,11 @@ export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 export function policyToken(policy: Pick<Policy, 'name' | 'primaryKey'>, expiry = nowSeconds() + 600, host = 'localhost'): string {
   return buildSasToken({ resource: host, keyBase64: policy.primaryKey, expiry, keyName: policy.name });
+}
+
+/** A policy token for one device's endpoints (`sr={host}/devices/{id}`, `skn`), as DeviceConnect uses. */
+export function policyDeviceToken(policy: Pick<Policy, 'name' | 'primaryKey'>, deviceId: string, expiry = nowSeconds() + 600): string {
+  return buildSasToken({ resource: deviceResource('localhost', deviceId), keyBase64: policy.primaryKey, expiry, keyName: policy.name });
 }
 
 export function deviceToken(deviceId: string, key: string, expiry = nowSeconds() + 600, host = 'localhost'): string {
