@@ -29,13 +29,14 @@ async function putDevice(event: HttpEvent) {
 async function getDevice(event: HttpEvent) {
   await authorize(event, 'RegistryRead');
   const device = await hub.registry.get(pathParam(event, 'id'));
-  return json(200, device, { etag: `"${device.etag}"` });
+  return json(200, await hub.describeDevice(device), { etag: `"${device.etag}"` });
 }
 
 async function listDevices(event: HttpEvent) {
   const h = await authorize(event, 'RegistryRead');
   const page = await hub.registry.list(query(event, 'top'), h['x-ms-continuation'] ?? query(event, 'continuationToken'));
-  return json(200, page.devices, page.continuationToken ? { 'x-ms-continuation': page.continuationToken } : {});
+  const devices = await Promise.all(page.devices.map((d) => hub.describeDevice(d)));
+  return json(200, devices, page.continuationToken ? { 'x-ms-continuation': page.continuationToken } : {});
 }
 
 async function deleteDevice(event: HttpEvent) {

@@ -8,6 +8,9 @@ import { SocketPusher } from './aws/socketPusher';
 import { StaleDeviceError } from './c2d/errors';
 import type { CommandRecord } from './c2d/types';
 import { closeDeviceSocket } from './ws/deviceSockets';
+import { errorFields, log } from './log';
+import { deviceView, type DeviceView } from './registry/deviceView';
+import { TtlCache } from './ttlCache';
 import { DeviceRateLimiter } from './rateLimit';
 import type { Device } from './registry/device';
 import type { AwsClients } from './aws/clients';
@@ -40,7 +43,14 @@ export interface Hub {
    * registry and retries once, so a stale cache can never purge the new device's commands.
    */
   receiveCommand(authorization: string | undefined, device: Device, lockMs: number): Promise<CommandRecord | undefined>;
+  /** The device as the registry answers it: identity plus connection state, activity and pending commands. */
+  describeDevice(device: Device): Promise<DeviceView>;
+  /** Notes that the device was active (written at most once per ACTIVITY_RESOLUTION_MS per device and instance). */
+  recordActivity(deviceId: string): Promise<void>;
 }
+
+/** lastActivityTime is kept to this resolution: one write per device per minute per function instance at most. */
+export const ACTIVITY_RESOLUTION_MS = 60_000;
 
 export function createHub(config: HubConfig, clients: AwsClients): Hub {
   const devices = new DeviceStore(clients.dynamo, config.tables.devices);
@@ -54,6 +64,16 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
   const limiter = new DeviceRateLimiter(config.deviceRateLimitPerSecond);
   const connections = new ConnectionStore(clients.dynamo, config.tables.connections);
   const sockets = new SocketPusher();
+  const recentlyActive = new TtlCache<true>(10_000);
+  const recordActivity = async (deviceId: string): Promise<void> => {
+    if (recentlyActive.get(deviceId)) return;
+    recentlyActive.set(deviceId, true, ACTIVITY_RESOLUTION_MS);
+    // Bookkeeping only: a failed write never fails the device's request.
+    await connections.markActivity(deviceId, new Date()).catch((err: unknown) => {
+      recentlyActive.delete(deviceId);
+      log.warn('recording device activity failed', { deviceId, ...errorFields(err) });
+    });
+  };
   return {
     config,
     clients,
@@ -77,7 +97,16 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
     async admitDevice(authorization, deviceId) {
       const device = await auth.authenticateDevice(authorization, deviceId);
       limiter.take(deviceId);
+      await recordActivity(deviceId);
       return device;
+    },
+    recordActivity,
+    async describeDevice(device) {
+      const [pendingCommands, state] = await Promise.all([
+        commands.pendingCount(device.deviceId),
+        connections.deviceState(device.deviceId),
+      ]);
+      return deviceView(device, { pendingCommands, ...state });
     },
     async receiveCommand(authorization, device, lockMs) {
       try {

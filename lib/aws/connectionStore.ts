@@ -3,7 +3,9 @@
  *   deviceId = <device id>            → the device's current connection (one per device)
  *   deviceId = "connection#<id>"      → which device a connection belongs to
  * ('#' is outside IoT Hub's device id alphabet, so the key spaces cannot collide), plus a
- * per-device counter item "sequence#<device id>" for connection state event numbers.
+ * per-device counter item "sequence#<device id>" for connection state event numbers and a
+ * per-device "activity#<device id>" item (connectionStateUpdatedTime, lastActivityTime) that
+ * outlives connections.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -115,5 +117,44 @@ export class ConnectionStore {
       }),
     );
     return Number(out.Attributes?.sequence ?? 0);
+  }
+
+  /** Records a connect or disconnect (also an activity). */
+  async markStateChange(deviceId: string, now: Date): Promise<void> {
+    const t = now.toISOString();
+    await this.dynamo.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { deviceId: `activity#${deviceId}` },
+        UpdateExpression: 'SET connectionStateUpdatedTime = :t, lastActivityTime = :t',
+        ExpressionAttributeValues: { ':t': t },
+      }),
+    );
+  }
+
+  /** Records that the device sent or received something. */
+  async markActivity(deviceId: string, now: Date): Promise<void> {
+    await this.dynamo.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { deviceId: `activity#${deviceId}` },
+        UpdateExpression: 'SET lastActivityTime = :t',
+        ExpressionAttributeValues: { ':t': now.toISOString() },
+      }),
+    );
+  }
+
+  /** Connected iff the device has a current connection; times from the activity item. */
+  async deviceState(deviceId: string): Promise<{ connected: boolean; connectionStateUpdatedTime?: string; lastActivityTime?: string }> {
+    const [current, activity] = await Promise.all([
+      this.dynamo.send(new GetCommand({ TableName: this.table, Key: { deviceId }, ProjectionExpression: 'connectionId' })),
+      this.dynamo.send(new GetCommand({ TableName: this.table, Key: { deviceId: `activity#${deviceId}` } })),
+    ]);
+    const a = activity.Item as { connectionStateUpdatedTime?: string; lastActivityTime?: string } | undefined;
+    return {
+      connected: current.Item !== undefined,
+      ...(a?.connectionStateUpdatedTime ? { connectionStateUpdatedTime: a.connectionStateUpdatedTime } : {}),
+      ...(a?.lastActivityTime ? { lastActivityTime: a.lastActivityTime } : {}),
+    };
   }
 }

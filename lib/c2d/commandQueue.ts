@@ -149,6 +149,11 @@ export class CommandQueue {
     return stored;
   }
 
+  /** Commands counted against the device's queue depth (IoT Hub's cloudToDeviceMessageCount). */
+  async pendingCount(deviceId: string): Promise<number> {
+    return (await this.store.pending(deviceId)).length;
+  }
+
   /** Dead-letters every live command of the device as Purged; returns how many. */
   async purge(deviceId: string): Promise<number> {
     const nowMs = this.now();

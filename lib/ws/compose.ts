@@ -31,6 +31,7 @@ export function createSocketService(config: HubConfig, clients: AwsClients): Soc
     events: hub.events,
     sink,
     commands: commandChannel(hub, store, sink),
+    activity: hub.recordActivity,
   });
 }
 

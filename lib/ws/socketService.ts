@@ -43,6 +43,8 @@ export class SocketService {
       events: StreamWriter;
       sink: FrameSink;
       commands?: SocketCommands;
+      /** Notes device activity (lastActivityTime); throttled by the caller. */
+      activity?: (deviceId: string) => Promise<void>;
       now?: () => Date;
     },
   ) {}
@@ -92,6 +94,7 @@ export class SocketService {
   }
 
   private async emitState(device: { deviceId: string; generationId: string }, op: 'deviceConnected' | 'deviceDisconnected'): Promise<void> {
+    await this.deps.store.markStateChange(device.deviceId, this.now());
     const sequence = await this.deps.store.nextSequence(device.deviceId);
     const envelope = connectionStateEvent(this.deps.hubName, device, op, sequence, this.now());
     await this.deps.events.putJson([{ partitionKey: device.deviceId, value: envelope }]);
@@ -112,6 +115,7 @@ export class SocketService {
       await this.deps.sink.close(conn.endpoint, connectionId);
       return;
     }
+    await this.deps.activity?.(conn.deviceId);
     try {
       this.deps.limiter?.take(conn.deviceId);
     } catch (err) {
