@@ -1,12 +1,13 @@
-/** The service side of cloud-to-device: send a command, purge a device's queue. ServiceConnect policies only. */
+/** The service side of cloud-to-device: send a command, purge a device's queue, read feedback. ServiceConnect policies only. */
 import middy from '@middy/core';
 import { createAwsClients } from '../lib/aws/clients';
-import { parseSendRequest } from '../lib/c2d/wire';
+import { FEEDBACK_CONTENT_TYPE, FeedbackLocks } from '../lib/c2d/feedbackQueue';
+import { parseSendRequest, unquoteLockToken } from '../lib/c2d/wire';
 import { loadConfig } from '../lib/config';
 import { createHub } from '../lib/hub';
 import { hubErrors } from '../lib/http/middleware';
 import { headers, pathParam, rawBody, type HttpEvent } from '../lib/http/request';
-import { json } from '../lib/http/response';
+import { binary, json, noContent } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
 import { validateDeviceId } from '../lib/registry/device';
 import { createCommandPush } from '../lib/ws/compose';
@@ -14,6 +15,7 @@ import { createCommandPush } from '../lib/ws/compose';
 const clients = createAwsClients();
 const hub = createHub(loadConfig(), clients);
 const pushToDevice = createCommandPush(hub, clients);
+const feedback = new FeedbackLocks(clients.sqs, hub.config.feedbackQueue);
 
 async function sendCommand(event: HttpEvent) {
   const h = headers(event);
@@ -35,9 +37,36 @@ async function purgeCommands(event: HttpEvent) {
   return json(200, { deviceId, totalMessagesPurged });
 }
 
+/** IoT Hub's HTTPS feedback receiver: one feedback batch, locked (ETag) for the lock timeout; 204 when none. */
+async function receiveFeedback(event: HttpEvent) {
+  await hub.auth.authenticateService(headers(event).authorization, 'ServiceConnect');
+  const batch = await feedback.receive(hub.config.c2d.defaultLockTimeoutSeconds);
+  if (!batch) return noContent();
+  return binary(200, Buffer.from(batch.body, 'utf8'), {
+    'content-type': FEEDBACK_CONTENT_TYPE,
+    etag: `"${batch.lockToken}"`,
+    'iothub-enqueuedtime': batch.enqueuedTimeUtc,
+  });
+}
+
+async function completeFeedback(event: HttpEvent) {
+  await hub.auth.authenticateService(headers(event).authorization, 'ServiceConnect');
+  await feedback.complete(unquoteLockToken(pathParam(event, 'lockToken')));
+  return noContent();
+}
+
+async function abandonFeedback(event: HttpEvent) {
+  await hub.auth.authenticateService(headers(event).authorization, 'ServiceConnect');
+  await feedback.abandon(unquoteLockToken(pathParam(event, 'lockToken')));
+  return noContent();
+}
+
 export const handler = middy(
   routeTable({
     'POST /devices/{id}/messages/devicebound': sendCommand,
     'DELETE /devices/{id}/commands': purgeCommands,
+    'GET /messages/serviceBound/feedback': receiveFeedback,
+    'DELETE /messages/serviceBound/feedback/{lockToken}': completeFeedback,
+    'POST /messages/serviceBound/feedback/{lockToken}/abandon': abandonFeedback,
   }),
 ).use(hubErrors());

@@ -46,6 +46,18 @@ const SERVICE_ROUTES: ServiceRoute[] = [
     body: 'cmd',
   },
   { route: 'DELETE /devices/{id}/commands', permission: 'ServiceConnect', path: `/devices/${missing}/commands` },
+  // An allowed GET locks one waiting feedback batch for the lock timeout (it becomes visible again); unknown lock tokens change nothing.
+  { route: 'GET /messages/serviceBound/feedback', permission: 'ServiceConnect', path: '/messages/serviceBound/feedback' },
+  {
+    route: 'DELETE /messages/serviceBound/feedback/{lockToken}',
+    permission: 'ServiceConnect',
+    path: '/messages/serviceBound/feedback/bm8tc3VjaC1sb2Nr',
+  },
+  {
+    route: 'POST /messages/serviceBound/feedback/{lockToken}/abandon',
+    permission: 'ServiceConnect',
+    path: '/messages/serviceBound/feedback/bm8tc3VjaC1sb2Nr/abandon',
+  },
   // routingApi
   { route: 'PUT /endpoints/{name}', permission: 'RegistryWrite', path: `/endpoints/${missing}`, body: '{"type":"no-such-type"}' },
   { route: 'GET /endpoints', permission: 'RegistryRead', path: '/endpoints' },

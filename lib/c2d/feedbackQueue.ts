@@ -1,18 +1,37 @@
 /**
- * The feedback SQS queue: the hub publishes one message per feedback record; backends (the
- * CLI's `feedback tail`, the tests) receive and delete them. The queue URL is resolved once per
- * cold start from the queue name in the configuration.
+ * The feedback SQS queue, in IoT Hub's feedback format: every SQS message is one feedback batch,
+ * its body a JSON array of records, with the message attribute `contentType` =
+ * application/vnd.microsoft.iothub.feedback.json. Backends read it through the hub's HTTPS
+ * feedback API (FeedbackLocks: the SQS visibility timeout is the lock), the CLI's
+ * `feedback tail`, or SQS directly. The queue URL is resolved once per cold start.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
+  ChangeMessageVisibilityCommand,
   DeleteMessageBatchCommand,
+  DeleteMessageCommand,
   GetQueueUrlCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { LockLostError } from './errors';
 import type { FeedbackSink } from './store';
 import type { FeedbackRecord } from './types';
+
+export const FEEDBACK_CONTENT_TYPE = 'application/vnd.microsoft.iothub.feedback.json';
+
+/** The records of one feedback message: a JSON array (a lone object, as older hubs wrote, is one record). */
+export function parseFeedbackBody(body: string | undefined): FeedbackRecord[] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body ?? '');
+    const list = Array.isArray(parsed) ? parsed : [parsed];
+    const ok = list.every((r) => r !== null && typeof r === 'object' && typeof (r as FeedbackRecord).originalMessageId === 'string');
+    return ok && list.length > 0 ? (list as FeedbackRecord[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 class QueueUrl {
   private url: Promise<string> | undefined;
@@ -47,20 +66,27 @@ export class FeedbackPublisher implements FeedbackSink {
     this.url = new QueueUrl(sqs, queueName);
   }
 
+  /** One feedback batch (one SQS message) for the records; deviceId/statusCode attributes when they are shared. */
   async publish(records: readonly FeedbackRecord[]): Promise<void> {
+    if (records.length === 0) return;
     const QueueUrl = await this.url.get();
-    for (const record of records) {
-      await this.sqs.send(
-        new SendMessageCommand({
-          QueueUrl,
-          MessageBody: JSON.stringify(record),
-          MessageAttributes: {
-            deviceId: { DataType: 'String', StringValue: record.deviceId },
-            statusCode: { DataType: 'String', StringValue: record.statusCode },
-          },
-        }),
-      );
-    }
+    const shared = (pick: (r: FeedbackRecord) => string) => {
+      const values = new Set(records.map(pick));
+      return values.size === 1 ? [...values][0] : undefined;
+    };
+    const deviceId = shared((r) => r.deviceId);
+    const statusCode = shared((r) => r.statusCode);
+    await this.sqs.send(
+      new SendMessageCommand({
+        QueueUrl,
+        MessageBody: JSON.stringify(records),
+        MessageAttributes: {
+          contentType: { DataType: 'String', StringValue: FEEDBACK_CONTENT_TYPE },
+          ...(deviceId !== undefined ? { deviceId: { DataType: 'String', StringValue: deviceId } } : {}),
+          ...(statusCode !== undefined ? { statusCode: { DataType: 'String', StringValue: statusCode } } : {}),
+        },
+      }),
+    );
   }
 }
 
@@ -75,8 +101,9 @@ export class FeedbackReader {
   }
 
   /**
-   * One receive. Records `keep` accepts are deleted (consumed) and returned; the others are
-   * made visible again at once, so several readers can share the queue by filtering.
+   * One receive. Batches whose every record `keep` accepts are deleted (consumed) and their
+   * records returned; the others are made visible again at once, so several readers can share
+   * the queue by filtering.
    */
   async receive(opts: { waitSeconds?: number; keep?: (r: FeedbackRecord) => boolean } = {}): Promise<FeedbackRecord[]> {
     const QueueUrl = await this.url.get();
@@ -89,14 +116,10 @@ export class FeedbackReader {
     const returned: { Id: string; ReceiptHandle: string; VisibilityTimeout: number }[] = [];
     for (const [i, m] of (out.Messages ?? []).entries()) {
       if (!m.ReceiptHandle) continue;
-      let record: FeedbackRecord | undefined;
-      try {
-        record = JSON.parse(m.Body ?? '') as FeedbackRecord;
-      } catch {
-        record = undefined; // not a feedback record: leave it for whoever understands it
-      }
-      if (record && keep(record)) {
-        kept.push(record);
+      // Not feedback: left for whoever understands it.
+      const records = parseFeedbackBody(m.Body);
+      if (records?.every(keep)) {
+        kept.push(...records);
         consumed.push({ Id: String(i), ReceiptHandle: m.ReceiptHandle });
       } else {
         returned.push({ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 });
@@ -105,5 +128,88 @@ export class FeedbackReader {
     if (consumed.length > 0) await this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: consumed }));
     if (returned.length > 0) await this.sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl, Entries: returned }));
     return kept;
+  }
+}
+
+/** One feedback batch as the HTTPS feedback API hands it out. */
+export interface LockedFeedback {
+  lockToken: string;
+  body: string;
+  enqueuedTimeUtc: string;
+}
+
+/** The SQS receipt handle travels as the lock token (base64url: safe in a URL path). */
+function toLockToken(receiptHandle: string): string {
+  return Buffer.from(receiptHandle, 'utf8').toString('base64url');
+}
+
+function fromLockToken(lockToken: string): string {
+  if (!/^[A-Za-z0-9_-]{1,4096}$/.test(lockToken)) throw new LockLostError('the lock token is not a feedback lock');
+  return Buffer.from(lockToken, 'base64url').toString('utf8');
+}
+
+/** SQS errors that mean "this receipt handle no longer holds the message". */
+function isLostReceipt(err: unknown): boolean {
+  const name = (err as { name?: string } | null)?.name ?? '';
+  return /ReceiptHandleIsInvalid|MessageNotInflight|InvalidParameterValue|InvalidReceiptHandle/i.test(name);
+}
+
+/**
+ * IoT Hub's HTTPS feedback receiver over the SQS feedback queue: a receive locks one batch for
+ * the lock timeout (the SQS visibility timeout), complete deletes it, abandon makes it visible again.
+ */
+export class FeedbackLocks {
+  private readonly url: QueueUrl;
+
+  constructor(
+    private readonly sqs: SQSClient,
+    queueName: string,
+  ) {
+    this.url = new QueueUrl(sqs, queueName);
+  }
+
+  async receive(lockSeconds: number): Promise<LockedFeedback | undefined> {
+    const QueueUrl = await this.url.get();
+    const out = await this.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl,
+        MaxNumberOfMessages: 1,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: lockSeconds,
+        MessageSystemAttributeNames: ['SentTimestamp'],
+        // The deprecated spelling too: local-aws-sqs reads only this one (AWS accepts both).
+        AttributeNames: ['All'],
+      }),
+    );
+    const m = out.Messages?.[0];
+    if (!m?.ReceiptHandle) return undefined;
+    const sent = Number(m.Attributes?.SentTimestamp ?? Date.now());
+    return {
+      lockToken: toLockToken(m.ReceiptHandle),
+      body: m.Body ?? '[]',
+      enqueuedTimeUtc: new Date(sent).toISOString(),
+    };
+  }
+
+  async complete(lockToken: string): Promise<void> {
+    const ReceiptHandle = fromLockToken(lockToken);
+    const QueueUrl = await this.url.get();
+    try {
+      await this.sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle }));
+    } catch (err) {
+      if (isLostReceipt(err)) throw new LockLostError('the feedback lock token is not valid');
+      throw err;
+    }
+  }
+
+  async abandon(lockToken: string): Promise<void> {
+    const ReceiptHandle = fromLockToken(lockToken);
+    const QueueUrl = await this.url.get();
+    try {
+      await this.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle, VisibilityTimeout: 0 }));
+    } catch (err) {
+      if (isLostReceipt(err)) throw new LockLostError('the feedback lock is lost (timed out or already settled)');
+      throw err;
+    }
   }
 }
