@@ -8,7 +8,7 @@
 import type { Ast, BinaryNode, CallNode, ComparisonOp, LogicalNode, PathStep } from './ast';
 import { isComparisonOp } from './ast';
 import { applyFunction, lookupFunction } from './functions';
-import { appProperty, bodyKey, jsonBody, walkCaseInsensitive, walkExact, walkJson, type RoutableMessage } from './message';
+import { appProperty, bodyKey, jsonBody, walkTags, walkExact, walkJson, type RoutableMessage } from './message';
 import { parseCondition } from './parser';
 import { arithmetic, compare, equals, finiteOrUndefined, negate, not, order } from './semantics';
 
@@ -98,13 +98,12 @@ function compileBody(steps: PathStep[]): Compiled {
   });
 }
 
-/** `$twin.tags.a.b` (case-insensitive keys). Only tags are available; anything else is undefined. */
+/** `$twin.tags.a.b` (tag keys case-sensitive, as twin keys are). Only tags are available; anything else is undefined. */
 function compileTwin(steps: PathStep[]): Compiled {
   const first = steps[0];
   if (first === undefined || typeof first.key !== 'string' || first.key.toLowerCase() !== 'tags') return UNDEFINED;
   const path = steps.slice(1).map((s) => s.key);
-  const lowerPath = path.map((k) => (typeof k === 'string' ? k.toLowerCase() : k));
-  return dynamic((m) => walkCaseInsensitive(m.twinTags, path, lowerPath));
+  return dynamic((m) => walkTags(m.twinTags, path));
 }
 
 function compileArithmetic(node: BinaryNode): Compiled {

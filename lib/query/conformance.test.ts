@@ -269,7 +269,9 @@ const ROWS: Row[] = [
 
   // --- $twin ----------------------------------------------------------------------------------
   ["$twin.tags.deploymentLocation.building = '43'", 'full', true],
-  ["$twin.tags.DEPLOYMENTLOCATION.Building = '43'", 'full', true], // twin paths are case-insensitive
+  ["$twin.tags.DEPLOYMENTLOCATION.Building = '43'", 'full', false], // tag keys are case-sensitive, as twin keys are
+  ["$twin.tags.deploymentLocation.Building = '43'", 'full', false],
+  ["$TWIN.TAGS.deploymentLocation.building = '43'", 'full', true], // the $twin.tags keywords are not keys
   ['$twin.tags.deploymentLocation.floor = 1', 'full', true],
   ["$TWIN.TAGS.env = 'prod'", 'full', true],
   ['$twin.tags.list[1] = 2', 'full', true],

@@ -168,10 +168,10 @@ export function bodyKey(msg: RoutableMessage, key: string): unknown {
 }
 
 /**
- * Follow a path through twin tags, keys matched case-insensitively (exact match first).
- * `lowerPath` holds the lower-cased string keys (same positions as `path`).
+ * Follow a path through twin tags. Keys match exactly: twin keys are case-sensitive in IoT Hub
+ * (unlike application property names).
  */
-export function walkCaseInsensitive(root: unknown, path: readonly (string | number)[], lowerPath: readonly (string | number)[]): unknown {
+export function walkTags(root: unknown, path: readonly (string | number)[]): unknown {
   let cur = root;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i] as string | number;
@@ -183,18 +183,7 @@ export function walkCaseInsensitive(root: unknown, path: readonly (string | numb
     }
     if (Array.isArray(cur)) return undefined;
     const obj = cur as Record<string, unknown>;
-    if (hasOwn.call(obj, seg)) {
-      cur = obj[seg];
-      continue;
-    }
-    const lower = lowerPath[i] as string;
-    cur = undefined;
-    for (const key in obj) {
-      if (hasOwn.call(obj, key) && key.toLowerCase() === lower) {
-        cur = obj[key];
-        break;
-      }
-    }
+    cur = hasOwn.call(obj, seg) ? obj[seg] : undefined;
   }
   return cur;
 }

@@ -77,7 +77,7 @@ function refEval(node: Ast, msg: RoutableMessage): unknown {
       return refWalk(
         msg.twinTags,
         node.path.slice(1).map((s) => s.key),
-        true,
+        false, // tag keys are case-sensitive, as twin keys are
       );
     }
     case 'unary': {

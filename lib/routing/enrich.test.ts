@@ -10,7 +10,9 @@ describe('enrichments', () => {
     expect(resolve('static')).toBe('static');
     expect(resolve('$iothubname')).toBe('my-hub');
     expect(resolve('$twin.tags.site')).toBe('oslo');
-    expect(resolve('$twin.tags.location.floor')).toBe('3'); // case-insensitive, non-strings as JSON
+    expect(resolve('$twin.tags.Location.Floor')).toBe('3'); // non-strings as JSON
+    // Tag keys are case-sensitive, as twin keys are in IoT Hub: another spelling is a missing path.
+    expect(resolve('$twin.tags.location.floor')).toBe('$twin.tags.location.floor');
     expect(resolve('$twin.tags.list')).toBe('[1,2]');
   });
 

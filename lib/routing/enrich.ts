@@ -5,7 +5,7 @@
  * IoT Hub does. An enrichment overwrites a property of the same name the device sent. Pure.
  */
 import type { Envelope } from '../envelope';
-import { walkCaseInsensitive } from '../query/message';
+import { walkTags } from '../query/message';
 import type { Enrichment } from './model';
 
 export interface CompiledEnrichment {
@@ -21,13 +21,13 @@ export function compileEnrichment(e: Pick<Enrichment, 'key' | 'value'>): Compile
   const { key, value } = e;
   if (value === '$iothubname') return { key, usesTwin: false, resolve: (hubName) => hubName };
   if (value.startsWith(TWIN_PREFIX)) {
+    // Tag keys are case-sensitive, as twin keys are in IoT Hub.
     const path = value.slice(TWIN_PREFIX.length).split('.');
-    const lowerPath = path.map((p) => p.toLowerCase());
     return {
       key,
       usesTwin: true,
       resolve: (_hubName, tags) => {
-        const found = walkCaseInsensitive(tags, path, lowerPath);
+        const found = walkTags(tags, path);
         if (found === undefined || found === null) return value;
         return typeof found === 'string' ? found : JSON.stringify(found);
       },
