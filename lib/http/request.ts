@@ -49,15 +49,14 @@ export function jsonBody(event: HttpEvent): unknown {
   return value;
 }
 
+/**
+ * A path parameter as API Gateway delivers it: already decoded once (lib/http/eventFormat.ts).
+ * Decoding again would turn an id containing `%41` into another id and refuse a bare `%`.
+ */
 export function pathParam(event: HttpEvent, name: string): string {
   const value = event.pathParameters?.[name];
-  if (value === undefined) throw new BadRequestError(`Missing path parameter ${name}`);
-  // API Gateway passes path parameters still percent-encoded.
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    throw new BadRequestError(`Path parameter ${name} is not valid percent-encoding`);
-  }
+  if (value === undefined || value === '') throw new BadRequestError(`Missing path parameter ${name}`);
+  return value;
 }
 
 export function query(event: HttpEvent, name: string): string | undefined {
