@@ -7,6 +7,7 @@ import { DeviceClient, ServiceClient } from '../../lib/client/clients';
 import { decodeRecord, StreamCursor } from '../../lib/client/streamReader';
 import type { Envelope } from '../../lib/envelope';
 import type { Device } from '../../lib/registry/device';
+import { conventionalName } from '../../lib/routing/endpointGuard';
 import { deviceConnectionString } from '../../lib/sas';
 import { TEST_HUB_FILE, type TestHubInfo } from './config';
 
@@ -43,6 +44,11 @@ export async function newDevice(
 export function kinesis(): KinesisClient {
   hubInfo();
   return new KinesisClient({ requestHandler: new NodeHttpHandler() });
+}
+
+/** A queue or stream name the routing API accepts as an endpoint target (README "Deploying"). */
+export function endpointResourceName(suffix: string): string {
+  return conventionalName(resourceName('ROUTING_ENDPOINT_NAMES'), suffix);
 }
 
 export function resourceName(name: string): string {
