@@ -55,8 +55,16 @@ export class WsDevice {
     });
   }
 
-  static fromConnectionString(url: string, connectionString: string, opts: { insecure?: boolean } = {}): Promise<WsDevice> {
-    const token = tokenFromConnectionString(parseConnectionString(connectionString), Math.floor(Date.now() / 1000), 3600);
+  static fromConnectionString(
+    url: string,
+    connectionString: string,
+    opts: { insecure?: boolean; tokenSeconds?: number } = {},
+  ): Promise<WsDevice> {
+    const token = tokenFromConnectionString(
+      parseConnectionString(connectionString),
+      Math.floor(Date.now() / 1000),
+      opts.tokenSeconds ?? 3600,
+    );
     return WsDevice.connect(url, token, opts);
   }
 
