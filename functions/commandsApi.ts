@@ -4,7 +4,7 @@ import { createAwsClients } from '../lib/aws/clients';
 import { parseSendRequest } from '../lib/c2d/wire';
 import { loadConfig } from '../lib/config';
 import { createHub } from '../lib/hub';
-import { hubErrors } from '../lib/http/middleware';
+import { hubErrors, httpDeadline } from '../lib/http/middleware';
 import { headers, pathParam, rawBody, type HttpEvent } from '../lib/http/request';
 import { json } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
@@ -40,4 +40,5 @@ export const handler = middy(
     'POST /devices/{id}/messages/devicebound': sendCommand,
     'DELETE /devices/{id}/commands': purgeCommands,
   }),
+  httpDeadline,
 ).use(hubErrors());

@@ -233,6 +233,15 @@ describe('packaged CloudFormation', () => {
     for (const [role, r] of Object.entries(report)) expect({ role, unused: r.unused }).toEqual({ role, unused: [] });
   });
 
+  it("gives up on a router batch by age at least an hour before the stream's retention drops its records", () => {
+    const [, mapping] = ofType('AWS::Lambda::EventSourceMapping')[0] ?? [];
+    const [, stream] = ofType('AWS::Kinesis::Stream')[0] ?? [];
+    const maxAge = Number(mapping?.Properties?.MaximumRecordAgeInSeconds);
+    const retention = Number(stream?.Properties?.RetentionPeriodHours) * 3600;
+    expect(maxAge).toBeGreaterThan(0);
+    expect(retention - maxAge).toBeGreaterThanOrEqual(3600);
+  });
+
   it('exposes the device and service HTTP routes', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties?.RouteKey);
     expect(routes).toEqual(
