@@ -22,6 +22,8 @@ const ENV: Record<string, string> = {
   EVENTS_STREAM: 's',
   FEEDBACK_QUEUE: 'q',
   ROUTING_DLQ: 'q',
+  ROUTER_FAILURE_QUEUE: 'rf',
+  ROUTING_ENDPOINT_NAMES: 'hub-ep-*',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'x',
   AWS_SECRET_ACCESS_KEY: 'x',

@@ -19,6 +19,8 @@ export interface BenchHub {
   wsUrl: string;
   connectionString: string;
   eventsStream: string;
+  /** Glob endpoint queue/stream names must match (ROUTING_ENDPOINT_NAMES). */
+  endpointNames: string;
 }
 
 export interface ScenarioResult {

@@ -2,6 +2,7 @@
  * Scenarios 4 and 5: a message's whole trip device → stream → router → SQS endpoint, and
  * cloud-to-device send → HTTPS receive → complete, plus push latency over the WebSocket.
  */
+import { conventionalName } from '../lib/routing/endpointGuard';
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import { DeviceClient, RoutingClient, ServiceClient } from '../lib/client/clients';
@@ -81,7 +82,8 @@ class QueueWatcher {
 export async function endToEndRouting(hub: BenchHub, plan: Plan): Promise<ScenarioResult> {
   const sqs = new SQSClient({});
   const run = randomBytes(3).toString('hex');
-  const url = (await sqs.send(new CreateQueueCommand({ QueueName: `bench-e2e-${run}` }))).QueueUrl ?? '';
+  const url =
+    (await sqs.send(new CreateQueueCommand({ QueueName: conventionalName(hub.endpointNames, `bench-e2e-${run}`) }))).QueueUrl ?? '';
   const routing = new RoutingClient(hub.httpUrl, hub.connectionString);
   const endpoint = `bench-sqs-${run}`;
   await routing.putEndpoint(endpoint, { type: 'sqs', target: url });

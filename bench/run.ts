@@ -72,7 +72,7 @@ async function main(): Promise<void> {
       pids?: number[];
     };
     for (const [k, v] of Object.entries(info.awsEnv)) process.env[k] = v;
-    hub = { ...info, eventsStream: info.environment.EVENTS_STREAM ?? '' };
+    hub = { ...info, eventsStream: info.environment.EVENTS_STREAM ?? '', endpointNames: info.environment.ROUTING_ENDPOINT_NAMES ?? '*' };
   } else {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the built stack, exactly what `npm start` runs
     const stack = require(join(root, 'dist/local/stack.js')) as typeof import('../infra/local/stack');
@@ -101,6 +101,7 @@ async function main(): Promise<void> {
       wsUrl: local.wsUrl,
       connectionString: local.connectionString,
       eventsStream: local.service.environment.EVENTS_STREAM ?? '',
+      endpointNames: local.service.environment.ROUTING_ENDPOINT_NAMES ?? '*',
     };
     functionsPid = local.processes.get('functions')?.child.pid;
     stop = () => local.stop();

@@ -5,7 +5,7 @@ import { FEEDBACK_CONTENT_TYPE, FeedbackLocks } from '../lib/c2d/feedbackQueue';
 import { parseSendRequest, unquoteLockToken } from '../lib/c2d/wire';
 import { loadConfig } from '../lib/config';
 import { createHub } from '../lib/hub';
-import { hubErrors } from '../lib/http/middleware';
+import { hubErrors, httpDeadline } from '../lib/http/middleware';
 import { headers, pathParam, rawBody, type HttpEvent } from '../lib/http/request';
 import { binary, json, noContent } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
@@ -69,4 +69,5 @@ export const handler = middy(
     'DELETE /messages/serviceBound/feedback/{lockToken}': completeFeedback,
     'POST /messages/serviceBound/feedback/{lockToken}/abandon': abandonFeedback,
   }),
+  httpDeadline,
 ).use(hubErrors());

@@ -6,22 +6,12 @@ import { completeOrReject, lockTimeoutMs, receiveHeaders, requestedLockTimeout, 
 import { loadConfig } from '../lib/config';
 import { parseTelemetryRequest } from '../lib/d2c/telemetry';
 import { createHub } from '../lib/hub';
-import { hubErrors } from '../lib/http/middleware';
-import { headers, pathParam, rawBody, type HttpEvent } from '../lib/http/request';
+import { hubErrors, httpDeadline } from '../lib/http/middleware';
+import { headers, pathParam, queryParameters, rawBody, type HttpEvent } from '../lib/http/request';
 import { binary, noContent } from '../lib/http/response';
 import { routeTable, type RouteHandler } from '../lib/http/routes';
 
 const hub = createHub(loadConfig(), createAwsClients());
-
-/** Query parameters; a bare `?reject` has no value in the parsed map, so take them from the raw string too. */
-function queryParams(event: HttpEvent): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = { ...(event.queryStringParameters ?? {}) };
-  for (const part of (event.rawQueryString ?? '').split('&')) {
-    const [name = '', value] = part.split('=');
-    if (name !== '' && !(name in out)) out[name] = value ?? '';
-  }
-  return out;
-}
 
 async function sendEvents(event: HttpEvent) {
   const deviceId = pathParam(event, 'id');
@@ -35,7 +25,7 @@ async function sendEvents(event: HttpEvent) {
 async function receiveCommand(event: HttpEvent) {
   const h = headers(event);
   const device = await hub.admitDevice(h.authorization, pathParam(event, 'id'));
-  const lockMs = lockTimeoutMs(requestedLockTimeout(h, queryParams(event)), hub.config.c2d);
+  const lockMs = lockTimeoutMs(requestedLockTimeout(h, queryParameters(event)), hub.config.c2d);
   const record = await hub.receiveCommand(h.authorization, device, lockMs);
   if (!record) return noContent();
   return binary(200, record.body ?? Buffer.alloc(0), receiveHeaders(record));
@@ -46,7 +36,7 @@ function settleCommand(action: DeviceAction | 'completeOrReject'): RouteHandler 
     const h = headers(event);
     const deviceId = pathParam(event, 'id');
     await hub.admitDevice(h.authorization, deviceId);
-    const resolved = action === 'completeOrReject' ? completeOrReject(queryParams(event)) : action;
+    const resolved = action === 'completeOrReject' ? completeOrReject(queryParameters(event)) : action;
     await hub.commands.settleByDevice(deviceId, unquoteLockToken(pathParam(event, 'lockToken')), resolved);
     return noContent();
   };
@@ -66,4 +56,5 @@ export const handler = middy(
     'POST /devices/{id}/messages/events': sendEvents,
     ...commandRoutes,
   }),
+  httpDeadline,
 ).use(hubErrors());

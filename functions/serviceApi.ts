@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import { createAwsClients } from '../lib/aws/clients';
 import { loadConfig } from '../lib/config';
 import { createHub } from '../lib/hub';
-import { hubErrors } from '../lib/http/middleware';
+import { hubErrors, httpDeadline } from '../lib/http/middleware';
 import { headers, jsonBody, pathParam, query, textBody, type HttpEvent } from '../lib/http/request';
 import { applyBulk } from '../lib/registry/bulk';
 import { json, noContent } from '../lib/http/response';
@@ -62,4 +62,5 @@ export const handler = middy(
     'POST /devices': bulkDevices,
     'DELETE /devices/{id}': deleteDevice,
   }),
+  httpDeadline,
 ).use(hubErrors());

@@ -1,23 +1,50 @@
-/** WebSocket $default: every device frame (send, sendBatch, receive, complete, reject, abandon). */
+/**
+ * WebSocket $default: every device frame (send, sendBatch, receive, complete, reject, abandon,
+ * ping). API Gateway ignores a $default route's answer, so the function answers 200; a failure
+ * is made visible where it can be: an error frame to the device (ServiceUnavailable: retry) and
+ * an error-level log line that is also the metric `devhub/WebSocketFrameFailures`. A frame that
+ * cannot finish before the function's deadline is counted the same way (no frame: the device's
+ * own ack timeout tells it).
+ */
 import middy from '@middy/core';
 import { createAwsClients } from '../lib/aws/clients';
+import { SocketPusher } from '../lib/aws/socketPusher';
 import { loadConfig } from '../lib/config';
-import { errorFields, log } from '../lib/log';
+import { ServiceUnavailableError } from '../lib/errors';
+import { DEADLINE_MARGIN_MS } from '../lib/http/middleware';
+import { errorFields, errorMetric } from '../lib/log';
 import { createSocketService } from '../lib/ws/compose';
+import { errorReply } from '../lib/ws/protocol';
 import { managementEndpoint, type WsEvent } from '../lib/ws/wsEvent';
 
 const config = loadConfig();
 const sockets = createSocketService(config, createAwsClients());
+const pusher = new SocketPusher();
+const METRIC = 'WebSocketFrameFailures';
+
+/** Best effort: the device learns that its frame was not handled (the socket may be gone). */
+async function tellDevice(event: WsEvent): Promise<void> {
+  const endpoint = managementEndpoint(event, config.websocketManagementEndpoint);
+  const reply = errorReply(new ServiceUnavailableError('The hub could not handle the frame; retry it'));
+  await pusher.post(endpoint, event.requestContext.connectionId, reply).catch(() => undefined);
+}
 
 async function frame(event: WsEvent) {
   const body = event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   try {
     await sockets.frame(event.requestContext.connectionId, body, managementEndpoint(event, config.websocketManagementEndpoint));
   } catch (err) {
-    // The device already got a nack or error frame where one could be sent; log the cause.
-    log.error('websocket frame failed', errorFields(err));
+    errorMetric(METRIC, 'websocket frame failed', errorFields(err));
+    await tellDevice(event);
   }
   return { statusCode: 200 };
 }
 
-export const handler = middy(frame);
+export const handler = middy(frame, {
+  timeoutEarlyInMillis: DEADLINE_MARGIN_MS,
+  // No event here to answer the device with: the metric and the log line carry it.
+  timeoutEarlyResponse: () => {
+    errorMetric(METRIC, 'websocket frame did not finish before the deadline', {});
+    return { statusCode: 200 };
+  },
+});

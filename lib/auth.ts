@@ -97,6 +97,11 @@ export class Authenticator {
     return device?.status === 'enabled' ? device : undefined;
   }
 
+  /** The device in any status, or undefined if it does not exist (cached like authentication). */
+  async currentDevice(deviceId: string): Promise<Device | undefined> {
+    return (await this.cachedDevice(deviceId)) ?? undefined;
+  }
+
   /** Drops a device from the cache (after this instance changed or deleted it). */
   forgetDevice(deviceId: string): void {
     this.devices.delete(deviceId);

@@ -11,6 +11,8 @@ const complete = {
   EVENTS_STREAM: 'e',
   FEEDBACK_QUEUE: 'f',
   ROUTING_DLQ: 'q',
+  ROUTER_FAILURE_QUEUE: 'rf',
+  ROUTING_ENDPOINT_NAMES: 'hub-ep-*',
 };
 
 describe('parseConfig', () => {

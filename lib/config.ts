@@ -11,6 +11,8 @@ export interface HubConfig {
   eventsStream: string;
   feedbackQueue: string;
   routingDeadLetterQueue: string;
+  /** The router's on-failure destination (batches that failed by age or retries). */
+  routerFailureQueue: string;
   /** How long a device's keys and status may be served from memory (disable takes effect within this). */
   deviceCacheTtlMs: number;
   c2d: {
@@ -36,6 +38,8 @@ export interface HubConfig {
     retryBaseDelayMs: number;
     /** Consecutive failed deliveries after which an endpoint is reported dead. */
     deadAfterFailures: number;
+    /** Glob endpoint queue/stream names must match (the IAM grants use the same glob). */
+    endpointNames: string;
   };
 }
 
@@ -75,6 +79,7 @@ export function parseConfig(env: Env): HubConfig {
     eventsStream: required(env, 'EVENTS_STREAM'),
     feedbackQueue: required(env, 'FEEDBACK_QUEUE'),
     routingDeadLetterQueue: required(env, 'ROUTING_DLQ'),
+    routerFailureQueue: required(env, 'ROUTER_FAILURE_QUEUE'),
     deviceCacheTtlMs: integer(env, 'DEVICE_CACHE_TTL_MS', 10_000, 0, 300_000),
     c2d: {
       defaultTtlSeconds: integer(env, 'C2D_DEFAULT_TTL_SECONDS', 3600, 1, maxTtlSeconds),
@@ -92,6 +97,7 @@ export function parseConfig(env: Env): HubConfig {
       maxAttempts: integer(env, 'ROUTING_MAX_ATTEMPTS', 4, 1, 20),
       retryBaseDelayMs: integer(env, 'ROUTING_RETRY_BASE_MS', 100, 1, 10_000),
       deadAfterFailures: integer(env, 'ROUTING_DEAD_AFTER_FAILURES', 3, 1, 1000),
+      endpointNames: required(env, 'ROUTING_ENDPOINT_NAMES'),
     },
   };
 }

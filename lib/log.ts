@@ -21,6 +21,25 @@ export const log = {
   error: (message: string, fields: Record<string, unknown> = {}) => write('error', message, fields),
 };
 
+/**
+ * An error that is also a CloudWatch metric: the line is in Embedded Metric Format, which Lambda's
+ * log delivery turns into metric `devhub/<name>` (dimension: function) with no SDK call and no
+ * extra IAM grant. Alarm on it where an answer cannot carry the failure (WebSocket frames are
+ * answered 200 by contract).
+ */
+export function errorMetric(name: string, message: string, fields: Record<string, unknown> = {}): void {
+  const fn = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local';
+  write('error', message, {
+    ...fields,
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [{ Namespace: 'devhub', Dimensions: [['Function']], Metrics: [{ Name: name, Unit: 'Count' }] }],
+    },
+    Function: fn,
+    [name]: 1,
+  });
+}
+
 /** The parts of an error that are safe to log (no request data). */
 export function errorFields(err: unknown): Record<string, unknown> {
   if (err instanceof Error) return { error: err.name, errorMessage: err.message, stack: err.stack?.split('\n').slice(0, 6).join('\n') };

@@ -5,9 +5,15 @@
  * an endpoint outage with redrive, partial PutRecords/SendMessageBatch failures, DynamoDB
  * writes applied but answered with errors). Nothing acknowledged may be lost, nothing
  * unexpected may appear, and every accepted command must end exactly once.
+ *
+ * The load is driven to counts (acknowledged messages per channel, accepted commands, one whole
+ * fault cycle) with a generous deadline, never measured over a fixed time: a slow machine makes
+ * the run longer, not the assertions weaker.
  */
 import { runSoak } from '../bench/soak/soak';
 import { TEST_PORTS } from './support/config';
+
+const TARGETS = { acknowledgedPerChannel: 150, commandsAccepted: 60, faultCycles: 1 };
 
 it('loses nothing acknowledged and settles every command exactly once under faults', async () => {
   const result = await runSoak({
@@ -19,6 +25,8 @@ it('loses nothing acknowledged and settles every command exactly once under faul
     wsDevices: 20,
     sendIntervalMs: 2000,
     commandIntervalMs: 250,
+    targets: TARGETS,
+    loadDeadlineSeconds: 180,
     log: () => undefined,
   });
   console.log(`${result.text}\nfaults:\n${result.faults.map((f) => `  ${f.atSeconds} s  ${f.fault} (${f.ms} ms)`).join('\n')}`);
@@ -28,10 +36,10 @@ it('loses nothing acknowledged and settles every command exactly once under faul
       endpoint: row.endpoint,
       lost: 0,
     });
-    expect(row.acknowledged).toBeGreaterThan(100);
+    expect(row.acknowledged).toBeGreaterThanOrEqual(TARGETS.acknowledgedPerChannel);
   }
   expect(result.report.unexpectedD2c).toBe(0);
-  expect(result.report.c2d.accepted).toBeGreaterThan(50);
+  expect(result.report.c2d.accepted).toBeGreaterThanOrEqual(TARGETS.commandsAccepted);
   expect(result.faults.length).toBeGreaterThanOrEqual(8);
   expect(result.report.failures).toEqual([]);
-}, 240_000);
+}, 480_000);

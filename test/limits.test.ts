@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DeviceClient, ServiceClient } from '../lib/client/clients';
-import { WsDevice } from '../lib/client/wsDevice';
+import { WsDevice, WsMessageTooLargeError } from '../lib/client/wsDevice';
 import { deviceConnectionString } from '../lib/sas';
 import { portsFrom, TEST_PORTS } from './support/config';
 import { hubInfo, newDevice, service, uniqueId } from './support/hub';
@@ -37,16 +37,32 @@ describe('limits on the shared test hub', () => {
     expect((await client.sendBatch([{ body: Buffer.alloc(128 * 1024) }, { body: Buffer.alloc(128 * 1024 + 1) }])).status).toBe(413);
   });
 
-  it('WebSocket: a frame over 128 KB gets a 413 error frame and the connection stays usable', async () => {
+  it('WebSocket: messages up to 128 KB in 32 KB frames are accepted; a larger frame or message closes the connection with 1009, as API Gateway does', async () => {
     const { connectionString } = await newDevice('lim-wsframe');
     const socket = await WsDevice.fromConnectionString(hubInfo().wsUrl, connectionString);
-    socket.send({ action: 'send', messageId: 'big-ok', body: 'b'.repeat(120 * 1024) });
+    socket.send({ action: 'send', messageId: 'big-ok', body: 'b'.repeat(120 * 1024) }); // four fragments
     expect(await socket.next((f) => f.messageId === 'big-ok')).toMatchObject({ type: 'ack' });
-    socket.send(JSON.stringify({ action: 'send', body: 'b'.repeat(128 * 1024) }));
-    expect(await socket.next((f) => f.type === 'error')).toMatchObject({ status: 413, code: 'MessageTooLarge' });
-    socket.send({ action: 'send', messageId: 'after-big', body: 'x' });
-    expect(await socket.next((f) => f.messageId === 'after-big')).toMatchObject({ type: 'ack' });
-    await socket.close();
+    expect(() => socket.send({ action: 'send', body: 'b'.repeat(128 * 1024) })).toThrow(WsMessageTooLargeError); // refused by the client
+    socket.send({ action: 'send', messageId: 'after-refusal', body: 'x' });
+    expect(await socket.next((f) => f.messageId === 'after-refusal')).toMatchObject({ type: 'ack' });
+
+    // One frame over 32 KB, sent raw (as a client that does not fragment would): closed with 1009.
+    socket.socket.send(JSON.stringify({ action: 'send', messageId: 'one-big-frame', body: 'f'.repeat(33 * 1024) }));
+    expect((await socket.closed).code).toBe(1009);
+    expect(socket.pending().filter((f) => f.messageId === 'one-big-frame')).toEqual([]);
+
+    // A message over 128 KB in frames that are each small enough: closed with 1009 too.
+    const fragmented = await WsDevice.fromConnectionString(hubInfo().wsUrl, connectionString);
+    const text = Buffer.from(JSON.stringify({ action: 'send', messageId: 'too-long', body: 'm'.repeat(130 * 1024) }));
+    for (let at = 0; at < text.length; at += 30 * 1024)
+      fragmented.socket.send(text.subarray(at, at + 30 * 1024), { binary: false, fin: at + 30 * 1024 >= text.length });
+    expect((await fragmented.closed).code).toBe(1009);
+
+    // The device reconnects and carries on.
+    const again = await WsDevice.fromConnectionString(hubInfo().wsUrl, connectionString);
+    again.send({ action: 'send', messageId: 'after-1009', body: 'x' });
+    expect(await again.next((f) => f.messageId === 'after-1009')).toMatchObject({ type: 'ack' });
+    await again.close();
   });
 
   it('C2D: 64 KB per command (413 above), at most 50 queued per device (the 51st is 403 DeviceMaximumQueueDepthExceeded)', async () => {
@@ -112,8 +128,12 @@ describe('per-device rate limiting (a second hub with deviceRateLimitPerSecond=5
       expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       expect(iotHubErrorBody(r)).toMatchObject({ Message: expect.stringContaining('ThrottlingException') });
     }
-    // Receives count too.
-    expect((await noisy.client.call('GET', `/devices/${noisy.id}/messages/devicebound`)).status).toBe(429);
+    // Receives count too (a burst of them, so that no refill between requests can hide it).
+    const receives = await Promise.all(
+      Array.from({ length: 20 }, () => noisy.client.call('GET', `/devices/${noisy.id}/messages/devicebound`)),
+    );
+    expect(receives.every((r) => r.status === 204 || r.status === 429)).toBe(true);
+    expect(receives.some((r) => r.status === 429)).toBe(true);
     expect((await quiet.client.sendRaw({ body: 'unaffected' })).status).toBe(204);
     await new Promise((r) => setTimeout(r, Number(throttled[0]?.headers['retry-after'] ?? 1) * 1000));
     expect((await noisy.client.sendRaw({ body: 'after waiting' })).status).toBe(204);

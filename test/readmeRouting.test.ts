@@ -12,10 +12,13 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Envelope } from '../lib/envelope';
 import { TEST_PORTS } from './support/config';
-import { hubInfo, newDevice, service } from './support/hub';
+import { hubInfo, newDevice, resourceName, service } from './support/hub';
 
 const root = resolve(__dirname, '..');
 const sqsUrl = `http://127.0.0.1:${TEST_PORTS.sqsPort}`;
+/** The README names endpoint queues for `npm start` (stage local); the test hub's stage differs. */
+const README_QUEUE_PREFIX = 'devhub-local-ep-';
+const queuePrefix = () => `${resourceName('HUB_NAME')}-ep-`;
 
 /** The ```sh blocks between "## Routing" and the next "## " heading. */
 function routingBlocks(readme: string): string[] {
@@ -42,7 +45,7 @@ afterAll(async () => {
 });
 
 async function receiveFrom(queue: string, deviceId: string, timeoutMs = 15_000): Promise<Envelope | undefined> {
-  const QueueUrl = `${sqsUrl}/123456789012/${queue}`;
+  const QueueUrl = `${sqsUrl}/123456789012/${queuePrefix()}${queue}`;
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
     const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
     for (const m of out.Messages ?? []) {
@@ -58,11 +61,12 @@ async function receiveFrom(queue: string, deviceId: string, timeoutMs = 15_000):
 
 describe("README's routing section", () => {
   it('runs every command block as written, and the example routes temp=31 to alerts and temp=20 to archive', async () => {
-    for (const name of ['alerts', 'archive']) await sqs.send(new CreateQueueCommand({ QueueName: name }));
+    for (const name of ['alerts', 'archive']) await sqs.send(new CreateQueueCommand({ QueueName: queuePrefix() + name }));
     const blocks = routingBlocks(readFileSync(join(root, 'README.md'), 'utf8'));
     expect(blocks.length).toBeGreaterThan(0);
     for (const block of blocks) {
-      const script = block.replaceAll('npx devhub', `node ${join(root, 'bin/devhub.js')}`).replaceAll('http://127.0.0.1:9324', sqsUrl);
+      const script = block.replaceAll('npx devhub', `node ${join(root, 'bin/devhub.js')}`).replaceAll('http://127.0.0.1:9324', sqsUrl)
+        .replaceAll(README_QUEUE_PREFIX, queuePrefix());
       const env: NodeJS.ProcessEnv = { ...process.env, DEVHUB_DATA_DIR: hubInfo().dataDir };
       for (const k of Object.keys(env)) if (k.startsWith('AWS_ENDPOINT_URL') || k === 'DEVHUB_CONNECTION_STRING') delete env[k];
       const run = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], { cwd: workDir, env }).catch(

@@ -21,8 +21,8 @@ import { promisify } from 'node:util';
 import { ApiError, RoutingClient } from '../lib/client/clients';
 import { WsDevice } from '../lib/client/wsDevice';
 import type { Envelope } from '../lib/envelope';
-import type { EndpointHealth } from '../lib/routing/model';
-import { hubInfo, kinesis, newDevice, resourceName, service, StreamWatcher, uniqueId } from './support/hub';
+import type { EndpointHealth, EndpointType } from '../lib/routing/model';
+import { endpointResourceName, hubInfo, kinesis, newDevice, resourceName, service, StreamWatcher, uniqueId } from './support/hub';
 
 const k = kinesis();
 const sqs = new SQSClient({ requestHandler: new NodeHttpHandler() });
@@ -98,7 +98,7 @@ const seqOf = (e: Envelope) => Number(e.properties.seq);
 const key = (e: Envelope) => `${e.deviceId}#${e.properties.seq}`;
 
 describe('message routing', () => {
-  const run = uniqueId('rt');
+  const run = endpointResourceName(uniqueId('rt'));
   const client = routingClient();
   const cleanup: (() => Promise<unknown>)[] = [];
   afterAll(async () => {
@@ -314,6 +314,23 @@ describe('message routing', () => {
     await expectError(client.putEndpoint(`${run}-v`, { type: 'kinesis', target: `${run}-no-such-stream` }), 400, 'EndpointUnreachable');
     await expectError(client.putEndpoint(`${run}-v`, { type: 'sqs', target: fifoUrl }), 400);
     await expectError(client.putEndpoint(`${run}-v`, { type: 'sqs-fifo', target: url }), 400);
+    // The hub's own resources are refused by every target form (a self-loop), and so is a name
+    // outside the endpoint naming convention (the deployed IAM grants would not cover it).
+    const sqsBase = url.slice(0, url.lastIndexOf('/'));
+    const own: [EndpointType, string][] = [
+      ['kinesis', resourceName('EVENTS_STREAM')],
+      ['kinesis', `arn:aws:kinesis:us-east-1:000000000000:stream/${resourceName('EVENTS_STREAM')}`],
+      ['sqs', `${sqsBase}/${resourceName('FEEDBACK_QUEUE')}`],
+      ['sqs', `arn:aws:sqs:us-east-1:000000000000:${resourceName('ROUTING_DLQ')}`],
+      ['sqs', `${sqsBase}/${resourceName('ROUTER_FAILURE_QUEUE')}`],
+    ];
+    for (const [type, target] of own) {
+      const err = await expectError(client.putEndpoint(`${run}-v`, { type, target }), 400, 'EndpointNotAllowed');
+      expect(err.message).toMatch(/hub's own resources/);
+    }
+    const outside = await createQueue(`outside-convention-${run.slice(-10)}`);
+    const convention = await expectError(client.putEndpoint(`${run}-v`, { type: 'sqs', target: outside }), 400, 'EndpointNotAllowed');
+    expect(convention.message).toMatch(/naming convention .*routingEndpointNames/);
     await client.putEndpoint(`${run}-v`, { type: 'sqs', target: url });
     cleanup.push(() => client.deleteEndpoint(`${run}-v`));
 
@@ -391,7 +408,7 @@ describe('message routing', () => {
 });
 
 describe('endpoint failures', () => {
-  const run = uniqueId('rf');
+  const run = endpointResourceName(uniqueId('rf'));
   const client = routingClient();
   const cleanup: (() => Promise<unknown>)[] = [];
   afterAll(async () => {

@@ -17,7 +17,10 @@ import {
   type SendMessageBatchCommandOutput,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { createAwsClients } from '../lib/aws/clients';
+import { ServiceUnavailableError } from '../lib/errors';
+import { DeviceTags } from '../lib/routing/aws/deviceTags';
 import { readStream } from '../lib/client/streamReader';
 import type { Envelope } from '../lib/envelope';
 import { senderFor } from '../lib/routing/aws/senders';
@@ -26,13 +29,14 @@ import type { Endpoint, EndpointHealth } from '../lib/routing/model';
 import type { InputRecord } from '../lib/routing/plan';
 import { Router } from '../lib/routing/router';
 import { endpoint as endpointOf, envelope, route } from '../lib/routing/testkit';
-import { hubInfo, uniqueId } from './support/hub';
+import { endpointResourceName, hubInfo, resourceName, uniqueId } from './support/hub';
 
 hubInfo(); // points the SDK at the emulators
 const clients = createAwsClients();
 afterAll(() => {
   clients.sqs.destroy();
   clients.kinesis.destroy();
+  clients.dynamo.destroy();
 });
 
 type Send = (command: unknown) => Promise<unknown>;
@@ -92,7 +96,7 @@ const nOf = (body: string | undefined) => (JSON.parse(body ?? '{}') as Envelope)
 
 describe('partial failures (injected)', () => {
   it('re-sends only the failed entries of a partial SendMessageBatch failure; each message arrives once', async () => {
-    const name = uniqueId('pf-q');
+    const name = endpointResourceName(uniqueId('pf-q'));
     const url = (await clients.sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl ?? '';
     const calls: string[][] = [];
     let injected = false;
@@ -138,7 +142,7 @@ describe('partial failures (injected)', () => {
   });
 
   it('re-sends only the failed records of a partial PutRecords failure; each record arrives once', async () => {
-    const name = uniqueId('pf-s');
+    const name = endpointResourceName(uniqueId('pf-s'));
     await clients.kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
     for (let i = 0; i < 100; i++) {
       const s = await clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
@@ -183,7 +187,7 @@ describe('partial failures (injected)', () => {
   });
 
   it('dead-letters a poison record instead of failing the batch, and reports only records it could not dead-letter', async () => {
-    const name = uniqueId('pf-p');
+    const name = endpointResourceName(uniqueId('pf-p'));
     const url = (await clients.sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl ?? '';
     const ep = { ...endpointOf(name, 'sqs'), address: url };
     const input = records(['a'], 3);
@@ -197,5 +201,67 @@ describe('partial failures (injected)', () => {
     const failing = { health: [] as EndpointHealth[], letters: [] as DeadLetter[], failWrites: true };
     const out = await routerFor(ep, clients.sqs, clients.kinesis, failing).routeBatch([input[0] as InputRecord, poison]);
     expect(out.failedRecordIds).toEqual(['999']);
+  });
+
+  it('dead-letters a message the endpoint refuses for its size (MessageRejected) without charging the endpoint health; the rest are delivered', async () => {
+    const name = endpointResourceName(uniqueId('pf-big'));
+    // A real queue that refuses messages over 2 KB: the emulator produces the poison answer itself.
+    const url =
+      (await clients.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { MaximumMessageSize: '2048' } }))).QueueUrl ?? '';
+    const ep = { ...endpointOf(name, 'sqs'), address: url };
+    const input = records(['a', 'b'], 2);
+    const big: InputRecord = {
+      id: '2000',
+      eventId: 'shard-0:2000',
+      data: Buffer.from(JSON.stringify(envelope({ deviceId: 'a', properties: { n: 'big', pad: 'x'.repeat(4000) } }))),
+    };
+    const sink = { health: [] as EndpointHealth[], letters: [] as DeadLetter[] };
+    const router = routerFor(ep, clients.sqs, clients.kinesis, sink);
+    for (let round = 0; round < 4; round++) {
+      const out = await router.routeBatch([...input.map((r) => ({ ...r, id: `${r.id}${round}` })), { ...big, id: `2000${round}` }]);
+      expect(out).toMatchObject({ failedRecordIds: [], delivered: 4, deadLettered: 1 });
+    }
+    expect(sink.letters).toHaveLength(4);
+    expect(sink.letters[0]).toMatchObject({ reason: 'MessageRejected', endpoint: name });
+    // Four rounds with a poison message each: a rejection is not an outage.
+    expect(sink.health.map((h) => h.status)).not.toContain('unhealthy');
+    expect(sink.health.map((h) => h.status)).not.toContain('dead');
+    expect(sink.health.at(-1)?.consecutiveFailures ?? 0).toBe(0);
+  });
+});
+
+describe('twin tags unavailable (injected UnprocessedKeys)', () => {
+  it('fails the batch for retry instead of routing the records as having no tags', async () => {
+    const unprocessed = wrap(clients.dynamo, (command) => {
+      if (!(command instanceof BatchGetCommand)) return undefined;
+      const input = command.input.RequestItems ?? {};
+      return Promise.resolve({ Responses: {}, UnprocessedKeys: input });
+    });
+    const tags = new DeviceTags(unprocessed, resourceName('DEVICES_TABLE'), 1000);
+    await expect(tags.load(['dev-a'])).rejects.toThrow(ServiceUnavailableError);
+    expect(tags.lookup('dev-a')).toBeUndefined(); // nothing cached as "no tags"
+
+    const name = endpointResourceName(uniqueId('pf-tags'));
+    const url = (await clients.sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl ?? '';
+    const ep = { ...endpointOf(name, 'sqs'), address: url };
+    const sink = { health: [] as EndpointHealth[], letters: [] as DeadLetter[] };
+    const router = new Router({
+      loadConfig: async () => ({
+        config: { endpoints: [ep], routes: [route('untagged', ep.name, 'NOT IS_DEFINED($twin.tags.site)')], enrichments: [] },
+        health: [],
+      }),
+      putHealth: async (h) => void sink.health.push(h),
+      tags: { load: (ids) => tags.load(ids), lookup: tags.lookup },
+      senderFor: (e) => senderFor(e, clients),
+      deadLetters: { write: async (letters) => (sink.letters.push(...letters), new Set()) },
+      hubName: 'test-hub',
+      cacheTtlMs: 60_000,
+      maxAttempts: 2,
+      retryBaseDelayMs: 5,
+      deadAfterFailures: 3,
+    });
+    await expect(router.routeBatch(records(['dev-a'], 1))).rejects.toThrow(ServiceUnavailableError);
+    const received = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1 }));
+    expect(received.Messages ?? []).toHaveLength(0); // not routed as "untagged"
   });
 });

@@ -247,3 +247,25 @@ export function check(d2c: D2cLedger, c2d: C2dLedger): SoakReport {
   if (c.accepted === 0) failures.push('no command was accepted');
   return { d2c: rows, unexpectedD2c, refusedD2c, c2d: c, failures };
 }
+
+export interface LoadTargets {
+  /** Acknowledged D2C messages per channel (HTTPS, WebSocket). */
+  acknowledgedPerChannel: number;
+  /** Commands the hub accepted (202). */
+  commandsAccepted: number;
+  /** Complete fault cycles. */
+  faultCycles: number;
+}
+
+/** What is still missing to reach `targets`; empty when they are met. */
+export function unmetTargets(targets: LoadTargets, d2c: D2cLedger, c2d: C2dLedger, faultCycles: number): string[] {
+  const unmet: string[] = [];
+  for (const channel of CHANNELS) {
+    const n = [...d2c.sent.values()].filter((m) => m.channel === channel && m.acked).length;
+    if (n < targets.acknowledgedPerChannel) unmet.push(`${channel} acknowledged ${n} < ${targets.acknowledgedPerChannel}`);
+  }
+  const accepted = [...c2d.commands.values()].filter((c) => c.outcome === 'accepted').length;
+  if (accepted < targets.commandsAccepted) unmet.push(`commands accepted ${accepted} < ${targets.commandsAccepted}`);
+  if (faultCycles < targets.faultCycles) unmet.push(`fault cycles ${faultCycles} < ${targets.faultCycles}`);
+  return unmet;
+}

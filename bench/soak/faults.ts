@@ -109,6 +109,9 @@ export class FaultInjector {
     ];
   }
 
+  /** Cycles whose every step ran and whose time is up. */
+  completedCycles = 0;
+
   /** Runs cycles until the load is over; each step starts at its position in its cycle. */
   async run(cycleMs: number, startedAt: number): Promise<void> {
     for (let cycle = 0; !this.ctx.loadOver(); cycle++) {
@@ -127,6 +130,7 @@ export class FaultInjector {
       }
       const cycleEnd = startedAt + (cycle + 1) * cycleMs;
       while (Date.now() < cycleEnd && !this.ctx.loadOver()) await sleep(200);
+      if (Date.now() >= cycleEnd) this.completedCycles++;
     }
   }
 }

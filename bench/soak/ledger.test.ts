@@ -1,4 +1,4 @@
-import { check, checkC2d, checkD2c, orderViolations } from './check';
+import { check, checkC2d, checkD2c, orderViolations, unmetTargets } from './check';
 import { formatReport } from './report';
 import { C2dLedger, D2cLedger, type CommandDelivery } from './ledger';
 
@@ -155,5 +155,23 @@ describe('C2D ledger checks', () => {
     c.feedback('ghost2', 'Success');
     const s = checkC2d(c);
     expect(s).toMatchObject({ wrongDevice: 1, unexpected: 2 });
+  });
+});
+
+describe('load targets', () => {
+  it('lists what is missing per channel, for commands and fault cycles, and nothing once every count is reached', () => {
+    const d2c = new D2cLedger();
+    const c2d = new C2dLedger();
+    const targets = { acknowledgedPerChannel: 2, commandsAccepted: 1, faultCycles: 1 };
+    acked(d2c, 'd1', [1, 2], 'https');
+    acked(d2c, 'd2', [1], 'websocket');
+    d2c.attempt('d2', 2, 'websocket', 'r2'); // attempted, never acknowledged: does not count
+    c2d.send('c1', 'd1', 0);
+    c2d.sendOutcome('c1', 'refused');
+    expect(unmetTargets(targets, d2c, c2d, 0)).toEqual(['websocket acknowledged 1 < 2', 'commands accepted 0 < 1', 'fault cycles 0 < 1']);
+    d2c.ack('d2', 2);
+    c2d.send('c2', 'd1', 0);
+    c2d.sendOutcome('c2', 'accepted');
+    expect(unmetTargets(targets, d2c, c2d, 1)).toEqual([]);
   });
 });

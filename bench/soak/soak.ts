@@ -11,7 +11,7 @@ import { DeviceClient, ServiceClient } from '../../lib/client/clients';
 import type { Envelope } from '../../lib/envelope';
 import { deviceConnectionString } from '../../lib/sas';
 import { runCommandSender } from './backend';
-import { check, type SoakReport } from './check';
+import { check, unmetTargets, type LoadTargets, type SoakReport } from './check';
 import { formatReport } from './report';
 import { FeedbackCollector, QueueCollector, soakMessageOf, StreamCollector } from './collectors';
 import { sleep, type SoakContext } from './context';
@@ -24,8 +24,16 @@ import { WsSoakDevice } from './wsSoakDevice';
 export interface SoakOptions {
   basePort: number;
   loadSeconds: number;
+  /**
+   * The load runs at least this long; with `targets` it then goes on until every target is met
+   * (bounded by `loadDeadlineSeconds`), so a slow machine does more waiting, not less work.
+   */
   /** Length of one fault cycle (the short run has one). */
   cycleSeconds: number;
+  /** Work the load must have done before it stops: counts, never rates. */
+  targets?: LoadTargets;
+  /** Generous bound on the load when `targets` are set; missing it is a reported failure. */
+  loadDeadlineSeconds?: number;
   drainSeconds: number;
   httpsDevices: number;
   wsDevices: number;
@@ -137,6 +145,20 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const faults = new FaultInjector(soak, ctx);
     const faultRun = faults.run(o.cycleSeconds * 1000, tLoad);
     await sleep(o.loadSeconds * 1000);
+    let targetFailure: string | undefined;
+    if (o.targets) {
+      const deadline = tLoad + (o.loadDeadlineSeconds ?? o.loadSeconds * 4) * 1000;
+      for (;;) {
+        const unmet = unmetTargets(o.targets, ctx.d2c, ctx.c2d, faults.completedCycles);
+        if (unmet.length === 0) break;
+        if (Date.now() > deadline) {
+          targetFailure = `load targets not reached within ${seconds(deadline - tLoad)} s: ${unmet.join('; ')}`;
+          o.log(targetFailure);
+          break;
+        }
+        await sleep(500);
+      }
+    }
     loadOver = true;
     await Promise.all([backend, faultRun]);
     const tDrain = Date.now();
@@ -172,6 +194,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
 
     const leftovers = await countLeftovers(soak);
     const report = check(ctx.d2c, ctx.c2d);
+    if (targetFailure) report.failures.push(targetFailure);
     const c = ctx.counters;
     const stats = [
       `run ${run}: ${o.httpsDevices} HTTPS + ${o.wsDevices} WebSocket devices; load ${seconds(tDrain - tLoad)} s, drain ${seconds(tEnd - tDrain)} s, total ${seconds(tEnd - t0)} s (hub start ${seconds(tHub - t0)} s)`,

@@ -4,6 +4,7 @@
  * 2-second sweeper; plus the custom endpoints the ledger watches (an SQS queue, a FIFO queue
  * and a Kinesis stream, created in the hub's emulators) and one route to each.
  */
+import { conventionalName } from '../../lib/routing/endpointGuard';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -81,7 +82,8 @@ export async function startSoakHub(opts: { basePort: number; run: string; log: (
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const run = opts.run;
+    // Endpoint queues and streams follow the hub's naming convention (ROUTING_ENDPOINT_NAMES).
+    const run = conventionalName(hub.service.environment.ROUTING_ENDPOINT_NAMES ?? '*', opts.run);
     const queue = async (name: string, fifo: boolean) => {
       const out = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: fifo ? { FifoQueue: 'true' } : {} }));
       if (!out.QueueUrl) throw new Error(`no URL for queue ${name}`);
@@ -103,7 +105,7 @@ export async function startSoakHub(opts: { basePort: number; run: string; log: (
     await routing.putEndpoint(endpoints.kinesis, { type: 'kinesis', target: streamName });
     // Every soak message matches all three routes (the property is on every ledger message).
     for (const [kind, endpoint] of Object.entries(endpoints)) {
-      await routing.putRoute(`${run}-${kind}`, { source: 'DeviceMessages', condition: `soakrun = '${run}'`, endpoint });
+      await routing.putRoute(`${run}-${kind}`, { source: 'DeviceMessages', condition: `soakrun = '${opts.run}'`, endpoint });
     }
     const resource = (name: string) => {
       const v = hub.service.environment[name];

@@ -17,9 +17,10 @@ export interface FaultRule {
   operation: string;
   /**
    * error: the whole call fails; partial: every other entry of a batch fails (PutRecords,
-   * SendMessageBatch), or a PutItem/UpdateItem/DeleteItem is applied and answered with a 500.
+   * SendMessageBatch), or a PutItem/UpdateItem/DeleteItem is applied and answered with a 500;
+   * hang: never answered (the caller's own timeout has to end it).
    */
-  mode: 'error' | 'partial';
+  mode: 'error' | 'partial' | 'hang';
   /** Only calls whose request body contains this text (e.g. one queue's URL). */
   match?: string;
   /** How many matching calls to affect (default unlimited until cleared). */
@@ -135,6 +136,10 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       );
       if (rule) {
         rule.fired = (rule.fired ?? 0) + 1;
+        if (rule.mode === 'hang') {
+          res.on('close', () => undefined); // held open until the caller gives up
+          return;
+        }
         if (rule.mode === 'error') {
           const code = rule.errorCode ?? 'InternalFailure';
           send(res, rule.status ?? 500, { __type: code, message: 'injected fault' });

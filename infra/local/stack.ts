@@ -9,6 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { execFile } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,9 +17,10 @@ import { promisify } from 'node:util';
 import { ensureBuiltInPolicies, PolicyStore } from '../../lib/aws/policyStore';
 import { serviceConnectionString } from '../../lib/sas';
 import { portOpen, startProcess, waitForPort, type ManagedProcess } from './processes';
-import { startFaultProxy, type FaultProxy } from './faultProxy';
+import { startFaultProxy } from './faultProxy';
 import { createLocalResources, type CfnResource } from './resources';
 import { ensureCertificate } from './tls';
+import { startWsLimitProxy } from './wsLimits';
 
 export interface LocalHubOptions {
   root: string;
@@ -136,7 +138,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
   const processes = new Map<string, ManagedProcess>();
   let stopping = false;
 
-  const proxies: FaultProxy[] = [];
+  const proxies: { close(): Promise<void> }[] = [];
   const stop = async (): Promise<void> => {
     stopping = true;
     await Promise.all([...processes.values()].reverse().map((p) => p.stop()));
@@ -243,12 +245,15 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       };
     }
 
+    // serverless offline serves WebSockets on an internal port; the public one is the proxy that
+    // enforces API Gateway's frame and message limits (infra/local/wsLimits.ts).
+    const offlineWsPort = await freePort();
     const params: Record<string, string> = {
       hubHostname: o.hostname,
       httpPort: String(o.httpPort),
-      wsPort: String(o.wsPort),
+      wsPort: String(offlineWsPort),
       lambdaPort: String(o.lambdaPort),
-      websocketManagementEndpoint: `${o.tls ? 'https' : 'http'}://127.0.0.1:${o.wsPort}`,
+      websocketManagementEndpoint: `${o.tls ? 'https' : 'http'}://127.0.0.1:${offlineWsPort}`,
       ...o.params,
     };
     const service = await resolveService({ root: o.root, stage: o.stage, params });
@@ -276,7 +281,8 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     const profile = process.env.DEVHUB_CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.DEVHUB_CPU_PROFILE_DIR] : [];
     const offlineArgs = [...profile, bin('osls', 'bin/serverless.js'), 'offline', 'start', '--stage', o.stage];
     for (const [k, v] of Object.entries(params)) offlineArgs.push('--param', `${k}=${v}`);
-    if (o.tls) offlineArgs.push('--httpsProtocol', await ensureCertificate(join(dataDir, 'tls'), o.hostname));
+    const tlsDir = o.tls ? await ensureCertificate(join(dataDir, 'tls'), o.hostname) : undefined;
+    if (tlsDir) offlineArgs.push('--httpsProtocol', tlsDir);
     const startFunctions = () =>
       startProcess({
         name: 'functions',
@@ -292,9 +298,12 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     const hasWebSocket = Object.values(service.functions).some((f) => JSON.stringify(f.events ?? []).includes('"websocket"'));
     await Promise.all([
       waitForPort(o.httpPort, 'serverless offline (HTTP)', 60_000, processes.get('functions')),
-      ...(hasWebSocket ? [waitForPort(o.wsPort, 'serverless offline (WebSocket)', 60_000, processes.get('functions'))] : []),
+      ...(hasWebSocket ? [waitForPort(offlineWsPort, 'serverless offline (WebSocket)', 60_000, processes.get('functions'))] : []),
       waitForPort(o.lambdaPort, 'serverless offline (Lambda)', 60_000, processes.get('functions')),
     ]);
+    if (hasWebSocket) {
+      proxies.push(await startWsLimitProxy({ listenPort: o.wsPort, targetPort: offlineWsPort, ...(tlsDir ? { tlsDir } : {}), log: o.log }));
+    }
 
     const startPoller = () =>
       startProcess({
@@ -357,4 +366,16 @@ function required(env: Record<string, string>, name: string): string {
   const v = env[name];
   if (!v) throw new Error(`serverless.yml provides no ${name}`);
   return v;
+}
+
+/** A port nothing listens on now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -22,8 +22,10 @@ function httpHandler(): NodeHttpHandler {
   return new NodeHttpHandler({
     httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }),
     httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
-    connectionTimeout: 3000,
-    requestTimeout: 10_000,
+    // One attempt may not use up a function's time: with the SDK's 3 attempts a hung call
+    // still outlasts a 10 s function, which is what the handlers' deadline (lib/http/middleware) is for.
+    connectionTimeout: 2000,
+    requestTimeout: 5000,
   });
 }
 

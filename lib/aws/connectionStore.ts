@@ -8,7 +8,7 @@
  * outlives connections.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export interface Connection {
   deviceId: string;
@@ -19,6 +19,10 @@ export interface Connection {
   endpoint: string;
   /** Epoch seconds: DynamoDB TTL cleans up after API Gateway's 2-hour connection limit. */
   ttl: number;
+  /** Epoch seconds the connecting SAS token expires (lib/ws/socketAuth.ts). */
+  tokenExpiry?: number;
+  /** Fingerprint of the device key that signed the connecting token. */
+  keyFingerprint?: string;
 }
 
 const CONNECTION_LIFETIME_SECONDS = 2 * 3600 + 600;
@@ -44,6 +48,26 @@ export class ConnectionStore {
   async current(deviceId: string): Promise<Connection | undefined> {
     const out = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: { deviceId } }));
     return out.Item as Connection | undefined;
+  }
+
+  /** Every live connection's record (the connection sweep; one Scan page at a time). */
+  async *all(): AsyncGenerator<Connection> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.dynamo.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: 'begins_with(deviceId, :p)',
+          ExpressionAttributeValues: { ':p': 'connection#' },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const { device, ...rest } = item as Connection & { device: string };
+        yield { ...rest, deviceId: device };
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
   }
 
   /** The connection's record (looked up by connection id). */

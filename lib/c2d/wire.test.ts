@@ -14,6 +14,8 @@ const c2d = parseConfig({
   EVENTS_STREAM: 'e',
   FEEDBACK_QUEUE: 'f',
   ROUTING_DLQ: 'q',
+  ROUTER_FAILURE_QUEUE: 'rf',
+  ROUTING_ENDPOINT_NAMES: 'hub-ep-*',
 }).c2d;
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 

@@ -3,6 +3,7 @@
  * `devhub send --ws`, the tests and the benchmarks. See examples/ws-device.js for a minimal one.
  */
 import WebSocket from 'ws';
+import { WS_MAX_FRAME_BYTES, WS_MAX_MESSAGE_BYTES } from '../http/eventFormat';
 import { parseConnectionString, tokenFromConnectionString } from '../sas';
 
 export interface HubFrame {
@@ -13,6 +14,13 @@ export interface HubFrame {
 export class WsConnectError extends Error {
   constructor(readonly status: number) {
     super(`WebSocket connection refused with HTTP ${status}`);
+  }
+}
+
+export class WsMessageTooLargeError extends Error {
+  constructor(readonly bytes: number) {
+    super(`WebSocket message of ${bytes} bytes exceeds API Gateway's ${WS_MAX_MESSAGE_BYTES}-byte limit: send it over HTTPS or split it`);
+    this.name = 'WsMessageTooLargeError';
   }
 }
 
@@ -55,13 +63,33 @@ export class WsDevice {
     });
   }
 
-  static fromConnectionString(url: string, connectionString: string, opts: { insecure?: boolean } = {}): Promise<WsDevice> {
-    const token = tokenFromConnectionString(parseConnectionString(connectionString), Math.floor(Date.now() / 1000), 3600);
+  static fromConnectionString(
+    url: string,
+    connectionString: string,
+    opts: { insecure?: boolean; tokenSeconds?: number } = {},
+  ): Promise<WsDevice> {
+    const token = tokenFromConnectionString(
+      parseConnectionString(connectionString),
+      Math.floor(Date.now() / 1000),
+      opts.tokenSeconds ?? 3600,
+    );
     return WsDevice.connect(url, token, opts);
   }
 
+  /**
+   * Sends one message, in frames of at most 32 KB (API Gateway closes the connection with 1009
+   * on a larger frame); a message over 128 KB is refused here, before anything is sent.
+   */
   send(frame: unknown): void {
-    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    const bytes = Buffer.from(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    if (bytes.length > WS_MAX_MESSAGE_BYTES) throw new WsMessageTooLargeError(bytes.length);
+    if (bytes.length <= WS_MAX_FRAME_BYTES) {
+      this.socket.send(bytes, { binary: false });
+      return;
+    }
+    for (let at = 0; at < bytes.length; at += WS_MAX_FRAME_BYTES) {
+      this.socket.send(bytes.subarray(at, at + WS_MAX_FRAME_BYTES), { binary: false, fin: at + WS_MAX_FRAME_BYTES >= bytes.length });
+    }
   }
 
   /** The next frame matching `match` (already received or still to come). */

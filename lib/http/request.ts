@@ -49,22 +49,29 @@ export function jsonBody(event: HttpEvent): unknown {
   return value;
 }
 
+/**
+ * A path parameter as API Gateway delivers it: already decoded once (lib/http/eventFormat.ts).
+ * Decoding again would turn an id containing `%41` into another id and refuse a bare `%`.
+ */
 export function pathParam(event: HttpEvent, name: string): string {
   const value = event.pathParameters?.[name];
-  if (value === undefined) throw new BadRequestError(`Missing path parameter ${name}`);
-  // API Gateway passes path parameters still percent-encoded.
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    throw new BadRequestError(`Path parameter ${name} is not valid percent-encoding`);
-  }
+  if (value === undefined || value === '') throw new BadRequestError(`Missing path parameter ${name}`);
+  return value;
 }
 
 export function query(event: HttpEvent, name: string): string | undefined {
   return event.queryStringParameters?.[name];
 }
 
-export function hasQueryFlag(event: HttpEvent, name: string): boolean {
-  if (event.queryStringParameters && name in event.queryStringParameters) return true;
-  return (event.rawQueryString ?? '').split('&').some((p) => p === name || p.startsWith(`${name}=`));
+/**
+ * Every query parameter, including bare flags such as `?reject` that the parsed map may omit
+ * (a parameter without `=`), taken from `rawQueryString` when the map lacks them.
+ */
+export function queryParameters(event: HttpEvent): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = { ...(event.queryStringParameters ?? {}) };
+  for (const part of (event.rawQueryString ?? '').split('&')) {
+    const [name = '', value] = part.split('=');
+    if (name !== '' && !(name in out)) out[name] = value ?? '';
+  }
+  return out;
 }

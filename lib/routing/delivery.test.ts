@@ -77,6 +77,17 @@ describe('delivery with retries', () => {
     expect(r.delivered).toBe(2);
   });
 
+  it('isolates a poison entry that fails the whole call: resent one per call, only it fails (permanently), the rest are stored', async () => {
+    const poison = Object.assign(new Error('too long'), { name: 'InvalidParameterValue' });
+    const ep = endpoint((_, batch) => (batch.some((m) => idx(m) === 1) ? poison : new Map()));
+    const r = await deliver(messages(3), ep.send, { ...opts, isPoison: (e) => e === poison });
+    expect(ep.calls).toEqual([[0, 1, 2], [0], [1], [2]]);
+    expect(r.failed.map((f) => [idx(f.message), f.permanent, f.attempts])).toEqual([[1, true, 1]]);
+    expect(r.failed[0]?.error).toMatch(/InvalidParameterValue: too long/);
+    expect(ep.stored).toEqual([0, 2]);
+    expect(r.retried).toBe(false);
+  });
+
   it('backs off exponentially between attempts', async () => {
     const delays: number[] = [];
     const ep = endpoint(() => new Error('down'));

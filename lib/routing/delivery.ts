@@ -20,6 +20,12 @@ export interface DeliveryOptions {
   sleep: (ms: number) => Promise<void>;
   split: (messages: readonly OutgoingMessage[]) => OutgoingMessage[][];
   random?: () => number;
+  /**
+   * True for a call error caused by the content of an entry (too large, invalid), not by the
+   * endpoint: the batch is then resent one entry per call, so only the poison entries fail
+   * (permanently, dead-lettered at once) and the endpoint's health is not charged for them.
+   */
+  isPoison?: (err: unknown) => boolean;
 }
 
 export interface DeliveryResult {
@@ -46,9 +52,12 @@ export async function deliver(messages: readonly OutgoingMessage[], send: SendBa
       try {
         failures = await send(pending);
       } catch (err) {
-        // The whole call failed: nothing is known to be stored, so every entry is retried.
-        const error = describe(err);
-        failures = new Map(pending.map((_, i) => [i, { error, permanent: false }]));
+        if (opts.isPoison?.(err)) failures = await oneByOne(pending, send, err, opts.isPoison);
+        else {
+          // The whole call failed: nothing is known to be stored, so every entry is retried.
+          const error = describe(err);
+          failures = new Map(pending.map((_, i) => [i, { error, permanent: false }]));
+        }
       }
       const retry: OutgoingMessage[] = [];
       let exhausted = false;
@@ -73,6 +82,29 @@ export async function deliver(messages: readonly OutgoingMessage[], send: SendBa
     }
   }
   return result;
+}
+
+/** A batch refused for an entry's content: each entry alone, so the poison is found. */
+async function oneByOne(
+  batch: readonly OutgoingMessage[],
+  send: SendBatch,
+  batchError: unknown,
+  isPoison: (err: unknown) => boolean,
+): Promise<Map<number, EntryFailure>> {
+  const failures = new Map<number, EntryFailure>();
+  if (batch.length === 1) {
+    failures.set(0, { error: describe(batchError), permanent: true });
+    return failures;
+  }
+  for (const [i, message] of batch.entries()) {
+    try {
+      const failure = (await send([message])).get(0);
+      if (failure) failures.set(i, failure);
+    } catch (err) {
+      failures.set(i, { error: describe(err), permanent: isPoison(err) });
+    }
+  }
+  return failures;
 }
 
 export function describe(err: unknown): string {

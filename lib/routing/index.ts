@@ -44,6 +44,10 @@ export function createRouting(config: HubConfig, clients: Pick<AwsClients, 'dyna
     await tags.load([deviceId]);
     return tags.lookup(deviceId);
   };
-  const service = new RoutingService(store, endpointProbe(clients), readTags);
+  const endpointPolicy = {
+    ownResources: [config.eventsStream, config.feedbackQueue, config.routingDeadLetterQueue, config.routerFailureQueue],
+    allowedNames: r.endpointNames,
+  };
+  const service = new RoutingService(store, endpointProbe(clients), readTags, endpointPolicy);
   return { store, service, router, deadLetters };
 }

@@ -127,6 +127,7 @@ export class Router {
         baseDelayMs: this.deps.retryBaseDelayMs,
         sleep: this.sleep,
         split: sender.split,
+        isPoison: sender.isPoison,
       });
     } catch (err) {
       // deliver() catches call errors; this is a bug guard so one endpoint cannot fail the batch.
@@ -152,9 +153,12 @@ export class Router {
 
   private async recordHealth(name: string, result: DeliveryResult): Promise<void> {
     const prev = this.health.get(name) ?? initialHealth(name, this.now());
+    // A message the endpoint refused for its content (poison) proves the endpoint reachable:
+    // it is dead-lettered, and counts for the endpoint's health as an answered call.
+    const poison = result.failed.filter((f) => f.permanent).length;
     const outcome = {
-      delivered: result.delivered,
-      failed: result.failed.length,
+      delivered: result.delivered + poison,
+      failed: result.failed.length - poison,
       retried: result.retried,
       ...(result.lastError !== undefined ? { error: result.lastError } : {}),
     };

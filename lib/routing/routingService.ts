@@ -5,8 +5,10 @@ import { fromEnvelope } from '../query';
 import type { RoutingStore } from './aws/routingStore';
 import type { ProbeTarget } from './aws/endpointProbe';
 import { compileRouteCondition } from './conditions';
+import { checkEndpointResource, type EndpointNamePolicy } from './endpointGuard';
 import { initialHealth } from './health';
 import { LIMITS, type Endpoint, type EndpointHealth, type Enrichment, type FallbackRoute, type Route } from './model';
+import { parseTarget } from './targets';
 import { parseTestMessage } from './testMessage';
 import {
   parseEndpointInput,
@@ -27,6 +29,7 @@ export class RoutingService {
     private readonly store: RoutingStore,
     private readonly probe: ProbeTarget,
     private readonly readTags: TwinTagReader,
+    private readonly endpointPolicy: EndpointNamePolicy,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -39,6 +42,7 @@ export class RoutingService {
     if (!existing && (await this.store.listEndpoints()).length >= LIMITS.endpoints) {
       throw new BadRequestError(`At most ${LIMITS.endpoints} custom endpoints are allowed`, 'EndpointLimitExceeded');
     }
+    checkEndpointResource(this.endpointPolicy, parseTarget(input.type, input.target).name);
     const address = await this.probe(input.type, input.target);
     const t = this.now().toISOString();
     const endpoint: Endpoint = {

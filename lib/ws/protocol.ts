@@ -23,11 +23,15 @@ export interface SendBatchFrame {
 export interface ReceiveFrame {
   action: 'receive';
 }
+/** Heartbeat: keeps a quiet connection inside API Gateway's 10-minute idle timeout. */
+export interface PingFrame {
+  action: 'ping';
+}
 export interface SettleFrame {
   action: 'complete' | 'reject' | 'abandon';
   lockToken: string;
 }
-export type DeviceFrame = SendFrame | SendBatchFrame | ReceiveFrame | SettleFrame;
+export type DeviceFrame = SendFrame | SendBatchFrame | ReceiveFrame | PingFrame | SettleFrame;
 
 export interface ProtocolError {
   error: HubError;
@@ -81,6 +85,8 @@ function toFrame(value: Record<string, unknown>): DeviceFrame {
     }
     case 'receive':
       return { action: 'receive' };
+    case 'ping':
+      return { action: 'ping' };
     case 'complete':
     case 'reject':
     case 'abandon':
@@ -92,7 +98,7 @@ function toFrame(value: Record<string, unknown>): DeviceFrame {
       throw new BadRequestError('Frame has no "action"');
     default:
       throw new BadRequestError(
-        `Unknown action "${String(value.action).slice(0, 40)}"; use send, sendBatch, receive, complete, reject or abandon`,
+        `Unknown action "${String(value.action).slice(0, 40)}"; use send, sendBatch, receive, complete, reject, abandon or ping`,
       );
   }
 }

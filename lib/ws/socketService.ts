@@ -14,6 +14,7 @@ import { parseSasToken, splitResource } from '../sas';
 import { TtlCache } from '../ttlCache';
 import { connectionStateEvent } from './connectionEvents';
 import { ack, errorReply, nack, parseFrame, type DeviceFrame } from './protocol';
+import { closingFrame, credentialOf, revocation, type RevocationReason } from './socketAuth';
 
 /** Where replies and pushed commands go. */
 export interface FrameSink {
@@ -70,7 +71,14 @@ export class SocketService {
     const device = await this.deps.auth.authenticateDevice(authorization, deviceId);
     const now = this.now();
     const previous = await this.deps.store.register(
-      { deviceId, connectionId, generationId: device.generationId, connectedAt: now.toISOString(), endpoint },
+      {
+        deviceId,
+        connectionId,
+        generationId: device.generationId,
+        connectedAt: now.toISOString(),
+        endpoint,
+        ...credentialOf(token, device),
+      },
       now,
     );
     if (previous) {
@@ -108,11 +116,12 @@ export class SocketService {
       await reply(errorReply(new UnauthorizedError()));
       return;
     }
-    const device = await this.deps.auth.enabledDevice(conn.deviceId);
-    if (!device || device.generationId !== conn.generationId) {
-      // Disabled or re-created since connecting: the socket's authentication no longer holds.
-      await reply(errorReply(new UnauthorizedError()));
-      await this.deps.sink.close(conn.endpoint, connectionId);
+    const device = await this.deps.auth.currentDevice(conn.deviceId);
+    const revoked = revocation(conn, device, Math.floor(this.now().getTime() / 1000));
+    if (revoked || !device) {
+      // Expired, disabled, deleted or re-created, or its key regenerated: the socket's
+      // authentication no longer holds (device state is as fresh as the device cache bound).
+      await this.revoke(conn, revoked ?? 'DeviceDeleted');
       return;
     }
     await this.deps.activity?.(conn.deviceId);
@@ -155,6 +164,9 @@ export class SocketService {
         for (const i of items) await reply(ack(i.messageId));
         return;
       }
+      case 'ping':
+        await reply({ type: 'pong' });
+        return;
       case 'receive':
         if (!this.deps.commands) {
           await reply(errorReply(new HubError(501, 'NotImplemented', 'Commands over WebSocket are not available')));
@@ -173,6 +185,30 @@ export class SocketService {
         await this.deps.commands.pushPending(conn);
         return;
     }
+  }
+
+  /**
+   * The connection sweep (scheduled): closes every connection whose authentication no longer
+   * holds, quiet ones included, which no frame would ever check. Returns how many it closed.
+   */
+  async sweep(): Promise<number> {
+    const nowSeconds = Math.floor(this.now().getTime() / 1000);
+    let closed = 0;
+    for await (const conn of this.deps.store.all()) {
+      const reason = revocation(conn, await this.deps.auth.currentDevice(conn.deviceId), nowSeconds);
+      if (!reason) continue;
+      await this.revoke(conn, reason).catch((err: unknown) => log.warn('closing revoked connection failed', errorFields(err)));
+      closed++;
+    }
+    return closed;
+  }
+
+  /** Tells the device why (the close itself carries no reason on API Gateway), then closes. */
+  private async revoke(conn: Connection, reason: RevocationReason): Promise<void> {
+    log.info('websocket connection revoked', { deviceId: conn.deviceId, reason });
+    this.connections.delete(conn.connectionId);
+    await this.deps.sink.post(conn.endpoint, conn.connectionId, closingFrame(reason)).catch(() => undefined); // gone already: fine
+    await this.deps.sink.close(conn.endpoint, conn.connectionId);
   }
 
   private async connection(connectionId: string): Promise<Connection | undefined> {

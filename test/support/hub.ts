@@ -7,6 +7,7 @@ import { DeviceClient, ServiceClient } from '../../lib/client/clients';
 import { decodeRecord, StreamCursor } from '../../lib/client/streamReader';
 import type { Envelope } from '../../lib/envelope';
 import type { Device } from '../../lib/registry/device';
+import { conventionalName } from '../../lib/routing/endpointGuard';
 import { deviceConnectionString } from '../../lib/sas';
 import { TEST_HUB_FILE, type TestHubInfo } from './config';
 
@@ -45,6 +46,11 @@ export function kinesis(): KinesisClient {
   return new KinesisClient({ requestHandler: new NodeHttpHandler() });
 }
 
+/** A queue or stream name the routing API accepts as an endpoint target (README "Deploying"). */
+export function endpointResourceName(suffix: string): string {
+  return conventionalName(resourceName('ROUTING_ENDPOINT_NAMES'), suffix);
+}
+
 export function resourceName(name: string): string {
   const value = hubInfo().environment[name];
   if (!value) throw new Error(`no ${name} in the test hub environment`);
@@ -77,7 +83,7 @@ export type FaultService = 'dynamodb' | 'kinesis' | 'sqs';
 /** Injects a fault between the functions and an emulator; returns a function that clears it. */
 export async function injectFault(
   service: FaultService,
-  rule: { operation: string; mode: 'error' | 'partial'; count?: number; errorCode?: string; status?: number },
+  rule: { operation: string; mode: 'error' | 'partial' | 'hang'; count?: number; errorCode?: string; status?: number; match?: string },
 ): Promise<() => Promise<void>> {
   const base = hubInfo().faultProxies?.[service];
   if (!base) throw new Error('the test hub runs without fault proxies');

@@ -60,11 +60,41 @@ export function kinesisSendBatch(kinesis: KinesisClient, streamName: string): Se
 export interface EndpointSender {
   send: SendBatch;
   split: (messages: readonly OutgoingMessage[]) => OutgoingMessage[][];
+  isPoison: (err: unknown) => boolean;
+}
+
+/**
+ * Call errors caused by an entry's content (AWS error names): SQS refuses an over-size or
+ * invalid message for the whole batch call; Kinesis refuses an over-size record with a
+ * validation error. Access, throttling and missing-resource errors are the endpoint's.
+ */
+const POISON_ERRORS = new Set([
+  'InvalidParameterValue',
+  'InvalidParameterValueException',
+  'InvalidMessageContents',
+  'BatchRequestTooLong',
+  'MessageTooLong',
+  'ValidationException',
+  'InvalidArgumentException',
+]);
+
+export function isPoisonError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const fault = (err as { $fault?: string }).$fault;
+  return fault !== 'server' && POISON_ERRORS.has(err.name);
 }
 
 export function senderFor(endpoint: Endpoint, clients: { sqs: SQSClient; kinesis: KinesisClient }): EndpointSender {
   if (endpoint.type === 'kinesis') {
-    return { send: kinesisSendBatch(clients.kinesis, endpoint.address), split: (m) => chunk(m, KINESIS_BATCH, byteSize) };
+    return {
+      send: kinesisSendBatch(clients.kinesis, endpoint.address),
+      split: (m) => chunk(m, KINESIS_BATCH, byteSize),
+      isPoison: isPoisonError,
+    };
   }
-  return { send: sqsSendBatch(clients.sqs, endpoint.address, endpoint.type === 'sqs-fifo'), split: (m) => chunk(m, SQS_BATCH, byteSize) };
+  return {
+    send: sqsSendBatch(clients.sqs, endpoint.address, endpoint.type === 'sqs-fifo'),
+    split: (m) => chunk(m, SQS_BATCH, byteSize),
+    isPoison: isPoisonError,
+  };
 }

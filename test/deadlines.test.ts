@@ -1,0 +1,64 @@
+/**
+ * Failures the device cannot see in a status line are still visible, and no request outlives
+ * its function: a hung dependency (the fault proxy holds the call open) yields the hub's own
+ * 503 before the function's timeout, and a failed WebSocket frame gets an error frame plus an
+ * error-level log line that is also a CloudWatch metric (Embedded Metric Format).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WsDevice } from '../lib/client/wsDevice';
+import { hubInfo, injectFault, newDevice } from './support/hub';
+
+const iotHubCode = (body: string) => (JSON.parse(body) as { ExceptionMessage?: string }).ExceptionMessage ?? '';
+
+describe('deadlines', () => {
+  it('answers 503 ServiceUnavailable (retryable, nothing acknowledged) when the stream write hangs, instead of timing out', async () => {
+    const { device, client } = await newDevice('deadline');
+    const clear = await injectFault('kinesis', { operation: 'PutRecords', mode: 'hang', match: device.deviceId });
+    try {
+      const res = await client.sendRaw({ body: 'held', messageId: 'held-1' });
+      expect(res.status).toBe(503);
+      expect(res.headers['iothub-errorcode']).toBe('ServiceUnavailable');
+      expect(iotHubCode(res.body.toString())).toMatch(/ServiceUnavailable/);
+    } finally {
+      await clear();
+    }
+    expect((await client.sendRaw({ body: 'after' })).status).toBe(204);
+  }, 60_000);
+});
+
+describe('WebSocket frame failures', () => {
+  it('answer the device with an error frame and log an error that is the WebSocketFrameFailures metric', async () => {
+    const { device, connectionString } = await newDevice('wsfail');
+    const socket = await WsDevice.fromConnectionString(hubInfo().wsUrl, connectionString);
+    socket.send({ action: 'ping' });
+    expect(await socket.next()).toEqual({ type: 'pong' });
+    await new Promise((r) => setTimeout(r, 1500)); // past the device cache (1 s in the test hub)
+    const clear = await injectFault('dynamodb', {
+      operation: 'GetItem',
+      mode: 'error',
+      match: device.deviceId,
+      errorCode: 'InternalServerError',
+    });
+    try {
+      socket.send({ action: 'ping' });
+      expect(await socket.next((f) => f.type === 'error', 30_000)).toMatchObject({ status: 503, code: 'ServiceUnavailable' });
+    } finally {
+      await clear();
+    }
+    socket.send({ action: 'ping' });
+    expect(await socket.next((f) => f.type === 'pong')).toEqual({ type: 'pong' });
+    await socket.close();
+
+    const lines = readFileSync(join(hubInfo().dataDir, 'logs', 'functions.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"WebSocketFrameFailures":1'));
+    expect(lines.length).toBeGreaterThan(0);
+    const metric = JSON.parse(lines.at(-1)?.slice(lines.at(-1)?.indexOf('{')) ?? '{}') as Record<string, unknown>;
+    expect(metric).toMatchObject({
+      level: 'error',
+      message: 'websocket frame failed',
+      _aws: { CloudWatchMetrics: [{ Namespace: 'devhub', Metrics: [{ Name: 'WebSocketFrameFailures', Unit: 'Count' }] }] },
+    });
+  });
+});
