@@ -65,7 +65,9 @@ describe("README's routing section", () => {
     const blocks = routingBlocks(readFileSync(join(root, 'README.md'), 'utf8'));
     expect(blocks.length).toBeGreaterThan(0);
     for (const block of blocks) {
-      const script = block.replaceAll('npx devhub', `node ${join(root, 'bin/devhub.js')}`).replaceAll('http://127.0.0.1:9324', sqsUrl)
+      const script = block
+        .replaceAll('npx devhub', `node ${join(root, 'bin/devhub.js')}`)
+        .replaceAll('http://127.0.0.1:9324', sqsUrl)
         .replaceAll(README_QUEUE_PREFIX, queuePrefix());
       const env: NodeJS.ProcessEnv = { ...process.env, DEVHUB_DATA_DIR: hubInfo().dataDir };
       for (const k of Object.keys(env)) if (k.startsWith('AWS_ENDPOINT_URL') || k === 'DEVHUB_CONNECTION_STRING') delete env[k];
