@@ -4,7 +4,7 @@ import { createAwsClients } from '../lib/aws/clients';
 import { parseSendRequest } from '../lib/c2d/wire';
 import { loadConfig } from '../lib/config';
 import { createHub } from '../lib/hub';
-import { hubErrors } from '../lib/http/middleware';
+import { hubErrors, observability } from '../lib/http/middleware';
 import { headers, pathParam, rawBody, type HttpEvent } from '../lib/http/request';
 import { json } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
@@ -40,4 +40,6 @@ export const handler = middy(
     'POST /devices/{id}/messages/devicebound': sendCommand,
     'DELETE /devices/{id}/commands': purgeCommands,
   }),
-).use(hubErrors());
+)
+  .use(observability())
+  .use(hubErrors());

@@ -6,7 +6,7 @@ import { lockTimeoutMs, receiveHeaders, unquoteLockToken } from '../lib/c2d/wire
 import { loadConfig } from '../lib/config';
 import { parseTelemetryRequest } from '../lib/d2c/telemetry';
 import { createHub } from '../lib/hub';
-import { hubErrors } from '../lib/http/middleware';
+import { hubErrors, observability } from '../lib/http/middleware';
 import { hasQueryFlag, headers, pathParam, rawBody, type HttpEvent } from '../lib/http/request';
 import { binary, noContent } from '../lib/http/response';
 import { routeTable, type RouteHandler } from '../lib/http/routes';
@@ -56,4 +56,6 @@ export const handler = middy(
     'POST /devices/{id}/messages/events': sendEvents,
     ...commandRoutes,
   }),
-).use(hubErrors());
+)
+  .use(observability())
+  .use(hubErrors());

@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import { createAwsClients } from '../lib/aws/clients';
 import { loadConfig } from '../lib/config';
 import { createHub } from '../lib/hub';
-import { hubErrors } from '../lib/http/middleware';
+import { hubErrors, observability } from '../lib/http/middleware';
 import { headers, pathParam, query, textBody, type HttpEvent } from '../lib/http/request';
 import { json, noContent } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
@@ -52,4 +52,6 @@ export const handler = middy(
     'GET /devices': listDevices,
     'DELETE /devices/{id}': deleteDevice,
   }),
-).use(hubErrors());
+)
+  .use(observability())
+  .use(hubErrors());

@@ -1,6 +1,7 @@
 /** WebSocket $default: every device frame (send, sendBatch, receive, complete, reject, abandon). */
 import middy from '@middy/core';
 import { createAwsClients } from '../lib/aws/clients';
+import { observability } from '../lib/http/middleware';
 import { loadConfig } from '../lib/config';
 import { errorFields, log } from '../lib/log';
 import { createSocketService } from '../lib/ws/compose';
@@ -20,4 +21,4 @@ async function frame(event: WsEvent) {
   return { statusCode: 200 };
 }
 
-export const handler = middy(frame);
+export const handler = middy(frame).use(observability());

@@ -4,6 +4,7 @@
  * effect within that bound. Every failure is the same UnauthorizedError.
  */
 import { ForbiddenError, UnauthorizedError } from './errors';
+import { metrics, type AuthFailureReason } from './metrics';
 import { grants, type Permission, type Policy } from './policies';
 import { isDeviceId, type Device } from './registry/device';
 import { parseSasToken, verifyDeviceToken, verifyPolicyToken } from './sas';
@@ -40,9 +41,10 @@ export class Authenticator {
   async authenticateDevice(authorization: string | undefined, deviceId: string): Promise<Device> {
     const token = parseSasToken(authorization);
     // An id no device can have is never looked up (DynamoDB refuses keys over 2 KB: a 500).
-    if (!token || !isDeviceId(deviceId)) throw new UnauthorizedError();
+    if (!token || !isDeviceId(deviceId)) throw refuse('MalformedToken');
     const device = await this.cachedDevice(deviceId);
-    if (!device || device.status !== 'enabled') throw new UnauthorizedError();
+    if (!device) throw refuse('UnknownDevice');
+    if (device.status !== 'enabled') throw refuse('DeviceDisabled');
     const { primaryKey, secondaryKey } = device.authentication.symmetricKey;
     const ok = verifyDeviceToken(token, {
       hubHost: this.opts.hubHostname,
@@ -50,24 +52,31 @@ export class Authenticator {
       keys: [primaryKey, secondaryKey],
       nowSeconds: Math.floor(this.now() / 1000),
     });
-    if (!ok) throw new UnauthorizedError();
+    if (!ok) throw refuse(this.expired(token.expiry) ? 'Expired' : 'BadSignature');
     return device;
   }
 
   /** Returns the policy the token proves, or throws 401; a policy lacking `permission` gets 403. */
   async authenticateService(authorization: string | undefined, permission: Permission): Promise<Policy> {
     const token = parseSasToken(authorization);
-    if (!token?.keyName) throw new UnauthorizedError();
+    if (!token?.keyName) throw refuse('MalformedToken');
     const policy = await this.cachedPolicy(token.keyName);
-    if (!policy) throw new UnauthorizedError();
+    if (!policy) throw refuse('UnknownPolicy');
     const ok = verifyPolicyToken(token, {
       hubHost: this.opts.hubHostname,
       keys: [policy.primaryKey, policy.secondaryKey],
       nowSeconds: Math.floor(this.now() / 1000),
     });
-    if (!ok) throw new UnauthorizedError();
-    if (!grants(policy, permission)) throw new ForbiddenError(`Policy ${policy.name} lacks the ${permission} permission`);
+    if (!ok) throw refuse(this.expired(token.expiry) ? 'Expired' : 'BadSignature');
+    if (!grants(policy, permission)) {
+      metrics.authFailure('MissingPermission');
+      throw new ForbiddenError(`Policy ${policy.name} lacks the ${permission} permission`);
+    }
     return policy;
+  }
+
+  private expired(expirySeconds: number): boolean {
+    return expirySeconds <= Math.floor(this.now() / 1000);
   }
 
   /** The device if it still exists and is enabled (cached like authentication). */
@@ -100,4 +109,10 @@ export class Authenticator {
     this.policies.set(name, policy, policy ? this.opts.cacheTtlMs : Math.min(this.opts.cacheTtlMs, 1000));
     return policy;
   }
+}
+
+/** Every failure is the same 401 to the caller; the reason goes only to the AuthFailures metric. */
+function refuse(reason: AuthFailureReason): UnauthorizedError {
+  metrics.authFailure(reason);
+  return new UnauthorizedError();
 }

@@ -76,7 +76,11 @@ export class SocketCommandChannel implements SocketCommands {
       if (!reservation) return;
       let record: CommandRecord | undefined;
       try {
-        record = await this.deps.commands.receive({ deviceId: conn.deviceId, generationId: conn.generationId }, this.deps.lockMs);
+        record = await this.deps.commands.receive(
+          { deviceId: conn.deviceId, generationId: conn.generationId },
+          this.deps.lockMs,
+          'websocket',
+        );
       } finally {
         if (!record) await this.updateSlot(conn, reservation, undefined);
       }
