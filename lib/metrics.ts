@@ -9,62 +9,11 @@
  * routing configuration), never a device id. Every metric also carries `service` (the stack name,
  * `devhub-{stage}`), so stages never mix. The README documents each one (a test checks).
  */
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { METRIC_CATALOGUE, METRIC_NAMESPACE, type HubMetricName, type MetricSpec } from './metricCatalogue';
 
-/** CloudWatch namespace of every hub metric (alarms and the dashboard in infra/ use it too). */
-export const METRIC_NAMESPACE = 'devhub';
+export { METRIC_CATALOGUE, METRIC_NAMESPACE, type HubMetricName } from './metricCatalogue';
 
-type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
-
-interface MetricSpec {
-  unit: Unit;
-  /** Dimension names besides `service`. */
-  dimensions: readonly string[];
-  /** `sum`: one summed value per flush; `values`: every observation (a distribution). */
-  kind: 'sum' | 'values';
-  description: string;
-}
-
-const count = (dimensions: readonly string[], description: string): MetricSpec => ({
-  unit: MetricUnit.Count,
-  dimensions,
-  kind: 'sum',
-  description,
-});
-
-export const METRIC_CATALOGUE = {
-  // Device-to-cloud
-  MessagesAccepted: count(['Transport'], 'device messages written to the events stream'),
-  BytesAccepted: { unit: MetricUnit.Bytes, dimensions: ['Transport'], kind: 'sum', description: 'their body bytes' },
-  BatchSize: { unit: MetricUnit.Count, dimensions: ['Transport'], kind: 'values', description: 'messages per accepted request or frame' },
-  AuthFailures: count(['Reason'], 'refused authentications (device and policy tokens, HTTPS and WebSocket)'),
-  Throttled: count([], 'requests refused by the per-device rate limit (HTTP 429, WebSocket nack 429)'),
-  // Routing
-  RecordsPerBatch: { unit: MetricUnit.Count, dimensions: [], kind: 'values', description: 'stream records per router invocation' },
-  RouterBatchDuration: {
-    unit: MetricUnit.Milliseconds,
-    dimensions: [],
-    kind: 'values',
-    description: 'time to route one batch, retries included',
-  },
-  RouteMatches: count([], 'messages that matched at least one route or the fallback'),
-  RoutedCopies: count(['Endpoint'], 'copies delivered to a custom endpoint'),
-  DeadLettered: count([], 'messages written to the routing dead-letter queue'),
-  RecordsRetried: count([], 'records reported back to Lambda as batch item failures (retried later)'),
-  Redriven: count([], 'dead letters delivered again by a redrive'),
-  // Cloud-to-device
-  C2dSent: count([], 'commands accepted into a device queue'),
-  C2dQueueFull: count([], 'commands refused because the device queue was full (403)'),
-  C2dDelivered: count(['Transport'], 'commands handed to a device (HTTPS receive or WebSocket push), redeliveries included'),
-  C2dSettled: count(['Outcome'], 'commands finished: Success, Rejected, Expired, DeliveryCountExceeded, Purged'),
-  // WebSocket
-  WsConnects: count([], 'WebSocket connections accepted'),
-  WsDisconnects: count([], 'WebSocket connections closed'),
-  WsFrames: count(['Action'], 'device frames received, by action (unknown actions count as "invalid")'),
-  WsPushFailures: count([], 'frames the hub could not post to a connection'),
-} as const satisfies Record<string, MetricSpec>;
-
-export type HubMetricName = keyof typeof METRIC_CATALOGUE;
 export type Transport = 'https' | 'websocket';
 
 interface Group {
