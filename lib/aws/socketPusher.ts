@@ -12,7 +12,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { metrics } from '../metrics';
-import { tracer } from '../tracing';
+import { traced } from '../tracing';
 
 export class ConnectionGoneError extends Error {
   constructor(readonly connectionId: string) {
@@ -32,7 +32,7 @@ export class SocketPusher {
   private client(endpoint: string): ApiGatewayManagementApiClient {
     let client = this.clients.get(endpoint);
     if (!client) {
-      client = tracer.captureAWSv3Client(new ApiGatewayManagementApiClient({ endpoint, requestHandler: this.handler, maxAttempts: 2 }));
+      client = traced(new ApiGatewayManagementApiClient({ endpoint, requestHandler: this.handler, maxAttempts: 2 }));
       this.clients.set(endpoint, client);
     }
     return client;

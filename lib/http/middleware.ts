@@ -82,7 +82,7 @@ function correlate(): MiddlewareObj<unknown, unknown, Error, Context> {
 export function observability(): MiddlewareObj<unknown, unknown, Error, Context>[] {
   return [
     injectLambdaContext(log, { resetKeys: true, logEvent: false }) as MiddlewareObj<unknown, unknown, Error, Context>,
-    captureLambdaHandler(tracer, { captureResponse: false }) as MiddlewareObj<unknown, unknown, Error, Context>,
+    ...(tracer ? [captureLambdaHandler(tracer, { captureResponse: false }) as MiddlewareObj<unknown, unknown, Error, Context>] : []),
     correlate(),
     publishMetrics(),
   ];
