@@ -6,6 +6,7 @@
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { createAwsClients } from '../lib/aws/clients';
+import { observability } from '../lib/http/middleware';
 import { loadConfig } from '../lib/config';
 import { createHub } from '../lib/hub';
 import { log } from '../lib/log';
@@ -25,4 +26,4 @@ async function sweep(_event: ScheduledEvent, context: Context) {
   return report;
 }
 
-export const handler = middy(sweep);
+export const handler = middy(sweep).use(observability());

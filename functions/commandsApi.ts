@@ -5,7 +5,7 @@ import { FEEDBACK_CONTENT_TYPE, FeedbackLocks } from '../lib/c2d/feedbackQueue';
 import { parseSendRequest, unquoteLockToken } from '../lib/c2d/wire';
 import { loadConfig } from '../lib/config';
 import { createHub } from '../lib/hub';
-import { hubErrors, httpDeadline } from '../lib/http/middleware';
+import { httpDeadline, hubErrors, observability } from '../lib/http/middleware';
 import { headers, pathParam, rawBody, type HttpEvent } from '../lib/http/request';
 import { binary, json, noContent } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
@@ -70,4 +70,6 @@ export const handler = middy(
     'POST /messages/serviceBound/feedback/{lockToken}/abandon': abandonFeedback,
   }),
   httpDeadline,
-).use(hubErrors());
+)
+  .use(observability())
+  .use(hubErrors());

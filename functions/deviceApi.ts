@@ -6,8 +6,8 @@ import { completeOrReject, lockTimeoutMs, receiveHeaders, requestedLockTimeout, 
 import { loadConfig } from '../lib/config';
 import { parseTelemetryRequest } from '../lib/d2c/telemetry';
 import { createHub } from '../lib/hub';
-import { hubErrors, httpDeadline } from '../lib/http/middleware';
-import { headers, pathParam, queryParameters, rawBody, type HttpEvent } from '../lib/http/request';
+import { httpDeadline, hubErrors, observability } from '../lib/http/middleware';
+import { headers, type HttpEvent, pathParam, queryParameters, rawBody } from '../lib/http/request';
 import { binary, noContent } from '../lib/http/response';
 import { routeTable, type RouteHandler } from '../lib/http/routes';
 
@@ -57,4 +57,6 @@ export const handler = middy(
     ...commandRoutes,
   }),
   httpDeadline,
-).use(hubErrors());
+)
+  .use(observability())
+  .use(hubErrors());

@@ -3,8 +3,8 @@ import middy from '@middy/core';
 import { createAwsClients } from '../lib/aws/clients';
 import { loadConfig } from '../lib/config';
 import { createHub } from '../lib/hub';
-import { hubErrors, httpDeadline } from '../lib/http/middleware';
-import { headers, jsonBody, pathParam, query, textBody, type HttpEvent } from '../lib/http/request';
+import { httpDeadline, hubErrors, observability } from '../lib/http/middleware';
+import { headers, type HttpEvent, jsonBody, pathParam, query, textBody } from '../lib/http/request';
 import { applyBulk } from '../lib/registry/bulk';
 import { json, noContent } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
@@ -63,4 +63,6 @@ export const handler = middy(
     'DELETE /devices/{id}': deleteDevice,
   }),
   httpDeadline,
-).use(hubErrors());
+)
+  .use(observability())
+  .use(hubErrors());

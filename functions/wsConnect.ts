@@ -1,6 +1,7 @@
 /** WebSocket $connect: authenticate the device's SAS token; refuse with 401 otherwise. */
 import middy from '@middy/core';
 import { createAwsClients } from '../lib/aws/clients';
+import { observability } from '../lib/http/middleware';
 import { loadConfig } from '../lib/config';
 import { isHubError } from '../lib/errors';
 import { errorFields, log } from '../lib/log';
@@ -25,4 +26,4 @@ async function connect(event: WsEvent) {
   }
 }
 
-export const handler = middy(connect);
+export const handler = middy(connect).use(observability());

@@ -2,7 +2,7 @@
  * WebSocket $default: every device frame (send, sendBatch, receive, complete, reject, abandon,
  * ping). API Gateway ignores a $default route's answer, so the function answers 200; a failure
  * is made visible where it can be: an error frame to the device (ServiceUnavailable: retry) and
- * an error-level log line that is also the metric `devhub/WebSocketFrameFailures`. A frame that
+ * an error-level log line and the metric `WsFrameFailures`. A frame that
  * cannot finish before the function's deadline is counted the same way (no frame: the device's
  * own ack timeout tells it).
  */
@@ -11,8 +11,9 @@ import { createAwsClients } from '../lib/aws/clients';
 import { SocketPusher } from '../lib/aws/socketPusher';
 import { loadConfig } from '../lib/config';
 import { ServiceUnavailableError } from '../lib/errors';
-import { DEADLINE_MARGIN_MS } from '../lib/http/middleware';
-import { errorFields, errorMetric } from '../lib/log';
+import { DEADLINE_MARGIN_MS, observability } from '../lib/http/middleware';
+import { errorFields, log } from '../lib/log';
+import { metrics } from '../lib/metrics';
 import { createSocketService } from '../lib/ws/compose';
 import { errorReply } from '../lib/ws/protocol';
 import { managementEndpoint, type WsEvent } from '../lib/ws/wsEvent';
@@ -20,7 +21,6 @@ import { managementEndpoint, type WsEvent } from '../lib/ws/wsEvent';
 const config = loadConfig();
 const sockets = createSocketService(config, createAwsClients());
 const pusher = new SocketPusher();
-const METRIC = 'WebSocketFrameFailures';
 
 /** Best effort: the device learns that its frame was not handled (the socket may be gone). */
 async function tellDevice(event: WsEvent): Promise<void> {
@@ -34,7 +34,8 @@ async function frame(event: WsEvent) {
   try {
     await sockets.frame(event.requestContext.connectionId, body, managementEndpoint(event, config.websocketManagementEndpoint));
   } catch (err) {
-    errorMetric(METRIC, 'websocket frame failed', errorFields(err));
+    log.error('websocket frame failed', errorFields(err));
+    metrics.add('WsFrameFailures', 1);
     await tellDevice(event);
   }
   return { statusCode: 200 };
@@ -44,7 +45,9 @@ export const handler = middy(frame, {
   timeoutEarlyInMillis: DEADLINE_MARGIN_MS,
   // No event here to answer the device with: the metric and the log line carry it.
   timeoutEarlyResponse: () => {
-    errorMetric(METRIC, 'websocket frame did not finish before the deadline', {});
+    log.error('websocket frame did not finish before the deadline');
+    metrics.add('WsFrameFailures', 1);
+    metrics.flush(); // the handler's own invocation is abandoned: publish now
     return { statusCode: 200 };
   },
-});
+}).use(observability());

@@ -1,6 +1,7 @@
 /** WebSocket $disconnect: forget the connection and emit deviceDisconnected. */
 import middy from '@middy/core';
 import { createAwsClients } from '../lib/aws/clients';
+import { observability } from '../lib/http/middleware';
 import { loadConfig } from '../lib/config';
 import { createSocketService } from '../lib/ws/compose';
 import type { WsEvent } from '../lib/ws/wsEvent';
@@ -13,4 +14,4 @@ async function disconnect(event: WsEvent) {
   return { statusCode: 200 };
 }
 
-export const handler = middy(disconnect);
+export const handler = middy(disconnect).use(observability());

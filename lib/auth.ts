@@ -4,6 +4,7 @@
  * effect within that bound. Every failure is the same UnauthorizedError.
  */
 import { ForbiddenError, UnauthorizedError } from './errors';
+import { metrics, type AuthFailureReason } from './metrics';
 import { grants, type Permission, type Policy } from './policies';
 import { isDeviceId, type Device } from './registry/device';
 import { parseSasToken, verifyDeviceToken, verifyPolicyDeviceToken, verifyPolicyToken, type SasToken } from './sas';
@@ -44,10 +45,11 @@ export class Authenticator {
   async authenticateDevice(authorization: string | undefined, deviceId: string): Promise<Device> {
     const token = parseSasToken(authorization);
     // An id no device can have is never looked up (DynamoDB refuses keys over 2 KB: a 500).
-    if (!token || !isDeviceId(deviceId)) throw new UnauthorizedError();
+    if (!token || !isDeviceId(deviceId)) throw refuse('MalformedToken');
     if (token.keyName !== undefined) return this.authenticateDeviceByPolicy(token, token.keyName, deviceId);
     const device = await this.cachedDevice(deviceId);
-    if (!device || device.status !== 'enabled') throw new UnauthorizedError();
+    if (!device) throw refuse('UnknownDevice');
+    if (device.status !== 'enabled') throw refuse('DeviceDisabled');
     const { primaryKey, secondaryKey } = device.authentication.symmetricKey;
     const ok = verifyDeviceToken(token, {
       hubHost: this.opts.hubHostname,
@@ -55,40 +57,49 @@ export class Authenticator {
       keys: [primaryKey, secondaryKey],
       nowSeconds: Math.floor(this.now() / 1000),
     });
-    if (!ok) throw new UnauthorizedError();
+    if (!ok) throw refuse(this.expired(token.expiry) ? 'Expired' : 'BadSignature');
     return device;
   }
 
   private async authenticateDeviceByPolicy(token: SasToken, keyName: string, deviceId: string): Promise<Device> {
     const policy = await this.cachedPolicy(keyName);
     // Device endpoints answer every failure, a missing permission included, with the same 401.
-    if (!policy || !grants(policy, 'DeviceConnect')) throw new UnauthorizedError();
+    if (!policy) throw refuse('UnknownPolicy');
+    if (!grants(policy, 'DeviceConnect')) throw refuse('MissingPermission');
     const ok = verifyPolicyDeviceToken(token, {
       hubHost: this.opts.hubHostname,
       deviceId,
       keys: [policy.primaryKey, policy.secondaryKey],
       nowSeconds: Math.floor(this.now() / 1000),
     });
-    if (!ok) throw new UnauthorizedError();
+    if (!ok) throw refuse(this.expired(token.expiry) ? 'Expired' : 'BadSignature');
     const device = await this.cachedDevice(deviceId);
-    if (!device || device.status !== 'enabled') throw new UnauthorizedError();
+    if (!device) throw refuse('UnknownDevice');
+    if (device.status !== 'enabled') throw refuse('DeviceDisabled');
     return device;
   }
 
   /** Returns the policy the token proves, or throws 401; a policy lacking `permission` gets 403. */
   async authenticateService(authorization: string | undefined, permission: Permission): Promise<Policy> {
     const token = parseSasToken(authorization);
-    if (!token?.keyName) throw new UnauthorizedError();
+    if (!token?.keyName) throw refuse('MalformedToken');
     const policy = await this.cachedPolicy(token.keyName);
-    if (!policy) throw new UnauthorizedError();
+    if (!policy) throw refuse('UnknownPolicy');
     const ok = verifyPolicyToken(token, {
       hubHost: this.opts.hubHostname,
       keys: [policy.primaryKey, policy.secondaryKey],
       nowSeconds: Math.floor(this.now() / 1000),
     });
-    if (!ok) throw new UnauthorizedError();
-    if (!grants(policy, permission)) throw new ForbiddenError(`Policy ${policy.name} lacks the ${permission} permission`);
+    if (!ok) throw refuse(this.expired(token.expiry) ? 'Expired' : 'BadSignature');
+    if (!grants(policy, permission)) {
+      metrics.authFailure('MissingPermission');
+      throw new ForbiddenError(`Policy ${policy.name} lacks the ${permission} permission`);
+    }
     return policy;
+  }
+
+  private expired(expirySeconds: number): boolean {
+    return expirySeconds <= Math.floor(this.now() / 1000);
   }
 
   /** The device if it still exists and is enabled (cached like authentication). */
@@ -126,4 +137,10 @@ export class Authenticator {
     this.policies.set(name, policy, policy ? this.opts.cacheTtlMs : Math.min(this.opts.cacheTtlMs, 1000));
     return policy;
   }
+}
+
+/** Every failure is the same 401 to the caller; the reason goes only to the AuthFailures metric. */
+function refuse(reason: AuthFailureReason): UnauthorizedError {
+  metrics.authFailure(reason);
+  return new UnauthorizedError();
 }

@@ -4,6 +4,7 @@
  * limit is the per-instance rate times the instance count (documented in README). Pure.
  */
 import { ThrottledError } from './errors';
+import { metrics } from './metrics';
 import { TtlCache } from './ttlCache';
 
 interface Bucket {
@@ -33,6 +34,7 @@ export class DeviceRateLimiter {
     bucket.updatedMs = now;
     if (bucket.tokens < 1) {
       this.buckets.set(deviceId, bucket, 60_000);
+      metrics.add('Throttled', 1);
       throw new ThrottledError(Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond)));
     }
     bucket.tokens -= 1;

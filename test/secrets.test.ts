@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { WsConnectError, WsDevice } from '../lib/client/wsDevice';
+import { parseEmf } from '../lib/emfTestkit';
 import { hubInfo, newDevice, service, uniqueId } from './support/hub';
 import { deviceToken, policyToken, rawRequest, readPolicies, signatureOf } from './support/security';
 
@@ -129,6 +130,19 @@ describe('secrets', () => {
     const functionsLog = readFileSync(join(logDir, 'functions.log'), 'utf8');
     expect(functionsLog).toContain(`/devices/${a.device.deviceId}/messages/events (λ: deviceApi)`);
     expect(functionsLog).toContain('(λ: wsConnect)');
+    // ...and it is the Powertools logger and metrics that wrote it: JSON records with the
+    // Lambda context and correlation fields, and EMF metrics of this very traffic.
+    const records = functionsLog
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.some((r) => r.function_request_id !== undefined && r.level !== undefined)).toBe(true);
+    expect(records.some((r) => r.level === 'DEBUG')).toBe(true);
+    expect(records.some((r) => r.deviceId === a.device.deviceId && r.function_name === 'devhub-test-deviceApi')).toBe(true);
+    const emf = parseEmf(functionsLog);
+    expect(emf.some((l) => l.values.AuthFailures !== undefined && l.dimensions.Reason === 'BadSignature')).toBe(true);
+    expect(emf.some((l) => l.values.MessagesAccepted !== undefined && l.dimensions.Transport === 'websocket')).toBe(true);
+    expect(emf.some((l) => l.values.C2dSettled !== undefined && l.dimensions.Outcome === 'Rejected')).toBe(true);
     console.log(`grepped ${files.length} log files (${files.join(', ')}; ${bytes} bytes) for ${secrets.size} secrets`);
     expect(leaks).toEqual([]);
   });

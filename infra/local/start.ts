@@ -79,7 +79,8 @@ async function main(): Promise<void> {
     inMemory: values['in-memory'] ?? false,
     tls: values.tls ?? false,
     stage: values.stage ?? 'local',
-    params: {},
+    // Short log lines for a terminal, and no EMF metric lines in it (see README "Operations").
+    params: { logStyle: 'compact', metricsDisabled: 'true' },
     echoFunctions: true,
     poller: true,
     // The C2D sweeper (rate(1 minute) in AWS) every 10 s, so expiry feedback is prompt locally.

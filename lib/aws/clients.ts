@@ -10,6 +10,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { traced } from '../tracing';
 
 export interface AwsClients {
   dynamo: DynamoDBDocumentClient;
@@ -30,14 +31,15 @@ function httpHandler(): NodeHttpHandler {
 }
 
 export function createAwsClients(): AwsClients {
-  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler: httpHandler(), maxAttempts: 3 }), {
+  // X-Ray subsegments per call when tracing is on (a no-op otherwise).
+  const dynamo = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ requestHandler: httpHandler(), maxAttempts: 3 })), {
     marshallOptions: { removeUndefinedValues: true },
   });
   // The Kinesis client defaults to HTTP/2, which kinesalite rejects; HTTP/1.1 works on both.
-  const kinesis = new KinesisClient({ requestHandler: httpHandler(), maxAttempts: 3 });
+  const kinesis = traced(new KinesisClient({ requestHandler: httpHandler(), maxAttempts: 3 }));
   // By default the SDK sends a call with a QueueUrl to that URL's host, ignoring the configured
   // endpoint (AWS_ENDPOINT_URL_SQS), so locally such calls bypassed the fault proxy. Queues are
   // in the hub's own region (see routingEndpointNames), so the regional endpoint is right in AWS.
-  const sqs = new SQSClient({ requestHandler: httpHandler(), maxAttempts: 3, useQueueUrlAsEndpoint: false });
+  const sqs = traced(new SQSClient({ requestHandler: httpHandler(), maxAttempts: 3, useQueueUrlAsEndpoint: false }));
   return { dynamo, kinesis, sqs };
 }

@@ -11,6 +11,8 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { metrics } from '../metrics';
+import { traced } from '../tracing';
 
 export class ConnectionGoneError extends Error {
   constructor(readonly connectionId: string) {
@@ -30,7 +32,7 @@ export class SocketPusher {
   private client(endpoint: string): ApiGatewayManagementApiClient {
     let client = this.clients.get(endpoint);
     if (!client) {
-      client = new ApiGatewayManagementApiClient({ endpoint, requestHandler: this.handler, maxAttempts: 2 });
+      client = traced(new ApiGatewayManagementApiClient({ endpoint, requestHandler: this.handler, maxAttempts: 2 }));
       this.clients.set(endpoint, client);
     }
     return client;
@@ -43,6 +45,7 @@ export class SocketPusher {
         new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(frame)) }),
       );
     } catch (err) {
+      metrics.add('WsPushFailures', 1);
       if (err instanceof GoneException || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) {
         throw new ConnectionGoneError(connectionId);
       }

@@ -12,6 +12,7 @@
  * visible one (bounded by the queue depth), independent of the number of devices.
  */
 import { log, errorFields } from '../log';
+import { metrics, type Transport } from '../metrics';
 import { LockLostError, QueueDepthExceededError, StaleDeviceError } from './errors';
 import { lockTokenSequence, newLockToken } from './lockToken';
 import { deviceAction, enqueue, feedbackRecord, lock, settle, sweepAction, view, type DeviceAction } from './stateMachine';
@@ -82,7 +83,11 @@ export class CommandQueue {
         if (attempt < INSERT_ATTEMPTS && err instanceof RecordExistsError) continue;
         throw err;
       }
-      if (await this.store.reserve(device.deviceId, sequenceNumber, this.limits.maxQueueDepth)) return record;
+      if (await this.store.reserve(device.deviceId, sequenceNumber, this.limits.maxQueueDepth)) {
+        metrics.add('C2dSent', 1);
+        return record;
+      }
+      metrics.add('C2dQueueFull', 1);
       // Not counted, so never delivered; if this delete fails the sweeper removes the orphan.
       await this.store
         .remove(device.deviceId, sequenceNumber, record.version)
@@ -97,7 +102,7 @@ export class CommandQueue {
    * is not the current generation; if it is, the caller's device is stale (StaleDeviceError) and
    * nothing is touched: a generation mismatch never settles a command of the current device.
    */
-  async receive(device: DeviceRef, lockMs: number): Promise<CommandRecord | undefined> {
+  async receive(device: DeviceRef, lockMs: number, transport: Transport = 'https'): Promise<CommandRecord | undefined> {
     const nowMs = this.now();
     let current: Promise<string | undefined> | undefined;
     const pending = await this.store.pending(device.deviceId);
@@ -133,6 +138,7 @@ export class CommandQueue {
     // a writer that died before releasing the slot: release it now.
     const vanished = pending.filter((s) => s < scannedTo && !seen.has(s));
     if (vanished.length > 0) await this.store.release(device.deviceId, vanished);
+    if (locked) metrics.add('C2dDelivered', 1, { Transport: transport });
     return locked;
   }
 
@@ -145,7 +151,7 @@ export class CommandQueue {
     if (!result.ok) throw new LockLostError(result.reason);
     const stored = record ? await this.store.replace(result.record, record.version) : undefined;
     if (!stored) throw new LockLostError('the message changed meanwhile');
-    if (stored.state === 'Settled') await this.finish(stored);
+    if (stored.state === 'Settled') await this.finishSettled(stored);
     return stored;
   }
 
@@ -196,7 +202,7 @@ export class CommandQueue {
         } else if (action.kind === 'settle') {
           if (await isLive(key.deviceId, key.sequenceNumber)) {
             const stored = await this.store.replace(settle(record, action.outcome, nowMs, this.limits), record.version);
-            if (stored && (await this.finish(stored))) report.settled++;
+            if (stored && (await this.finishSettled(stored))) report.settled++;
           } else if (nowMs - record.enqueuedAtMs > this.orphanGraceMs) {
             await this.store.remove(key.deviceId, key.sequenceNumber, record.version);
             report.orphansRemoved++;
@@ -217,7 +223,7 @@ export class CommandQueue {
   /** Settles `record` unless it changed meanwhile (then whoever changed it owns it). */
   private async settleQuietly(record: CommandRecord, outcome: FeedbackStatus, nowMs: number): Promise<void> {
     const stored = await this.store.replace(settle(record, outcome, nowMs, this.limits), record.version);
-    if (stored) await this.finish(stored);
+    if (stored) await this.finishSettled(stored);
   }
 
   /** Settles the latest version of a record, re-reading on conflicts; returns the outcome it recorded. */
@@ -228,12 +234,18 @@ export class CommandQueue {
       const actual = v.kind === 'dead' && v.outcome === 'Expired' ? 'Expired' : outcome;
       const stored = await this.store.replace(settle(current, actual, nowMs, this.limits), current.version);
       if (stored) {
-        await this.finish(stored);
+        await this.finishSettled(stored);
         return actual;
       }
       current = await this.store.get(record.deviceId, record.sequenceNumber);
     }
     return undefined;
+  }
+
+  /** A record this instance just settled: count its outcome once, then run its outbox. */
+  private async finishSettled(record: CommandRecord): Promise<boolean> {
+    metrics.c2dSettled(record.outcome ?? 'Unknown');
+    return this.finish(record);
   }
 
   /** The outbox of a settled record. Failures are left for the sweeper (the record stays Settled). */

@@ -70,6 +70,11 @@ export function renderReport(r: CostReport): string {
       `${s.router.fromServerlessYml ? '' : ' (defaults)'}; ~${qty(u.router.recordsPerInvocation)} records/invocation;` +
       ` log retention ${s.logRetentionDays ?? 'never'} d; device cache ${s.deviceCacheTtlMs / 1000} s (${pct(u.registry.hitRatio)} hits)`,
   );
+  out.push(
+    `          logs: application ${s.logging.applicationLevel}${s.logging.debugSampleRate > 0 ? ` (debug sampled ${pct(s.logging.debugSampleRate)})` : ''}, system ${s.logging.systemLevel}` +
+      ` → ${qty(u.logs.systemGb)} GB platform records + ${qty(u.logs.applicationGb)} GB hub lines + ${qty(u.logs.metricsGb)} GB EMF metrics a month;` +
+      ` ${s.logging.metricsEnabled ? `${qty(u.cloudwatch.customMetrics)} custom metrics` : 'metrics off'}, ${s.monitoring.alarms} alarms watching ${s.monitoring.alarmMetrics} metrics, ${s.monitoring.dashboards} dashboard(s)`,
+  );
   for (const note of s.notes) out.push(`          note: ${note}`);
   out.push('');
 
@@ -112,7 +117,7 @@ export function renderReport(r: CostReport): string {
   }
   out.push('');
   out.push(
-    'Not included: free tiers, data transfer out, KMS requests of the stream encryption, consumers of the route queues and of the' +
+    'Not included: free tiers (CloudWatch: 10 metrics, 10 alarms, 3 dashboards), X-Ray traces (tracing=true), data transfer out, KMS requests of the stream encryption, consumers of the route queues and of the' +
       ' built-in endpoint (except their on-demand Kinesis reads), registry/service API traffic, Azure/AWS IoT free tiers, device registries and shadows/twins, Azure basic tiers (B1-B3, no C2D).',
   );
   out.push(

@@ -214,6 +214,33 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
     rate: rateText(p.cloudwatchLogs.storageGbMonth, 'GB-month'),
     monthlyUsd: u.logs.storedGb * p.cloudwatchLogs.storageGbMonth,
   });
+
+  // ---- CloudWatch metrics, alarms, dashboard
+  const metricsUsd = tieredCost(u.cloudwatch.customMetrics, p.cloudwatch.customMetricsPerMonth);
+  add({
+    service: 'CloudWatch',
+    item: 'custom metrics (EMF, every dimension value)',
+    quantity: u.cloudwatch.customMetrics,
+    unit: 'metrics',
+    rate: effectiveRateText(metricsUsd, u.cloudwatch.customMetrics, 1, 'metric', p.cloudwatch.customMetricsPerMonth),
+    monthlyUsd: metricsUsd,
+  });
+  add({
+    service: 'CloudWatch',
+    item: 'alarms (per metric watched)',
+    quantity: u.cloudwatch.alarmMetrics,
+    unit: 'alarm metrics',
+    rate: rateText(p.cloudwatch.alarmMetricPerMonth, 'alarm metric'),
+    monthlyUsd: u.cloudwatch.alarmMetrics * p.cloudwatch.alarmMetricPerMonth,
+  });
+  add({
+    service: 'CloudWatch',
+    item: 'dashboards',
+    quantity: u.cloudwatch.dashboards,
+    unit: 'dashboards',
+    rate: rateText(p.cloudwatch.dashboardPerMonth, 'dashboard'),
+    monthlyUsd: u.cloudwatch.dashboards * p.cloudwatch.dashboardPerMonth,
+  });
   return lines;
 }
 

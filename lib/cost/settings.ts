@@ -195,6 +195,31 @@ export function deriveSettings(resolved: unknown): DeploymentSettings {
   const devicesProps = isObj(devicesTable?.Properties) ? devicesTable.Properties : {};
   const pitr = isObj(devicesProps.PointInTimeRecoverySpecification) ? devicesProps.PointInTimeRecoverySpecification : {};
 
+  // Logging: Lambda's controls (provider.logs.lambda) and Powertools' settings (environment).
+  const providerLogs = isObj(provider.logs) && isObj(provider.logs.lambda) ? provider.logs.lambda : {};
+  const upper = (v: unknown, fallback: string) => (typeof v === 'string' && v.trim() !== '' ? v.trim().toUpperCase() : fallback);
+  // Without LoggingConfig Lambda writes its platform records and every application line.
+  const logging = {
+    applicationLevel: upper(providerLogs.applicationLogLevel ?? environment.POWERTOOLS_LOG_LEVEL, 'INFO'),
+    systemLevel: upper(providerLogs.systemLogLevel, 'INFO'),
+    debugSampleRate: num(environment.POWERTOOLS_LOGGER_SAMPLE_RATE) ?? 0,
+    metricsEnabled: String(environment.POWERTOOLS_METRICS_DISABLED ?? 'false').toLowerCase() !== 'true',
+  };
+
+  // Alarms are billed per metric they watch (a metric-math alarm: each metric in it).
+  const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+  const alarmMetrics = alarms.reduce((n, r) => {
+    const props = isObj(r.Properties) ? r.Properties : {};
+    const queries = Array.isArray(props.Metrics) ? props.Metrics.filter((q) => isObj(q) && isObj(q.MetricStat)) : [];
+    return n + (props.MetricName !== undefined ? 1 : queries.length);
+  }, 0);
+  const monitoring = {
+    alarms: alarms.length,
+    alarmMetrics,
+    dashboards: Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard').length,
+    functions: Object.keys(functions).length,
+  };
+
   return {
     region: typeof provider.region === 'string' ? provider.region : 'us-east-1',
     functions: fnSettings,
@@ -203,7 +228,9 @@ export function deriveSettings(resolved: unknown): DeploymentSettings {
     kinesis: { mode, shardCount, retentionHours: num(streamProps.RetentionPeriodHours) ?? 24 },
     logRetentionDays: num(provider.logRetentionInDays) ?? null,
     deviceCacheTtlMs: num(environment.DEVICE_CACHE_TTL_MS) ?? 10_000,
-    devicesTablePitr: pitr.PointInTimeRecoveryEnabled === true,
+    devicesTablePitr: String(pitr.PointInTimeRecoveryEnabled) === 'true',
+    logging,
+    monitoring,
     notes,
   };
 }

@@ -42,6 +42,14 @@ export function testPrices(): PriceTable {
     dynamodb: { writeRequestUnitsPerMillion: 0.625, readRequestUnitsPerMillion: 0.125, storageGbMonth: 0.25, pitrGbMonth: 0.2 },
     sqs: { meterBytes: 65536, standardPerMillion: [{ upTo: null, price: 0.4 }], fifoPerMillion: [{ upTo: null, price: 0.5 }] },
     cloudwatchLogs: { lambdaIngestionPerGb: [{ upTo: null, price: 0.5 }], storageGbMonth: 0.03 },
+    cloudwatch: {
+      customMetricsPerMonth: [
+        { upTo: 10_000, price: 0.3 },
+        { upTo: null, price: 0.1 },
+      ],
+      alarmMetricPerMonth: 0.1,
+      dashboardPerMonth: 3,
+    },
     azureIotHub: {
       meterBytes: 4096,
       tiers: [
@@ -65,7 +73,8 @@ export function testPrices(): PriceTable {
 }
 
 export function testAssumptions(): Assumptions {
-  const fn = { invocationMs: 10, perItemMs: 0, logBytesPerInvocation: 400 };
+  // Log bytes come from the platform records here (400 B, 3 events); the hub's own lines and EMF are 0.
+  const fn = { invocationMs: 10, perItemMs: 0, logBytesPerInvocation: 0, debugLogBytesPerInvocation: 0, emfBytesPerInvocation: 0 };
   const functions = Object.fromEntries(FUNCTION_ROLES.map((r) => [r, { ...fn }])) as Record<FunctionRole, typeof fn>;
   functions.router.perItemMs = 0.5;
   functions.sweeper.invocationMs = 100;
@@ -113,7 +122,14 @@ export function testAssumptions(): Assumptions {
       connectionCacheSeconds: 60,
       pushReadUnits: 0.5,
     },
-    logs: { storageCompressionRatio: 0.15, metadataBytesPerEvent: 26, eventsPerInvocation: 3 },
+    logs: {
+      storageCompressionRatio: 0.15,
+      metadataBytesPerEvent: 26,
+      systemEventsPerInvocation: 3,
+      systemBytesPerInvocation: 400,
+      bytesPerLine: 400,
+    },
+    metrics: { emfBytesPerEndpoint: 0 },
     dynamodbStorage: { connectionItemBytes: 400 },
     peers: { iotCoreConnectedFraction: 1, iotCoreTopicBytes: 40, iotCorePubackMetered: true },
   };
@@ -136,6 +152,8 @@ export function testSettings(): DeploymentSettings {
     logRetentionDays: 14,
     deviceCacheTtlMs: 10_000,
     devicesTablePitr: false,
+    logging: { applicationLevel: 'INFO', systemLevel: 'INFO', debugSampleRate: 0, metricsEnabled: false },
+    monitoring: { alarms: 0, alarmMetrics: 0, dashboards: 0, functions: 7 },
     notes: [],
   };
 }

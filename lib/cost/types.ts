@@ -26,6 +26,8 @@ export interface PriceTable {
   sqs: { meterBytes: number; standardPerMillion: Tier[]; fifoPerMillion: Tier[] };
   /** `upTo` in GB. */
   cloudwatchLogs: { lambdaIngestionPerGb: Tier[]; storageGbMonth: number };
+  /** Custom metrics (`upTo` in metrics), standard-resolution alarms per metric they watch, dashboards. */
+  cloudwatch: { customMetricsPerMonth: Tier[]; alarmMetricPerMonth: number; dashboardPerMonth: number };
   azureIotHub: { meterBytes: number; tiers: AzureTier[] };
   awsIotCore: {
     meterBytes: number;
@@ -54,7 +56,12 @@ export interface FunctionAssumption {
   invocationMs: number;
   /** Extra milliseconds per item in the invocation (message in a batch, stream record). */
   perItemMs: number;
+  /** The hub's own log lines at INFO and above on an ordinary invocation. */
   logBytesPerInvocation: number;
+  /** What DEBUG adds (lines the hub writes at DEBUG per invocation). */
+  debugLogBytesPerInvocation: number;
+  /** EMF metric lines per invocation (lib/metrics.ts; measured with service devhub-prod). */
+  emfBytesPerInvocation: number;
 }
 
 export interface Assumptions {
@@ -105,7 +112,16 @@ export interface Assumptions {
     connectionCacheSeconds: number;
     pushReadUnits: number;
   };
-  logs: { storageCompressionRatio: number; metadataBytesPerEvent: number; eventsPerInvocation: number };
+  logs: {
+    storageCompressionRatio: number;
+    metadataBytesPerEvent: number;
+    /** Lambda's platform records (start, report) per invocation when the system log level is INFO or DEBUG. */
+    systemEventsPerInvocation: number;
+    systemBytesPerInvocation: number;
+    /** Average bytes of one hub log or EMF line (to count log events for storage metadata). */
+    bytesPerLine: number;
+  };
+  metrics: { emfBytesPerEndpoint: number };
   dynamodbStorage: { connectionItemBytes: number };
   peers: { iotCoreConnectedFraction: number; iotCoreTopicBytes: number; iotCorePubackMetered: boolean };
 }
@@ -134,6 +150,10 @@ export interface DeploymentSettings {
   logRetentionDays: number | null;
   deviceCacheTtlMs: number;
   devicesTablePitr: boolean;
+  /** Lambda log levels and Powertools settings (provider.logs.lambda, provider.environment). */
+  logging: { applicationLevel: string; systemLevel: string; debugSampleRate: number; metricsEnabled: boolean };
+  /** CloudWatch resources in the stack: alarms (and the metrics they watch), dashboards; functions (ColdStart metrics). */
+  monitoring: { alarms: number; alarmMetrics: number; dashboards: number; functions: number };
   /** Things worth telling the reader about how the settings were found. */
   notes: string[];
 }
@@ -152,8 +172,8 @@ export interface TrafficProfile {
   websocketFraction: number;
 }
 
-export type Service = 'API Gateway' | 'Lambda' | 'Kinesis' | 'DynamoDB' | 'SQS' | 'CloudWatch Logs';
-export const SERVICES: readonly Service[] = ['API Gateway', 'Lambda', 'Kinesis', 'DynamoDB', 'SQS', 'CloudWatch Logs'];
+export type Service = 'API Gateway' | 'Lambda' | 'Kinesis' | 'DynamoDB' | 'SQS' | 'CloudWatch Logs' | 'CloudWatch';
+export const SERVICES: readonly Service[] = ['API Gateway', 'Lambda', 'Kinesis', 'DynamoDB', 'SQS', 'CloudWatch Logs', 'CloudWatch'];
 
 export interface CostLine {
   service: Service;

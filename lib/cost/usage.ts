@@ -6,6 +6,7 @@
  * A month is the price table's hoursPerMonth (AWS uses 730 h), so a day-rate is multiplied by
  * 730 / 24 = 30.4167.
  */
+import { customMetricCount } from '../metricCatalogue';
 import { base64Bytes, clamp, GIB, meteredUnits } from './math';
 import {
   FUNCTION_ROLES,
@@ -27,7 +28,9 @@ export interface FunctionUsage {
   /** Mean billed duration per invocation. */
   avgMs: number;
   gbSeconds: number;
+  /** Log bytes: Lambda's platform records, the hub's lines at the chosen level, EMF metrics. */
   logBytes: number;
+  logEvents: number;
   /** Mean concurrent executions (Little's law: arrival rate × duration). */
   avgConcurrency: number;
   peakConcurrency: number;
@@ -76,7 +79,8 @@ export interface Usage {
     peakRegistryReadUnitsPerSec: number;
   };
   sqs: { routingRequests: number; feedbackRequests: number; fifoRouting: boolean };
-  logs: { ingestedGb: number; storedGb: number };
+  logs: { ingestedGb: number; storedGb: number; systemGb: number; applicationGb: number; metricsGb: number };
+  cloudwatch: { customMetrics: number; alarmMetrics: number; dashboards: number };
   c2d: { messages: number; https: number; websocket: number; emptyPolls: number };
 }
 
@@ -270,12 +274,27 @@ export function computeUsage(
       return { invocations: runs, ms: runs * fx.sweeper.invocationMs };
     })(),
   };
+  // ---- what each invocation logs, by the levels in serverless.yml (lib/log.ts, lib/metrics.ts)
+  const lg = settings.logging;
+  const levelRank = (l: string) => ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].indexOf(l.toUpperCase());
+  const systemOn = levelRank(lg.systemLevel) <= levelRank('INFO'); // WARN drops platform.start/report
+  const appInfo = levelRank(lg.applicationLevel) <= levelRank('INFO') ? 1 : 0;
+  const appDebug = levelRank(lg.applicationLevel) <= levelRank('DEBUG') ? 1 : clamp(lg.debugSampleRate, 0, 1);
+  const logParts = { system: 0, application: 0, metrics: 0 };
   const functions = {} as Record<FunctionRole, FunctionUsage>;
   for (const role of FUNCTION_ROLES) {
     const s = settings.functions[role];
     const { invocations, ms } = calls[role];
     const avgMs = invocations > 0 ? ms / invocations : 0;
     const avgConcurrency = (invocations / seconds) * (avgMs / 1000);
+    const system = systemOn ? invocations * a.logs.systemBytesPerInvocation : 0;
+    const application = invocations * (appInfo * fx[role].logBytesPerInvocation + appDebug * fx[role].debugLogBytesPerInvocation);
+    // The router writes one more EMF line per endpoint it delivered to (RoutedCopies by Endpoint).
+    const emfPerInvocation = fx[role].emfBytesPerInvocation + (role === 'router' ? traffic.routes * a.metrics.emfBytesPerEndpoint : 0);
+    const emf = lg.metricsEnabled ? invocations * emfPerInvocation : 0;
+    logParts.system += system;
+    logParts.application += application;
+    logParts.metrics += emf;
     functions[role] = {
       role,
       name: s.name,
@@ -285,7 +304,8 @@ export function computeUsage(
       invocations,
       avgMs,
       gbSeconds: (ms / 1000) * (s.memoryMb / 1024),
-      logBytes: invocations * fx[role].logBytesPerInvocation,
+      logBytes: system + application + emf,
+      logEvents: (systemOn ? invocations * a.logs.systemEventsPerInvocation : 0) + (application + emf) / Math.max(1, a.logs.bytesPerLine),
       avgConcurrency,
       peakConcurrency: avgConcurrency * peak,
     };
@@ -356,7 +376,7 @@ export function computeUsage(
 
   // ---- CloudWatch Logs
   const logBytes = FUNCTION_ROLES.reduce((sum, role) => sum + functions[role].logBytes, 0);
-  const logEvents = FUNCTION_ROLES.reduce((sum, role) => sum + functions[role].invocations, 0) * a.logs.eventsPerInvocation;
+  const logEvents = FUNCTION_ROLES.reduce((sum, role) => sum + functions[role].logEvents, 0);
   const ingestedGb = logBytes / GIB;
   const retainedMonths = settings.logRetentionDays === null ? 1 : settings.logRetentionDays / days;
   const storedGb = ((logBytes + logEvents * a.logs.metadataBytesPerEvent) / GIB) * a.logs.storageCompressionRatio * retainedMonths;
@@ -402,7 +422,20 @@ export function computeUsage(
       peakRegistryReadUnitsPerSec: ((readUnits.registry + readUnits.c2d + readUnits.connections) / seconds) * peak,
     },
     sqs: { routingRequests, feedbackRequests, fifoRouting: a.router.endpointFifo },
-    logs: { ingestedGb, storedGb },
+    logs: {
+      ingestedGb,
+      storedGb,
+      systemGb: logParts.system / GIB,
+      applicationGb: logParts.application / GIB,
+      metricsGb: logParts.metrics / GIB,
+    },
+    cloudwatch: {
+      // Every catalogue metric with every dimension value (one Endpoint per route), plus ColdStart
+      // per function: an upper bound, as CloudWatch bills a metric only for the hours it is published.
+      customMetrics: lg.metricsEnabled ? customMetricCount(traffic.routes) + settings.monitoring.functions : 0,
+      alarmMetrics: settings.monitoring.alarmMetrics,
+      dashboards: settings.monitoring.dashboards,
+    },
     c2d: { messages: N, https: Nhttps, websocket: Nws, emptyPolls },
   };
 }

@@ -1,6 +1,7 @@
 /** Accepting device-to-cloud telemetry: stamp, then store in the built-in stream before answering. */
 import type { StreamWriter } from '../aws/streamWriter';
 import type { Envelope } from '../envelope';
+import { metrics } from '../metrics';
 import type { Device } from '../registry/device';
 import { toEnvelope, type DeviceConnection, type DeviceMessage } from './telemetry';
 
@@ -16,6 +17,11 @@ export class TelemetryService {
     const conn: DeviceConnection = { deviceId: device.deviceId, generationId: device.generationId, transport };
     const envelopes = messages.map((m) => toEnvelope(m, conn, now));
     await this.stream.putJson(envelopes.map((e) => ({ partitionKey: e.deviceId, value: e })));
+    metrics.messagesAccepted(
+      transport,
+      messages.length,
+      messages.reduce((n, m) => n + m.body.length, 0),
+    );
     return envelopes;
   }
 }

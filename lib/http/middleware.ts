@@ -1,7 +1,16 @@
-/** The middy error middleware every HTTP handler uses: the one place errors become responses. */
+/**
+ * The middy middlewares every handler uses: observability (Powertools Logger context, Tracer,
+ * the hub's metrics, correlation fields) and, for HTTP handlers, the one place errors become
+ * responses.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ServiceUnavailableError } from '../errors';
+import { lockTokenPrefix, log } from '../log';
+import { metrics, type MetricsRecorder } from '../metrics';
+import { tracer } from '../tracing';
 import { errorResponse } from './response';
 
 /**
@@ -28,4 +37,71 @@ export function hubErrors<TEvent, TResult>(): MiddlewareObj<TEvent, TResult, Err
       request.response = errorResponse(request.error, request.context.awsRequestId) as TResult;
     },
   };
+}
+
+/**
+ * Publishes what the invocation recorded, once, after it finished (success or error), and the
+ * ColdStart metric on a cold start. Powertools' own `logMetrics` middleware would publish (and
+ * warn about) an empty set on every request that recorded nothing, and cannot publish several
+ * dimension sets; the recorder does both.
+ */
+export function publishMetrics(recorder: MetricsRecorder = metrics): MiddlewareObj<unknown, unknown, Error, Context> {
+  const flush = () => recorder.flush();
+  return {
+    before: (request) => recorder.sink.captureColdStartMetric(request.context.functionName),
+    after: flush,
+    onError: flush,
+  };
+}
+
+interface CorrelatedEvent {
+  pathParameters?: Record<string, string | undefined> | null;
+  headers?: Record<string, string | undefined> | null;
+  routeKey?: string;
+  requestContext?: { connectionId?: string; routeKey?: string };
+}
+
+/**
+ * The domain's correlation fields a request carries on its face, appended to every log line of
+ * the invocation: device id, message id, lock token prefix (never the whole token), route or
+ * endpoint name, WebSocket connection id. Pure: returns the keys for an event.
+ */
+export function correlationKeys(event: unknown): Record<string, string> {
+  if (event === null || typeof event !== 'object') return {};
+  const e = event as CorrelatedEvent;
+  const keys: Record<string, string> = {};
+  const path = e.pathParameters ?? {};
+  if (path.id) keys.deviceId = safeDecode(path.id);
+  if (path.lockToken) keys.lockTokenPrefix = lockTokenPrefix(safeDecode(path.lockToken));
+  if (path.name) keys[e.routeKey?.includes('/routes/') ? 'route' : 'endpoint'] = safeDecode(path.name);
+  const messageId = Object.entries(e.headers ?? {}).find(([k]) => k.toLowerCase() === 'iothub-messageid')?.[1];
+  if (messageId) keys.messageId = messageId.slice(0, 128);
+  if (e.requestContext?.connectionId) keys.connectionId = e.requestContext.connectionId;
+  return keys;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function correlate(): MiddlewareObj<unknown, unknown, Error, Context> {
+  return { before: (request) => log.appendKeys(correlationKeys(request.event)) };
+}
+
+/**
+ * Logger context (request id, function name, cold start; keys reset per invocation; the event
+ * itself is never logged), tracing (responses are not captured: they carry message bodies),
+ * correlation keys and metrics. Use first: `middy(fn).use(observability()).use(hubErrors())`.
+ */
+export function observability(): MiddlewareObj<unknown, unknown, Error, Context>[] {
+  return [
+    injectLambdaContext(log, { resetKeys: true, logEvent: false }) as MiddlewareObj<unknown, unknown, Error, Context>,
+    ...(tracer ? [captureLambdaHandler(tracer, { captureResponse: false }) as MiddlewareObj<unknown, unknown, Error, Context>] : []),
+    correlate(),
+    publishMetrics(),
+  ];
 }

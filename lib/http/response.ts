@@ -29,6 +29,8 @@ export function errorBody(code: string, message: string, trackingId: string): { 
 export function errorResponse(err: unknown, requestId: string): HttpResult {
   if (isHubError(err)) {
     if (err.status >= 500) log.warn('request failed', { requestId, status: err.status, code: err.code, ...errorFields(err) });
+    // The caller's mistakes are routine: visible at DEBUG (or in sampled invocations) only.
+    else log.debug('request refused', { status: err.status, code: err.code });
     return json(err.status, errorBody(err.code, err.message, requestId), { 'iothub-errorcode': err.code, ...err.headers });
   }
   log.error('unhandled error', { requestId, ...errorFields(err) });

@@ -4,6 +4,7 @@
  * delivered and releases the rest at once. Bounded by a deadline so an API call stays short;
  * callers repeat while `remaining` is true.
  */
+import { metrics } from '../metrics';
 import type { DeadLetterQueue, ReceivedDeadLetter } from './aws/deadLetterQueue';
 import type { DeadLetter } from './deadLetter';
 import type { DeliveryResult } from './delivery';
@@ -89,6 +90,7 @@ export async function redrive(deps: RedriveDeps, opts: { endpoint?: string; max:
         const done = records.filter((_, i) => !failedKeys.has((messages[i] as OutgoingMessage).key));
         await deps.queue.delete(done.map((r) => r.receiptHandle));
         result.redriven += done.length;
+        metrics.add('Redriven', done.length);
         const failed = records.filter((_, i) => failedKeys.has((messages[i] as OutgoingMessage).key));
         result.failed += failed.length;
         release.push(...failed.map((r) => r.receiptHandle));

@@ -5,6 +5,7 @@
  * injected (see ./aws), so this runs the same in Lambda, under the local poller and in tests.
  */
 import { errorFields, log } from '../log';
+import { metrics } from '../metrics';
 import { deliveryDeadLetter, malformedDeadLetter, type DeadLetter } from './deadLetter';
 import { deliver, describe, type DeliveryResult } from './delivery';
 import { attemptsFor, initialHealth, newerHealth, nextHealth } from './health';
@@ -76,6 +77,7 @@ export class Router {
   }
 
   async routeBatch(records: readonly InputRecord[]): Promise<RouteBatchResult> {
+    const started = Date.now();
     const table = await this.routingTable();
     const decoded = records.map(decodeRecord);
     const letters: { letter: DeadLetter; recordId: string }[] = [];
@@ -88,6 +90,7 @@ export class Router {
     }
     await this.deps.tags.load(devicesNeedingTagsToMatch(table, decoded));
     const matched = matchRecords(table, decoded, this.deps.tags.lookup);
+    metrics.add('RouteMatches', matched.length);
     await this.deps.tags.load(devicesNeedingTagsToEnrich(table, matched));
     const deliveries = buildDeliveries(table, matched, this.deps.hubName, this.deps.tags.lookup);
 
@@ -99,6 +102,7 @@ export class Router {
         if (!endpoint) return;
         const result = await this.deliverTo(endpoint, messages);
         delivered += result.delivered;
+        metrics.add('RoutedCopies', result.delivered, { Endpoint: name });
         for (const f of result.failed) {
           const reason = f.permanent ? 'MessageRejected' : 'EndpointUnavailable';
           letters.push({ letter: deliveryDeadLetter(name, f, reason, this.now()), recordId: f.message.record.sequenceNumber });
@@ -109,11 +113,16 @@ export class Router {
     const unwritten = letters.length > 0 ? await this.deps.deadLetters.write(letters.map((l) => l.letter)) : new Set<number>();
     const failedIds = new Set([...unwritten].map((i) => letters[i]?.recordId).filter((id): id is string => id !== undefined));
     if (letters.length > 0) log.warn('messages dead-lettered', { count: letters.length - unwritten.size, unwritten: unwritten.size });
-    return {
+    const result = {
       failedRecordIds: records.filter((r) => failedIds.has(r.id)).map((r) => r.id),
       delivered,
       deadLettered: letters.length - unwritten.size,
     };
+    metrics.add('RecordsPerBatch', records.length);
+    metrics.add('DeadLettered', result.deadLettered);
+    metrics.add('RecordsRetried', result.failedRecordIds.length);
+    metrics.add('RouterBatchDuration', Date.now() - started);
+    return result;
   }
 
   /** Sends to one endpoint with retries, then records its health. Never throws. */

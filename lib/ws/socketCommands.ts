@@ -86,7 +86,11 @@ export class SocketCommandChannel implements SocketCommands {
       if (!reservation) return;
       let record: CommandRecord | undefined;
       try {
-        record = await this.deps.commands.receive({ deviceId: conn.deviceId, generationId: conn.generationId }, this.deps.lockMs);
+        record = await this.deps.commands.receive(
+          { deviceId: conn.deviceId, generationId: conn.generationId },
+          this.deps.lockMs,
+          'websocket',
+        );
       } catch (err) {
         if (err instanceof StaleDeviceError) return; // re-created since the check above: nothing for this socket
         throw err;

@@ -9,6 +9,7 @@ import type { StreamWriter } from '../aws/streamWriter';
 import type { TelemetryService } from '../d2c/telemetryService';
 import { HubError, UnauthorizedError } from '../errors';
 import { errorFields, log } from '../log';
+import { metrics } from '../metrics';
 import type { Device } from '../registry/device';
 import { parseSasToken, splitResource } from '../sas';
 import { TtlCache } from '../ttlCache';
@@ -56,16 +57,20 @@ export class SocketService {
 
   /** $connect: authenticates; on success the connection becomes the device's only one. */
   async connect(connectionId: string, authorization: string | undefined, endpoint: string): Promise<Device> {
+    const malformed = () => {
+      metrics.authFailure('MalformedToken');
+      return new UnauthorizedError();
+    };
     const token = parseSasToken(authorization);
-    if (!token) throw new UnauthorizedError();
+    if (!token) throw malformed();
     const { path } = splitResource(token.resource);
     let deviceId: string;
     try {
       deviceId = decodeURIComponent(path[1] ?? '');
     } catch {
-      throw new UnauthorizedError();
+      throw malformed();
     }
-    if (path.length !== 2 || !deviceId) throw new UnauthorizedError();
+    if (path.length !== 2 || !deviceId) throw malformed();
     // Connecting is rare: read the registry, so a socket never records a stale generation.
     this.deps.auth.forgetDevice(deviceId);
     const device = await this.deps.auth.authenticateDevice(authorization, deviceId);
@@ -89,11 +94,13 @@ export class SocketService {
         .catch((err: unknown) => log.warn('closing replaced connection failed', errorFields(err)));
     }
     await this.emitState(device, 'deviceConnected');
+    metrics.add('WsConnects', 1);
     return device;
   }
 
   /** $disconnect: forgets the connection; a replaced connection emits no disconnect event. */
   async disconnect(connectionId: string): Promise<void> {
+    metrics.add('WsDisconnects', 1);
     const conn = await this.deps.store.byConnectionId(connectionId);
     this.connections.delete(connectionId);
     if (!conn) return;
@@ -135,6 +142,7 @@ export class SocketService {
       throw err;
     }
     const parsed = parseFrame(body);
+    metrics.add('WsFrames', 1, { Action: 'error' in parsed ? 'invalid' : parsed.frame.action });
     if ('error' in parsed) {
       // A send whose message id could be read gets a nack for that id; anything else an error frame.
       await reply(parsed.messageId !== undefined ? nack(parsed.messageId, parsed.error) : errorReply(parsed.error));

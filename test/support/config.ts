@@ -19,6 +19,8 @@ export const TEST_PARAMS: Record<string, string> = {
   c2dMaxDeliveryCount: '3',
   routingCacheTtlMs: '500',
   routingRetryBaseMs: '20',
+  // Every debug line is written too, so test/secrets.test.ts greps the most the logger can say.
+  logLevel: 'DEBUG',
 };
 
 export const TEST_HUB_FILE = join(tmpdir(), `devhub-test-hub-${base}.json`);

@@ -1,0 +1,108 @@
+/**
+ * The cost of operating the hub: log volume by Lambda's log levels, EMF metric lines, custom
+ * metrics, alarms and the dashboard, read from this repository's serverless.yml and priced.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { customMetricCount } from '../metricCatalogue';
+import { GIB } from './math';
+import { priceUsage } from './price';
+import { parseServerlessYaml, resolveServerless } from './serverlessYaml';
+import { deriveSettings } from './settings';
+import { testAssumptions, testPrices, testSettings, testTraffic } from './testkit';
+import type { DeploymentSettings } from './types';
+import { computeUsage } from './usage';
+
+function repositorySettings(params: Record<string, string> = {}): DeploymentSettings {
+  const file = resolve(__dirname, '../../serverless.yml');
+  const readYaml = (p: string) => parseServerlessYaml(readFileSync(join(dirname(file), p), 'utf8'));
+  return deriveSettings(resolveServerless(readYaml('serverless.yml'), { options: { stage: 'prod' }, params, readFile: readYaml }));
+}
+
+describe('operations settings from serverless.yml', () => {
+  it('reads the log levels, metrics switch, alarms and dashboard of this repository', () => {
+    const s = repositorySettings();
+    expect(s.logging).toEqual({ applicationLevel: 'INFO', systemLevel: 'WARN', debugSampleRate: 0, metricsEnabled: true });
+    expect(s.monitoring.dashboards).toBe(1);
+    expect(s.monitoring.alarms).toBeGreaterThanOrEqual(30);
+    // Metric-math alarms bill every metric they use: more metrics than alarms.
+    expect(s.monitoring.alarmMetrics).toBeGreaterThan(s.monitoring.alarms);
+    expect(s.monitoring.functions).toBe(9);
+    expect(s.kinesis.retentionHours).toBe(24);
+    expect(s.devicesTablePitr).toBe(true);
+  });
+
+  it('follows the parameters', () => {
+    const s = repositorySettings({ logLevel: 'DEBUG', systemLogLevel: 'INFO', metricsDisabled: 'true', eventsRetentionHours: '72' });
+    expect(s.logging).toMatchObject({ applicationLevel: 'DEBUG', systemLevel: 'INFO', metricsEnabled: false });
+    expect(s.kinesis.retentionHours).toBe(72);
+  });
+});
+
+describe('log volume by level', () => {
+  const traffic = testTraffic(); // 1 M messages/day, no C2D, no WebSocket
+  const withLogging = (logging: Partial<DeploymentSettings['logging']>) => {
+    const s = testSettings();
+    s.logging = { ...s.logging, ...logging };
+    return s;
+  };
+  const a = testAssumptions();
+  a.logs.systemBytesPerInvocation = 550;
+  a.logs.systemEventsPerInvocation = 2;
+  a.functions.router.debugLogBytesPerInvocation = 410;
+  a.functions.deviceApi.emfBytesPerInvocation = 352;
+  a.functions.router.emfBytesPerInvocation = 460;
+  a.metrics.emfBytesPerEndpoint = 235;
+
+  it('system WARN drops the platform records; INFO keeps 550 bytes per invocation', () => {
+    const info = computeUsage(traffic, withLogging({ systemLevel: 'INFO' }), a, testPrices());
+    const warn = computeUsage(traffic, withLogging({ systemLevel: 'WARN' }), a, testPrices());
+    const invocations = Object.values(info.functions).reduce((n, f) => n + f.invocations, 0);
+    expect(info.logs.systemGb).toBeCloseTo((invocations * 550) / GIB, 6);
+    expect(warn.logs.systemGb).toBe(0);
+    expect(warn.logs.ingestedGb).toBeLessThan(info.logs.ingestedGb);
+  });
+
+  it('DEBUG adds the router line per batch; a debug sample rate adds that share of it', () => {
+    const info = computeUsage(traffic, withLogging({ applicationLevel: 'INFO' }), a, testPrices());
+    const debug = computeUsage(traffic, withLogging({ applicationLevel: 'DEBUG' }), a, testPrices());
+    const sampled = computeUsage(traffic, withLogging({ applicationLevel: 'INFO', debugSampleRate: 0.1 }), a, testPrices());
+    const routerDebugGb = (debug.functions.router.invocations * 410) / GIB;
+    expect(info.logs.applicationGb).toBe(0);
+    expect(debug.logs.applicationGb).toBeCloseTo(routerDebugGb, 6);
+    expect(sampled.logs.applicationGb).toBeCloseTo(routerDebugGb * 0.1, 6);
+    const errorOnly = computeUsage(traffic, withLogging({ applicationLevel: 'ERROR' }), a, testPrices());
+    expect(errorOnly.logs.applicationGb).toBe(0);
+  });
+
+  it('EMF metric lines are logs too: one per device request, and per endpoint in every router batch', () => {
+    const s = withLogging({ metricsEnabled: true, systemLevel: 'WARN' });
+    const u = computeUsage({ ...traffic, routes: 2 }, s, a, testPrices());
+    const expected = u.functions.deviceApi.invocations * 352 + u.functions.router.invocations * (460 + 2 * 235);
+    expect(u.logs.metricsGb).toBeCloseTo(expected / GIB, 6);
+    expect(computeUsage(traffic, withLogging({ metricsEnabled: false }), a, testPrices()).logs.metricsGb).toBe(0);
+  });
+});
+
+describe('metrics, alarms and dashboards priced', () => {
+  it('counts every catalogue metric by dimension value, one endpoint per route, plus ColdStart per function', () => {
+    expect(customMetricCount(0)).toBe(39);
+    expect(customMetricCount(5)).toBe(44);
+    const s = testSettings();
+    s.logging.metricsEnabled = true;
+    s.monitoring = { alarms: 36, alarmMetrics: 65, dashboards: 1, functions: 9 };
+    const u = computeUsage({ ...testTraffic(), routes: 5 }, s, testAssumptions(), testPrices());
+    expect(u.cloudwatch).toEqual({ customMetrics: 44 + 9, alarmMetrics: 65, dashboards: 1 });
+    const lines = priceUsage(u, testPrices());
+    const usd = (item: RegExp) => lines.find((l) => item.test(l.item))?.monthlyUsd;
+    expect(usd(/^custom metrics/)).toBeCloseTo(53 * 0.3, 6);
+    expect(usd(/^alarms/)).toBeCloseTo(6.5, 6);
+    expect(usd(/^dashboards/)).toBeCloseTo(3, 6);
+  });
+
+  it('prices no metrics when they are turned off', () => {
+    const u = computeUsage(testTraffic(), testSettings(), testAssumptions(), testPrices());
+    expect(u.cloudwatch.customMetrics).toBe(0);
+    expect(priceUsage(u, testPrices()).some((l) => l.service === 'CloudWatch')).toBe(false);
+  });
+});

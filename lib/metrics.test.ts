@@ -1,0 +1,260 @@
+/**
+ * The hub's metrics as CloudWatch would read them: the EMF lines printed on stdout, parsed back.
+ * Each domain emission point is driven through its real code (in-memory stores and fakes for AWS).
+ */
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Authenticator } from './auth';
+import type { StreamWriter } from './aws/streamWriter';
+import { CommandQueue } from './c2d/commandQueue';
+import { QueueDepthExceededError } from './c2d/errors';
+import { MemoryFeedback, MemoryStore } from './c2d/memoryStore';
+import type { CommandContent } from './c2d/types';
+import { TelemetryService } from './d2c/telemetryService';
+import { captureEmf, parseEmf, total } from './emfTestkit';
+import { METRIC_CATALOGUE, METRIC_NAMESPACE, MetricsRecorder, metrics } from './metrics';
+import type { Policy } from './policies';
+import { DeviceRateLimiter } from './rateLimit';
+import type { Device } from './registry/device';
+import { Router } from './routing/router';
+import { config, endpoint, envelope, route } from './routing/testkit';
+import { buildSasToken } from './sas';
+
+describe('MetricsRecorder', () => {
+  it('publishes one EMF line per dimension set, sums counts and keeps every distribution value', async () => {
+    const lines = await captureEmf(() => {
+      metrics.messagesAccepted('https', 1, 100);
+      metrics.messagesAccepted('https', 3, 50);
+      metrics.messagesAccepted('websocket', 2, 10);
+      metrics.authFailure('BadSignature');
+      metrics.add('C2dSent', 1);
+    });
+    expect(lines).toHaveLength(4);
+    for (const l of lines) expect(l.namespace).toBe(METRIC_NAMESPACE);
+    const https = lines.find((l) => l.dimensions.Transport === 'https');
+    expect(https?.values).toEqual({ MessagesAccepted: 4, BytesAccepted: 150, BatchSize: [1, 3] });
+    expect(https?.units).toEqual({ MessagesAccepted: 'Count', BytesAccepted: 'Bytes', BatchSize: 'Count' });
+    expect(Object.keys(https?.dimensions ?? {}).sort()).toEqual(['Transport', 'service']);
+    expect(total(lines, 'MessagesAccepted', { Transport: 'websocket' })).toBe(2);
+    expect(lines.find((l) => l.values.AuthFailures !== undefined)?.dimensions.Reason).toBe('BadSignature');
+    expect(Object.keys(lines.find((l) => l.values.C2dSent !== undefined)?.dimensions ?? {})).toEqual(['service']);
+  });
+
+  it('prints nothing when the invocation recorded nothing, and starts empty after a flush', async () => {
+    expect(await captureEmf(() => undefined)).toEqual([]);
+    await captureEmf(() => metrics.add('C2dSent', 1));
+    expect(await captureEmf(() => undefined)).toEqual([]);
+  });
+
+  it('refuses dimensions the catalogue does not declare (a device id can never become one)', () => {
+    const recorder = new MetricsRecorder(new Metrics({ namespace: METRIC_NAMESPACE }));
+    expect(() => recorder.add('MessagesAccepted', 1, { Transport: 'https', DeviceId: 'd1' })).toThrow(/takes dimensions \[Transport\]/);
+    expect(() => recorder.add('C2dSent', 1, { Transport: 'https' })).toThrow(/takes dimensions \[\]/);
+    expect(() => recorder.add('RoutedCopies', 1)).toThrow(/Endpoint/);
+  });
+
+  it('declares low-cardinality dimensions only', () => {
+    const allowed = new Set(['Transport', 'Reason', 'Endpoint', 'Outcome', 'Action']);
+    for (const [name, spec] of Object.entries(METRIC_CATALOGUE))
+      for (const d of spec.dimensions) expect([name, allowed.has(d)]).toEqual([name, true]);
+  });
+
+  it('parses only EMF lines from mixed output', () => {
+    expect(parseEmf('{"level":"INFO","message":"x"}\nplain text\n')).toEqual([]);
+  });
+});
+
+describe('device-to-cloud metrics', () => {
+  const device = { deviceId: 'd1', generationId: 'g1' } as Device;
+  const message = (size: number) => ({ body: Buffer.alloc(size), system: {}, properties: {} });
+
+  it('counts messages, bytes and the batch size per transport once the stream write succeeded', async () => {
+    const stream = { putJson: async () => undefined } as unknown as StreamWriter;
+    const service = new TelemetryService(stream);
+    const lines = await captureEmf(async () => {
+      await service.accept(device, [message(10), message(20)], 'https');
+      await service.accept(device, [message(5)], 'websocket');
+    });
+    expect(total(lines, 'MessagesAccepted', { Transport: 'https' })).toBe(2);
+    expect(total(lines, 'BytesAccepted', { Transport: 'https' })).toBe(30);
+    expect(lines.find((l) => l.dimensions.Transport === 'https')?.values.BatchSize).toEqual(2);
+    expect(total(lines, 'MessagesAccepted', { Transport: 'websocket' })).toBe(1);
+  });
+
+  it('counts nothing when the stream write fails (nothing was accepted)', async () => {
+    const stream = {
+      putJson: async () => {
+        throw new Error('kinesis down');
+      },
+    } as unknown as StreamWriter;
+    const lines = await captureEmf(() => expect(new TelemetryService(stream).accept(device, [message(1)], 'https')).rejects.toThrow());
+    expect(total(lines, 'MessagesAccepted')).toBe(0);
+  });
+
+  it('counts 429s of the per-device rate limit', async () => {
+    const limiter = new DeviceRateLimiter(1, 1, () => 0);
+    const lines = await captureEmf(() => {
+      limiter.take('d1');
+      expect(() => limiter.take('d1')).toThrow(/Too many requests/);
+      expect(() => limiter.take('d1')).toThrow(/Too many requests/);
+    });
+    expect(total(lines, 'Throttled')).toBe(2);
+  });
+});
+
+describe('authentication failure reasons', () => {
+  const hub = 'hub.example.com';
+  const key = Buffer.alloc(32, 1).toString('base64');
+  const nowMs = 1_800_000_000_000;
+  const devices: Record<string, Device> = {
+    on: { deviceId: 'on', status: 'enabled', authentication: { symmetricKey: { primaryKey: key, secondaryKey: key } } } as Device,
+    off: { deviceId: 'off', status: 'disabled', authentication: { symmetricKey: { primaryKey: key, secondaryKey: key } } } as Device,
+  };
+  const policy = { name: 'registryRead', primaryKey: key, secondaryKey: key, permissions: ['RegistryRead'] } as unknown as Policy;
+  const auth = new Authenticator(
+    { getDevice: async (id) => devices[id], getPolicy: async (name) => (name === policy.name ? policy : undefined) },
+    { hubHostname: hub, cacheTtlMs: 0, now: () => nowMs },
+  );
+  const soon = nowMs / 1000 + 60;
+  const deviceToken = (id: string, expiry = soon, k = key) => buildSasToken({ resource: `${hub}/devices/${id}`, keyBase64: k, expiry });
+  const policyToken = (name: string, expiry = soon) => buildSasToken({ resource: hub, keyBase64: key, expiry, keyName: name });
+  const other = Buffer.alloc(32, 2).toString('base64');
+
+  it.each([
+    ['MalformedToken', () => auth.authenticateDevice('Bearer x', 'on')],
+    ['UnknownDevice', () => auth.authenticateDevice(deviceToken('ghost'), 'ghost')],
+    ['DeviceDisabled', () => auth.authenticateDevice(deviceToken('off'), 'off')],
+    ['BadSignature', () => auth.authenticateDevice(deviceToken('on', soon, other), 'on')],
+    ['Expired', () => auth.authenticateDevice(deviceToken('on', nowMs / 1000 - 1), 'on')],
+    ['UnknownPolicy', () => auth.authenticateService(policyToken('nobody'), 'RegistryRead')],
+    ['Expired', () => auth.authenticateService(policyToken(policy.name, nowMs / 1000 - 1), 'RegistryRead')],
+    ['MissingPermission', () => auth.authenticateService(policyToken(policy.name), 'RegistryWrite')],
+  ])('%s', async (reason, attempt) => {
+    const lines = await captureEmf(() => expect(attempt()).rejects.toThrow());
+    expect(lines.filter((l) => l.values.AuthFailures !== undefined).map((l) => [l.dimensions.Reason, l.values.AuthFailures])).toEqual([
+      [reason, 1],
+    ]);
+  });
+
+  it('counts nothing for a valid token', async () => {
+    const lines = await captureEmf(() => auth.authenticateDevice(deviceToken('on'), 'on'));
+    expect(total(lines, 'AuthFailures')).toBe(0);
+  });
+});
+
+describe('cloud-to-device metrics', () => {
+  const device = { deviceId: 'dev', generationId: 'gen-1' };
+  const content = (id: string, ack: CommandContent['ack'] = 'none'): CommandContent => ({ messageId: id, ack, properties: {} });
+  let now = 1_000_000;
+  const queue = () =>
+    new CommandQueue(
+      new MemoryStore(),
+      new MemoryFeedback(),
+      { maxDeliveryCount: 2, maxQueueDepth: 3, outboxGraceMs: 0 },
+      { now: () => now },
+    );
+
+  it('counts sends, refusals of a full queue, deliveries per transport and every outcome', async () => {
+    const q = queue();
+    const lines = await captureEmf(async () => {
+      for (const id of ['a', 'b', 'c']) await q.send(device, content(id), Buffer.from(id), now + 60_000);
+      await expect(q.send(device, content('d'), Buffer.from('d'), now + 60_000)).rejects.toBeInstanceOf(QueueDepthExceededError);
+      const a = await q.receive(device, 1000);
+      await q.settleByDevice('dev', a?.lockToken ?? '', 'complete');
+      const b = await q.receive(device, 1000, 'websocket');
+      await q.settleByDevice('dev', b?.lockToken ?? '', 'reject');
+      const c = await q.receive(device, 1000);
+      await q.settleByDevice('dev', c?.lockToken ?? '', 'abandon'); // not an outcome
+      await q.send(device, content('e'), Buffer.from('e'), now + 1000);
+      await q.purge('dev'); // c and e
+    });
+    expect(total(lines, 'C2dSent')).toBe(4);
+    expect(total(lines, 'C2dQueueFull')).toBe(1);
+    expect(total(lines, 'C2dDelivered', { Transport: 'https' })).toBe(2);
+    expect(total(lines, 'C2dDelivered', { Transport: 'websocket' })).toBe(1);
+    expect(total(lines, 'C2dSettled', { Outcome: 'Success' })).toBe(1);
+    expect(total(lines, 'C2dSettled', { Outcome: 'Rejected' })).toBe(1);
+    expect(total(lines, 'C2dSettled', { Outcome: 'Purged' })).toBe(2);
+    expect(total(lines, 'C2dSettled')).toBe(4);
+  });
+
+  it('counts Expired and DeliveryCountExceeded once each, from the sweeper and from a receive', async () => {
+    const q = queue();
+    await q.send(device, content('old'), Buffer.from('x'), now + 1000);
+    await q.send(device, content('tired'), Buffer.from('y'), now + 600_000);
+    const lines = await captureEmf(async () => {
+      now += 2000; // 'old' expired
+      for (let i = 0; i < 2; i++) {
+        const r = await q.receive(device, 1000);
+        expect(r?.messageId).toBe('tired');
+        await q.settleByDevice('dev', r?.lockToken ?? '', 'abandon');
+      }
+      expect(await q.receive(device, 1000)).toBeUndefined(); // 'tired' has used its deliveries
+      now += 120_000;
+      await q.sweep({ maxRecords: 100, deadlineMs: Date.now() + 10_000 });
+    });
+    expect(total(lines, 'C2dSettled', { Outcome: 'Expired' })).toBe(1);
+    expect(total(lines, 'C2dSettled', { Outcome: 'DeliveryCountExceeded' })).toBe(1);
+    expect(total(lines, 'C2dSettled')).toBe(2);
+  });
+});
+
+describe('router metrics', () => {
+  function record(i: number, json: unknown = { n: i }) {
+    return { id: String(i), eventId: `shard:${i}`, data: Buffer.from(JSON.stringify(envelope({ json }))) };
+  }
+  function router(failing: Set<string>) {
+    const letters: unknown[] = [];
+    const r = new Router({
+      loadConfig: async () => ({
+        config: config({
+          endpoints: [endpoint('good'), endpoint('bad')],
+          routes: [route('toGood', 'good', '$body.n >= 0'), route('toBad', 'bad', '$body.n >= 2')],
+        }),
+        health: [],
+      }),
+      putHealth: async () => undefined,
+      tags: { load: async () => undefined, lookup: () => undefined },
+      senderFor: (e) => ({
+        split: (m) => [[...m]],
+        isPoison: () => false,
+        send: async (batch) => new Map(failing.has(e.name) ? batch.map((_, i) => [i, { error: 'down', permanent: false }] as const) : []),
+      }),
+      deadLetters: {
+        write: async (l) => {
+          letters.push(...l);
+          return new Set<number>();
+        },
+      },
+      hubName: 'hub',
+      cacheTtlMs: 60_000,
+      maxAttempts: 2,
+      retryBaseDelayMs: 1,
+      deadAfterFailures: 3,
+      sleep: async () => undefined,
+    });
+    return { r, letters };
+  }
+
+  it('counts records per batch, matches, copies per endpoint, dead letters and the batch duration', async () => {
+    const { r } = router(new Set(['bad']));
+    const lines = await captureEmf(async () => {
+      const result = await r.routeBatch([
+        record(0),
+        record(1),
+        record(2),
+        record(3),
+        { id: '9', eventId: 's:9', data: Buffer.from('nope') },
+      ]);
+      expect(result.deadLettered).toBe(3); // two failed copies for "bad", one malformed record
+    });
+    expect(lines.find((l) => l.values.RecordsPerBatch !== undefined)?.values.RecordsPerBatch).toBe(5);
+    expect(total(lines, 'RouteMatches')).toBe(4);
+    expect(total(lines, 'RoutedCopies', { Endpoint: 'good' })).toBe(4);
+    expect(total(lines, 'RoutedCopies', { Endpoint: 'bad' })).toBe(0);
+    expect(total(lines, 'DeadLettered')).toBe(3);
+    expect(total(lines, 'RecordsRetried')).toBe(0);
+    const duration = lines.find((l) => l.values.RouterBatchDuration !== undefined);
+    expect(duration?.units.RouterBatchDuration).toBe('Milliseconds');
+    expect(typeof duration?.values.RouterBatchDuration).toBe('number');
+  });
+});
