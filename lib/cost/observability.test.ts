@@ -27,7 +27,7 @@ describe('operations settings from serverless.yml', () => {
     expect(s.monitoring.alarms).toBeGreaterThanOrEqual(30);
     // Metric-math alarms bill every metric they use: more metrics than alarms.
     expect(s.monitoring.alarmMetrics).toBeGreaterThan(s.monitoring.alarms);
-    expect(s.monitoring.functions).toBe(9);
+    expect(s.monitoring.functions).toBe(10); // the functions in serverless.yml
     expect(s.kinesis.retentionHours).toBe(24);
     expect(s.devicesTablePitr).toBe(true);
   });
@@ -86,16 +86,16 @@ describe('log volume by level', () => {
 
 describe('metrics, alarms and dashboards priced', () => {
   it('counts every catalogue metric by dimension value, one endpoint per route, plus ColdStart per function', () => {
-    expect(customMetricCount(0)).toBe(39);
-    expect(customMetricCount(5)).toBe(44);
+    expect(customMetricCount(0)).toBe(40);
+    expect(customMetricCount(5)).toBe(45);
     const s = testSettings();
     s.logging.metricsEnabled = true;
     s.monitoring = { alarms: 36, alarmMetrics: 65, dashboards: 1, functions: 9 };
     const u = computeUsage({ ...testTraffic(), routes: 5 }, s, testAssumptions(), testPrices());
-    expect(u.cloudwatch).toEqual({ customMetrics: 44 + 9, alarmMetrics: 65, dashboards: 1 });
+    expect(u.cloudwatch).toEqual({ customMetrics: 45 + 9, alarmMetrics: 65, dashboards: 1 });
     const lines = priceUsage(u, testPrices());
     const usd = (item: RegExp) => lines.find((l) => item.test(l.item))?.monthlyUsd;
-    expect(usd(/^custom metrics/)).toBeCloseTo(53 * 0.3, 6);
+    expect(usd(/^custom metrics/)).toBeCloseTo((45 + 9) * 0.3, 6);
     expect(usd(/^alarms/)).toBeCloseTo(6.5, 6);
     expect(usd(/^dashboards/)).toBeCloseTo(3, 6);
   });
