@@ -60,17 +60,30 @@ export async function tailCommand(argv: string[], ctx: HubContext): Promise<void
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
   let printed = 0;
+  const follow = flag(p, 'follow');
+  // Where each shard was left: a follow that hits an error (Kinesis restarting) resumes there.
+  const positions = new Map<string, string>();
   try {
-    for await (const record of readStream(kinesis, ctx.resourceName('EVENTS_STREAM'), {
-      from,
-      follow: flag(p, 'follow'),
-      signal: abort.signal,
-    })) {
-      const envelope = decodeRecord<Envelope>(record);
-      if (device !== undefined && envelope.deviceId !== device) continue;
-      if (human) process.stdout.write(`${formatEnvelope(envelope, { props: flag(p, 'props') }, palette)}\n`);
-      else console.log(JSON.stringify(envelope));
-      if (limit !== undefined && ++printed >= limit) break;
+    for (;;) {
+      try {
+        for await (const record of readStream(kinesis, ctx.resourceName('EVENTS_STREAM'), {
+          from,
+          follow,
+          signal: abort.signal,
+          positions,
+        })) {
+          const envelope = decodeRecord<Envelope>(record);
+          if (device !== undefined && envelope.deviceId !== device) continue;
+          if (human) process.stdout.write(`${formatEnvelope(envelope, { props: flag(p, 'props') }, palette)}\n`);
+          else console.log(JSON.stringify(envelope));
+          if (limit !== undefined && ++printed >= limit) return;
+        }
+        return;
+      } catch (err) {
+        if (!follow || abort.signal.aborted) throw err;
+        console.error(`devhub: reading the stream failed (${err instanceof Error ? err.message : String(err)}); resuming in 1 s`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
     }
   } finally {
     kinesis.destroy();
