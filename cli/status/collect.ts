@@ -109,6 +109,23 @@ export async function collectStatus(ctx: HubContext, nowMs = Date.now()): Promis
     ...(state?.urls ? { http: state.urls.http, websocket: state.urls.websocket } : {}),
   };
 
+  const partial = { dataDir: ctx.dataDir, hub, components, schedules };
+  let names: { stream: string; feedback: string; deadLetters: string; routerFailures: string; devices: string; routing: string };
+  try {
+    const env = (name: string) => ctx.resourceName(name);
+    names = {
+      stream: env('EVENTS_STREAM'),
+      feedback: env('FEEDBACK_QUEUE'),
+      deadLetters: env('ROUTING_DLQ'),
+      routerFailures: `${env('HUB_NAME')}-router-failures`,
+      devices: env('DEVICES_TABLE'),
+      routing: env('ROUTING_TABLE'),
+    };
+  } catch (err) {
+    // No hub ever ran on this data dir: nothing to read from.
+    const error = message(err);
+    return { ...partial, ok: false, stream: { name: 'events', error }, queues: [], registry: { error } };
+  }
   ctx.applyAwsEnvironment();
   // One quick attempt each: status must answer promptly when an emulator is down.
   const requestHandler = new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 5000 });
@@ -117,19 +134,15 @@ export async function collectStatus(ctx: HubContext, nowMs = Date.now()): Promis
   const sqs = new SQSClient(sdk);
   const dynamo = new DynamoDBClient(sdk);
   try {
-    const env = (name: string) => ctx.resourceName(name);
     const [stream, queues, registry] = await Promise.all([
-      streamStatus(kinesis, env('EVENTS_STREAM'), ctx.dataDir, poller, nowMs),
-      Promise.all(
-        [
-          ['feedback', env('FEEDBACK_QUEUE')],
-          ['dead letters', env('ROUTING_DLQ')],
-          ['router failures', `${env('HUB_NAME')}-router-failures`],
-        ].map(([role = '', name = '']) => queueDepth(sqs, role, name)),
-      ),
-      registryCounts(dynamo, env('DEVICES_TABLE'), env('ROUTING_TABLE')),
+      streamStatus(kinesis, names.stream, ctx.dataDir, poller, nowMs),
+      Promise.all([
+        queueDepth(sqs, 'feedback', names.feedback),
+        queueDepth(sqs, 'dead letters', names.deadLetters),
+        queueDepth(sqs, 'router failures', names.routerFailures),
+      ]),
+      registryCounts(dynamo, names.devices, names.routing),
     ]);
-    const partial = { dataDir: ctx.dataDir, hub, components, schedules };
     return { ...partial, ok: overallOk(partial), stream, queues, registry };
   } finally {
     kinesis.destroy();

@@ -79,7 +79,13 @@ export function renderStatus(r: StatusReport, c: Palette, nowMs: number): string
   if (r.hub.running) {
     lines.push(`${c.bold('devhub')} running (pid ${r.hub.pid}) since ${r.hub.startedAt}   ${r.hub.http ?? ''}   ${r.hub.websocket ?? ''}`);
   } else {
-    const why = r.hub.failure ? `: ${r.hub.failure}` : r.hub.stoppedAt ? ` (stopped at ${r.hub.stoppedAt})` : '';
+    const why = r.hub.failure
+      ? `: ${r.hub.failure}`
+      : r.hub.stoppedAt
+        ? ` (stopped at ${r.hub.stoppedAt})`
+        : r.components.length === 0
+          ? ` (no hub has run here: start one with 'npm start')`
+          : '';
     lines.push(`${c.bold('devhub')} ${c.red('is not running')}${why}   data dir ${r.dataDir}`);
   }
   if (r.components.length > 0) lines.push('', c.bold('Components'));
