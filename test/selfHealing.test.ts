@@ -12,7 +12,9 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -270,6 +272,10 @@ describe('a supervised local hub', () => {
         expect(after.restarts).toBe(1);
         await moreAcked(20, `the hub to take telemetry again after ${name} restarted`);
       }
+      // A reset is refused while the hub runs on the data dir, even with --yes.
+      const refused = startHub(['--reset', '--yes']);
+      expect(await refused.exit).toBe(1);
+      expect(refused.lines.join('\n')).toMatch(/cannot reset .*: a hub is running on it \(pid \d+\)/);
     } finally {
       loadOver = true;
       await Promise.all(actors);
@@ -348,4 +354,24 @@ describe('a supervised local hub', () => {
     expect(s.code).toBe(1);
     expect(s.report.hub.failure).toMatch(/poller died/);
   }, 300_000);
+
+  it('npm start --reset --yes empties the data dir without asking', async () => {
+    expect(existsSync(join(dataDir, 'sqs-journal.jsonl'))).toBe(true);
+    // The HTTP port is taken, so the hub stops right after the reset instead of starting.
+    const blocker = createServer().listen(ports.httpPort, '127.0.0.1');
+    await once(blocker, 'listening');
+    try {
+      const h = startHub(['--reset', '--yes']);
+      expect(await h.exit).toBe(1);
+      const out = h.lines.join('\n');
+      expect(out).not.toContain('[y/N]');
+      expect(out).toContain(`${dataDir} reset.`);
+      expect(out).toMatch(/port \d+ \(http\) is already in use/);
+      for (const file of ['sqs-journal.jsonl', 'iothubowner.connection', 'stack.json', 'dynamodb', 'kinesis', 'logs']) {
+        expect({ file, exists: existsSync(join(dataDir, file)) }).toEqual({ file, exists: false });
+      }
+    } finally {
+      blocker.close();
+    }
+  }, 60_000);
 });
