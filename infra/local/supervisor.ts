@@ -126,6 +126,7 @@ export class Supervisor {
 
   stop(): void {
     this.stopping = true;
+    if (this.tracked.size === 0) return; // nothing ran (start-up failed early): leave no state behind
     for (const t of this.tracked.values()) {
       clearTimeout(t.pending);
       t.status.state = 'stopped';
