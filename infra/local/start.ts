@@ -31,8 +31,8 @@ Options:
 Emulator ports: env DEVHUB_LAMBDA_PORT (3002), DEVHUB_DYNAMODB_PORT (8000),
 DEVHUB_KINESIS_PORT (4567), DEVHUB_SQS_PORT (9324).
 
-A child process that dies is restarted (backoff 0.5 s doubling to 8 s); after 5 crashes in a
-row, each within 30 s of its start, the hub stops and exits with code 1. Ctrl-C exits 0.
+A child process that dies is restarted (after 0.5 s, then 1, 2, 4 s while it keeps dying within
+30 s of its start); the 5th such crash in a row stops the hub with exit code 1. Ctrl-C exits 0.
 'devhub status' shows every component.`;
 
 function port(value: string | undefined, fallback: number, name: string): number {

@@ -18,7 +18,7 @@ export interface RestartPolicy {
   maxFastCrashes: number;
 }
 
-export const DEFAULT_RESTART_POLICY: RestartPolicy = { baseDelayMs: 500, maxDelayMs: 8000, fastCrashMs: 30_000, maxFastCrashes: 5 };
+export const DEFAULT_RESTART_POLICY: RestartPolicy = { baseDelayMs: 500, maxDelayMs: 4000, fastCrashMs: 30_000, maxFastCrashes: 5 };
 
 export type RestartDecision = { giveUp: false; delayMs: number; fastCrashes: number } | { giveUp: true; fastCrashes: number };
 
