@@ -12,6 +12,7 @@ import { enrichmentCommand } from './commands/enrichment';
 import { routeCommand } from './commands/route';
 import { c2dCommand } from './commands/c2d';
 import { feedbackCommand } from './commands/feedback';
+import { HubDownError, statusCommand } from './commands/status';
 
 const usage = `Usage: devhub <command> [options]   (devhub <command> --help for details)
 
@@ -19,7 +20,8 @@ Commands:
   device     create, show, list, delete, enable, disable devices; connection strings
   send       send telemetry as a device (HTTPS, or WebSocket with --ws)
   listen     hold a WebSocket as a device and print the commands it is sent
-  tail       print the built-in endpoint's messages
+  tail       print the built-in endpoint's messages (decoded at a terminal; --raw for envelopes)
+  status     the local hub's components, stream lag, queue depths, counts (exit 1 if a part is down)
   init       create the access policies of a deployed hub (AWS credentials)
   endpoint   add, list, show, remove custom routing endpoints; endpoint health
   route      add, list, show, remove, enable, disable, test routes; the fallback route
@@ -38,6 +40,7 @@ const commands: Record<string, Command> = {
   send: (argv, ctx) => sendCommand(argv, ctx, (cs, msg) => sendOverWebSocket(ctx, cs, msg)),
   listen: listenCommand,
   tail: tailCommand,
+  status: statusCommand,
   init: (argv) => initCommand(argv),
   endpoint: endpointCommand,
   route: routeCommand,
@@ -59,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     await command(rest, new HubContext());
     return 0;
   } catch (err) {
+    if (err instanceof HubDownError) return 1; // the report said what is down
     if (err instanceof UsageError) {
       console.error(`devhub: ${err.message}`);
       return 2;

@@ -8,7 +8,14 @@ import { hubInfo, uniqueId } from './support/hub';
 
 describe('devhub CLI', () => {
   it('prints help for every command and exits 0', async () => {
-    for (const args of [['--help'], ['device', '--help'], ['device', 'create', '--help'], ['send', '--help'], ['tail', '--help']]) {
+    for (const args of [
+      ['--help'],
+      ['device', '--help'],
+      ['device', 'create', '--help'],
+      ['send', '--help'],
+      ['tail', '--help'],
+      ['status', '--help'],
+    ]) {
       const run = await devhub(...args);
       expect({ args, code: run.code }).toEqual({ args, code: 0 });
       expect(run.stdout).toMatch(/Usage: devhub/);

@@ -6,6 +6,8 @@
  * and on-failure destination as AWS; for `schedule` events it invokes on the rate.
  * Checkpoints are kept in <data dir>/poller-checkpoints.json and advanced only after success,
  * so a killed poller resumes from the last finished batch (records after it are redelivered).
+ * (The stack removes the file when an in-memory hub starts.) Schedules' last runs go to
+ * <data dir>/poller-state.json for `devhub status`.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, type _Record } from '@aws-sdk/client-kinesis';
@@ -32,12 +34,18 @@ interface StreamEvent {
     streamName?: string;
   };
 }
+export interface PollerState {
+  pid: number;
+  startedAt: string;
+  schedules: Record<string, { everyMs: number; lastRunAt?: string; lastOk?: boolean; lastError?: string }>;
+  /** Stream consumers; their checkpoints are `${function}/${stream}/${shardId}` in poller-checkpoints.json. */
+  streams: { function: string; stream: string; shards: string[] }[];
+}
 interface ScheduleEvent {
   schedule: { rate: string | string[]; enabled?: boolean } | string;
 }
 interface PollerConfig {
   dataDir: string;
-  inMemory: boolean;
   functions: Record<string, { name: string; events?: unknown[]; environment?: Record<string, string> }>;
   environment: Record<string, string>;
   /** Local override of every schedule's rate, in seconds. */
@@ -50,11 +58,19 @@ const lambda = new LambdaClient({ requestHandler: handler, maxAttempts: 1 });
 const kinesis = new KinesisClient({ requestHandler: handler });
 const sqs = new SQSClient({ requestHandler: handler });
 const checkpointFile = join(config.dataDir, 'poller-checkpoints.json');
-// An in-memory hub's streams start empty on every run: checkpoints from an earlier run would
-// name sequence numbers that no longer exist.
-const checkpoints: Record<string, string> =
-  !config.inMemory && existsSync(checkpointFile) ? (JSON.parse(readFileSync(checkpointFile, 'utf8')) as Record<string, string>) : {};
+const checkpoints: Record<string, string> = existsSync(checkpointFile)
+  ? (JSON.parse(readFileSync(checkpointFile, 'utf8')) as Record<string, string>)
+  : {};
 let stopping = false;
+
+/** `<data dir>/poller-state.json`: when each schedule last ran (read by `devhub status`). */
+const stateFile = join(config.dataDir, 'poller-state.json');
+const pollerState: PollerState = { pid: process.pid, startedAt: new Date().toISOString(), schedules: {}, streams: [] };
+function saveState(): void {
+  const tmp = `${stateFile}.tmp`;
+  writeFileSync(tmp, JSON.stringify(pollerState));
+  renameSync(tmp, stateFile);
+}
 
 function log(message: string, fields: Record<string, unknown> = {}): void {
   console.log(JSON.stringify({ level: 'info', component: 'poller', message, ...fields }));
@@ -242,6 +258,20 @@ async function pollShard(fnKey: string, fn: string, ev: StreamEvent['stream'], s
   }
 }
 
+/** The stream's shards; waits while Kinesis is down (the poller may start while it restarts). */
+async function listShards(streamName: string) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return (await kinesis.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];
+    } catch (err) {
+      if (stopping) return [];
+      if (attempt % 10 === 0)
+        log('cannot list shards yet; retrying', { stream: streamName, error: err instanceof Error ? err.message : String(err) });
+      await sleep(500);
+    }
+  }
+}
+
 function rateMs(rate: string): number {
   const m = /^rate\((\d+)\s+(second|seconds|minute|minutes|hour|hours)\)$/.exec(rate.trim());
   if (!m) throw new Error(`unsupported schedule ${rate}; use rate(N unit)`);
@@ -251,6 +281,9 @@ function rateMs(rate: string): number {
 
 async function runSchedule(fn: string, rate: string): Promise<void> {
   const every = config.scheduleSeconds ? config.scheduleSeconds * 1000 : rateMs(rate);
+  const key = `${fn} ${rate}`;
+  pollerState.schedules[key] = { everyMs: every };
+  saveState();
   while (!stopping) {
     await sleep(every);
     if (stopping) return;
@@ -262,6 +295,13 @@ async function runSchedule(fn: string, rate: string): Promise<void> {
       detail: {},
     });
     if (!out.ok) log('scheduled invocation failed', { function: fn, error: out.error });
+    pollerState.schedules[key] = {
+      everyMs: every,
+      lastRunAt: new Date().toISOString(),
+      lastOk: out.ok,
+      ...(out.error ? { lastError: out.error } : {}),
+    };
+    saveState();
   }
 }
 
@@ -272,8 +312,10 @@ async function main(): Promise<void> {
       const streamEv = (raw as Partial<StreamEvent>).stream;
       if (streamEv && (streamEv.type ?? 'kinesis') === 'kinesis') {
         const streamName = streamNameOf(streamEv);
-        const shards = (await kinesis.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];
+        const shards = await listShards(streamName);
         for (const s of shards) if (s.ShardId) tasks.push(pollShard(fnKey, def.name, streamEv, streamName, s.ShardId));
+        pollerState.streams.push({ function: fnKey, stream: streamName, shards: shards.flatMap((s) => (s.ShardId ? [s.ShardId] : [])) });
+        saveState();
         log('polling stream', { function: def.name, stream: streamName, shards: shards.length });
       }
       const schedule = (raw as Partial<ScheduleEvent>).schedule;

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 export interface ManagedProcess {
   name: string;
   child: ChildProcess;
+  /** Where its stdout and stderr go. */
+  logPath: string;
   exited: Promise<number | null>;
   stop(): Promise<void>;
 }
@@ -20,7 +22,7 @@ export interface SpawnOptions {
   cwd: string;
   /** Also copy the output to this process's stdout (for the functions log under `npm start`). */
   echo?: boolean;
-  onUnexpectedExit?: (code: number | null) => void;
+  onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
 /** Every live child, so a signal during start-up can still stop them all. */
@@ -32,7 +34,8 @@ export async function stopAllProcesses(): Promise<void> {
 
 export function startProcess(opts: SpawnOptions): ManagedProcess {
   mkdirSync(opts.logDir, { recursive: true });
-  const logFile = createWriteStream(join(opts.logDir, `${opts.name}.log`), { flags: 'a' });
+  const logPath = join(opts.logDir, `${opts.name}.log`);
+  const logFile = createWriteStream(logPath, { flags: 'a' });
   const child = spawn(opts.command, opts.args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   for (const stream of [child.stdout, child.stderr]) {
     stream?.on('data', (chunk: Buffer) => {
@@ -42,15 +45,16 @@ export function startProcess(opts: SpawnOptions): ManagedProcess {
   }
   let stopping = false;
   const exited = new Promise<number | null>((resolve) => {
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       logFile.end();
-      if (!stopping) opts.onUnexpectedExit?.(code);
+      if (!stopping) opts.onUnexpectedExit?.(code, signal);
       resolve(code);
     });
   });
   const managed: ManagedProcess = {
     name: opts.name,
     child,
+    logPath,
     exited,
     async stop() {
       stopping = true;
@@ -65,6 +69,11 @@ export function startProcess(opts: SpawnOptions): ManagedProcess {
   live.add(managed);
   void exited.then(() => live.delete(managed));
   return managed;
+}
+
+/** Kills what is left of a dead child's process group (helpers that outlived it and may hold its ports). */
+export function killLeftovers(child: ChildProcess): void {
+  killGroup(child, 'SIGKILL');
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

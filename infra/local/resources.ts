@@ -32,16 +32,18 @@ export interface CreatedResources {
 export async function createLocalResources(
   resources: Record<string, CfnResource>,
   clients: { dynamo: DynamoDBClient; kinesis: KinesisClient; sqs: SQSClient },
-  opts: { localShardCount?: number } = {},
+  /** `only`: just one emulator's resources (after that emulator restarted). */
+  opts: { localShardCount?: number; only?: 'dynamodb' | 'kinesis' | 'sqs' } = {},
 ): Promise<CreatedResources> {
   const created: CreatedResources = { tables: [], streams: [], queues: [] };
+  const wanted = (service: 'dynamodb' | 'kinesis' | 'sqs') => opts.only === undefined || opts.only === service;
   for (const [logicalId, resource] of Object.entries(resources)) {
     const props = resource.Properties ?? {};
-    if (resource.Type === 'AWS::DynamoDB::Table') {
+    if (resource.Type === 'AWS::DynamoDB::Table' && wanted('dynamodb')) {
       created.tables.push(await ensureTable(clients.dynamo, props, logicalId));
-    } else if (resource.Type === 'AWS::Kinesis::Stream') {
+    } else if (resource.Type === 'AWS::Kinesis::Stream' && wanted('kinesis')) {
       created.streams.push(await ensureStream(clients.kinesis, props, logicalId, opts.localShardCount));
-    } else if (resource.Type === 'AWS::SQS::Queue') {
+    } else if (resource.Type === 'AWS::SQS::Queue' && wanted('sqs')) {
       created.queues.push(await ensureQueue(clients.sqs, props, logicalId));
     }
   }

@@ -19,6 +19,7 @@ import { serviceConnectionString } from '../../lib/sas';
 import { portOpen, startProcess, waitForPort, type ManagedProcess } from './processes';
 import { startFaultProxy } from './faultProxy';
 import { createLocalResources, type CfnResource } from './resources';
+import { DEFAULT_RESTART_POLICY, Supervisor, type ChildSpec, type RestartPolicy } from './supervisor';
 import { ensureCertificate } from './tls';
 import { startWsLimitProxy } from './wsLimits';
 
@@ -45,6 +46,8 @@ export interface LocalHubOptions {
   localScheduleSeconds?: number;
   /** Put fault-injecting proxies between the functions and the emulators (tests, soak). */
   faultInjection?: boolean;
+  /** When a crashed child is restarted and when the hub gives up (defaults: DEFAULT_RESTART_POLICY). */
+  restartPolicy?: RestartPolicy;
   log: (line: string) => void;
 }
 
@@ -68,9 +71,14 @@ export interface LocalHub {
   processes: Map<string, ManagedProcess>;
   /** Control URLs of the fault proxies (POST {url}/__devhub/faults), when enabled. */
   faultProxies?: { dynamodb: string; kinesis: string; sqs: string };
-  restart(name: 'dynamodb' | 'kinesis' | 'poller'): Promise<void>;
+  /** Stops a child (if running) and starts it again on its data. */
+  restart(name: ChildName): Promise<void>;
+  /** Rejects when a child kept crashing and the supervisor gave up on it. */
+  fatal: Promise<never>;
   stop(): Promise<void>;
 }
+
+export type ChildName = 'dynamodb' | 'kinesis' | 'sqs' | 'functions' | 'poller';
 
 const execFileAsync = promisify(execFile);
 
@@ -136,11 +144,20 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
   const pidFile = acquireLock(dataDir);
   const logDir = join(dataDir, 'logs');
   const processes = new Map<string, ManagedProcess>();
-  let stopping = false;
+  const scheme = o.tls ? 'https' : 'http';
+  const httpUrl = `${scheme}://${o.hostname}:${o.httpPort}`;
+  const wsUrl = `${o.tls ? 'wss' : 'ws'}://${o.hostname}:${o.wsPort}`;
+  const supervisor = new Supervisor(
+    processes,
+    join(dataDir, 'stack.json'),
+    { hubPid: process.pid, startedAt: new Date().toISOString(), urls: { http: httpUrl, websocket: wsUrl } },
+    o.restartPolicy ?? DEFAULT_RESTART_POLICY,
+    o.log,
+  );
 
   const proxies: { close(): Promise<void> }[] = [];
   const stop = async (): Promise<void> => {
-    stopping = true;
+    supervisor.stop();
     await Promise.all([...processes.values()].reverse().map((p) => p.stop()));
     processes.clear();
     await Promise.all(proxies.map((p) => p.close()));
@@ -161,70 +178,65 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
           `port ${port} (${name}) is already in use: is another devhub or emulator running? Choose other ports with the --*-port flags.`,
         );
     }
+    // An in-memory hub's streams start empty: checkpoints of an earlier run name records that no longer exist.
+    if (o.inMemory) rmSync(join(dataDir, 'poller-checkpoints.json'), { force: true });
     const awsEnv = awsEnvironment(o);
     const childEnv = { ...process.env, ...awsEnv, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
     const bin = (pkg: string, file: string) => join(o.root, 'node_modules', pkg, file);
-    const unexpected = (name: string) => (code: number | null) => {
-      if (!stopping) o.log(`devhub: ${name} exited unexpectedly (code ${code}); see ${join(logDir, `${name}.log`)}`);
-    };
+    const spawnChild = (name: ChildName, args: string[], env: NodeJS.ProcessEnv = childEnv, echo = false) =>
+      startProcess({
+        name,
+        command: process.execPath,
+        args,
+        env,
+        logDir,
+        cwd: o.root,
+        echo,
+        onUnexpectedExit: supervisor.exitHandler(name),
+      });
 
-    const emulators: Record<'dynamodb' | 'kinesis' | 'sqs', () => ManagedProcess> = {
-      dynamodb: () =>
-        startProcess({
-          name: 'dynamodb',
-          command: process.execPath,
-          args: [
-            bin('dynalite', 'cli.js'),
-            '--port',
-            String(o.dynamoPort),
-            '--createTableMs',
-            '0',
-            '--deleteTableMs',
-            '0',
-            '--updateTableMs',
-            '0',
-            ...(o.inMemory ? [] : ['--path', join(dataDir, 'dynamodb')]),
-          ],
-          env: childEnv,
-          logDir,
-          cwd: o.root,
-          onUnexpectedExit: unexpected('dynamodb'),
-        }),
-      kinesis: () =>
-        startProcess({
-          name: 'kinesis',
-          command: process.execPath,
-          args: [
-            bin('kinesalite', 'cli.js'),
-            '--port',
-            String(o.kinesisPort),
-            '--createStreamMs',
-            '0',
-            '--deleteStreamMs',
-            '0',
-            '--updateStreamMs',
-            '0',
-            ...(o.inMemory ? [] : ['--path', join(dataDir, 'kinesis')]),
-          ],
-          env: childEnv,
-          logDir,
-          cwd: o.root,
-          onUnexpectedExit: unexpected('kinesis'),
-        }),
-      sqs: () =>
-        startProcess({
-          name: 'sqs',
-          command: process.execPath,
-          args: [join(o.root, 'dist/local/sqsServer.js'), String(o.sqsPort)],
-          env: childEnv,
-          logDir,
-          cwd: o.root,
-          onUnexpectedExit: unexpected('sqs'),
-        }),
-    };
-    const ports = { dynamodb: o.dynamoPort, kinesis: o.kinesisPort, sqs: o.sqsPort };
-    for (const [name, start] of Object.entries(emulators)) processes.set(name, start());
-    await Promise.all(Object.entries(ports).map(([name, port]) => waitForPort(port, name, 20_000, processes.get(name))));
+    // Filled in once the service is resolved: what a restarted emulator must hold again.
+    let ensureResources: (only: 'dynamodb' | 'kinesis' | 'sqs') => Promise<void> = async () => undefined;
+    const emulator = (name: 'dynamodb' | 'kinesis' | 'sqs', port: number, args: string[]): ChildSpec => ({
+      name,
+      ports: [port],
+      start: () => spawnChild(name, args),
+      ready: (proc) => waitForPort(port, name, 20_000, proc),
+      afterRestart: () => ensureResources(name),
+    });
+    const emulators = [
+      emulator('dynamodb', o.dynamoPort, [
+        bin('dynalite', 'cli.js'),
+        '--port',
+        String(o.dynamoPort),
+        '--createTableMs',
+        '0',
+        '--deleteTableMs',
+        '0',
+        '--updateTableMs',
+        '0',
+        ...(o.inMemory ? [] : ['--path', join(dataDir, 'dynamodb')]),
+      ]),
+      emulator('kinesis', o.kinesisPort, [
+        bin('kinesalite', 'cli.js'),
+        '--port',
+        String(o.kinesisPort),
+        '--createStreamMs',
+        '0',
+        '--deleteStreamMs',
+        '0',
+        '--updateStreamMs',
+        '0',
+        ...(o.inMemory ? [] : ['--path', join(dataDir, 'kinesis')]),
+      ]),
+      emulator('sqs', o.sqsPort, [
+        join(o.root, 'dist/local/sqsServer.js'),
+        String(o.sqsPort),
+        ...(o.inMemory ? [] : [join(dataDir, 'sqs-journal.jsonl')]),
+      ]),
+    ];
+    const started = emulators.map((spec) => ({ spec, proc: supervisor.start(spec) }));
+    await Promise.all(started.map(({ spec, proc }) => spec.ready(proc)));
 
     // With fault injection the functions and the poller reach the emulators through proxies.
     let functionEnv: NodeJS.ProcessEnv = childEnv;
@@ -258,24 +270,40 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     };
     const service = await resolveService({ root: o.root, stage: o.stage, params });
 
-    const handler = new NodeHttpHandler();
-    const sdk = { region: awsEnv.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler: handler };
-    const dynamo = new DynamoDBClient({ ...sdk, endpoint: awsEnv.AWS_ENDPOINT_URL_DYNAMODB });
-    const kinesis = new KinesisClient({ ...sdk, endpoint: awsEnv.AWS_ENDPOINT_URL_KINESIS });
-    const sqs = new SQSClient({ ...sdk, endpoint: awsEnv.AWS_ENDPOINT_URL_SQS });
+    const sdk = { region: awsEnv.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+    const clients = () => {
+      const requestHandler = new NodeHttpHandler();
+      return {
+        dynamo: new DynamoDBClient({ ...sdk, requestHandler, endpoint: awsEnv.AWS_ENDPOINT_URL_DYNAMODB }),
+        kinesis: new KinesisClient({ ...sdk, requestHandler, endpoint: awsEnv.AWS_ENDPOINT_URL_KINESIS }),
+        sqs: new SQSClient({ ...sdk, requestHandler, endpoint: awsEnv.AWS_ENDPOINT_URL_SQS }),
+        destroy() {
+          this.dynamo.destroy();
+          this.kinesis.destroy();
+          this.sqs.destroy();
+        },
+      };
+    };
     // Two shards locally, so that every consumer is exercised against more than one.
-    await createLocalResources(service.resources, { dynamo, kinesis, sqs }, { localShardCount: 2 });
-
-    const policyStore = new PolicyStore(DynamoDBDocumentClient.from(dynamo), required(service.environment, 'POLICIES_TABLE'));
+    const resourceOptions = { localShardCount: 2 };
+    ensureResources = async (only) => {
+      const c = clients();
+      try {
+        await createLocalResources(service.resources, c, { ...resourceOptions, only });
+      } finally {
+        c.destroy();
+      }
+    };
+    const c = clients();
+    await createLocalResources(service.resources, c, resourceOptions);
+    const policyStore = new PolicyStore(DynamoDBDocumentClient.from(c.dynamo), required(service.environment, 'POLICIES_TABLE'));
     const policies = await ensureBuiltInPolicies(policyStore, () => randomBytes(32).toString('base64'));
+    c.destroy();
     const owner = policies.find((p) => p.name === 'iothubowner');
     if (!owner) throw new Error('iothubowner policy missing');
     const connectionString = serviceConnectionString(o.hostname, owner.name, owner.primaryKey);
     const connectionFile = join(dataDir, 'iothubowner.connection');
     writeFileSync(connectionFile, `${connectionString}\n`, { mode: 0o600 });
-    dynamo.destroy();
-    kinesis.destroy();
-    sqs.destroy();
 
     // DEVHUB_CPU_PROFILE_DIR=<dir> profiles the functions process (a .cpuprofile on exit).
     const profile = process.env.DEVHUB_CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.DEVHUB_CPU_PROFILE_DIR] : [];
@@ -283,60 +311,43 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     for (const [k, v] of Object.entries(params)) offlineArgs.push('--param', `${k}=${v}`);
     const tlsDir = o.tls ? await ensureCertificate(join(dataDir, 'tls'), o.hostname) : undefined;
     if (tlsDir) offlineArgs.push('--httpsProtocol', tlsDir);
-    const startFunctions = () =>
-      startProcess({
-        name: 'functions',
-        command: process.execPath,
-        args: offlineArgs,
-        env: functionEnv,
-        logDir,
-        cwd: o.root,
-        echo: o.echoFunctions,
-        onUnexpectedExit: unexpected('functions'),
-      });
-    processes.set('functions', startFunctions());
     const hasWebSocket = Object.values(service.functions).some((f) => JSON.stringify(f.events ?? []).includes('"websocket"'));
-    await Promise.all([
-      waitForPort(o.httpPort, 'serverless offline (HTTP)', 60_000, processes.get('functions')),
-      ...(hasWebSocket ? [waitForPort(offlineWsPort, 'serverless offline (WebSocket)', 60_000, processes.get('functions'))] : []),
-      waitForPort(o.lambdaPort, 'serverless offline (Lambda)', 60_000, processes.get('functions')),
-    ]);
+    const functionsSpec: ChildSpec = {
+      name: 'functions',
+      // serverless offline's own WebSocket port sits behind the API Gateway limit proxy (o.wsPort).
+      ports: hasWebSocket ? [o.httpPort, offlineWsPort, o.lambdaPort] : [o.httpPort, o.lambdaPort],
+      start: () => spawnChild('functions', offlineArgs, functionEnv, o.echoFunctions),
+      ready: async (proc) => {
+        await Promise.all([
+          waitForPort(o.httpPort, 'serverless offline (HTTP)', 60_000, proc),
+          ...(hasWebSocket ? [waitForPort(offlineWsPort, 'serverless offline (WebSocket)', 60_000, proc)] : []),
+          waitForPort(o.lambdaPort, 'serverless offline (Lambda)', 60_000, proc),
+        ]);
+      },
+    };
+    await functionsSpec.ready(supervisor.start(functionsSpec));
+    // In the stack's own process, so it outlives restarts of the functions process.
     if (hasWebSocket) {
       proxies.push(await startWsLimitProxy({ listenPort: o.wsPort, targetPort: offlineWsPort, ...(tlsDir ? { tlsDir } : {}), log: o.log }));
     }
 
-    const startPoller = () =>
-      startProcess({
-        name: 'poller',
-        command: process.execPath,
-        args: [
-          join(o.root, 'dist/local/poller.js'),
-          JSON.stringify({
-            dataDir,
-            inMemory: o.inMemory,
-            functions: service.functions,
-            environment: service.environment,
-            scheduleSeconds: o.localScheduleSeconds,
-          }),
-        ],
-        env: childEnv,
-        logDir,
-        cwd: o.root,
-        echo: o.echoFunctions,
-        onUnexpectedExit: unexpected('poller'),
-      });
-    if (o.poller && existsSync(join(o.root, 'dist/local/poller.js'))) processes.set('poller', startPoller());
-
-    const restart = async (name: 'dynamodb' | 'kinesis' | 'poller'): Promise<void> => {
-      await processes.get(name)?.stop();
-      const proc = name === 'poller' ? startPoller() : emulators[name]();
-      processes.set(name, proc);
-      if (name !== 'poller') await waitForPort(ports[name], name, 20_000, proc);
+    const pollerArgs = [
+      join(o.root, 'dist/local/poller.js'),
+      JSON.stringify({
+        dataDir,
+        functions: service.functions,
+        environment: service.environment,
+        scheduleSeconds: o.localScheduleSeconds,
+      }),
+    ];
+    const pollerSpec: ChildSpec = {
+      name: 'poller',
+      ports: [],
+      start: () => spawnChild('poller', pollerArgs, childEnv, o.echoFunctions),
+      ready: async () => undefined,
     };
+    if (o.poller && existsSync(join(o.root, 'dist/local/poller.js'))) supervisor.start(pollerSpec);
 
-    const scheme = o.tls ? 'https' : 'http';
-    const httpUrl = `${scheme}://${o.hostname}:${o.httpPort}`;
-    const wsUrl = `${o.tls ? 'wss' : 'ws'}://${o.hostname}:${o.wsPort}`;
     // What the CLI needs to find this hub with no setup.
     writeFileSync(
       join(dataDir, 'endpoints.json'),
@@ -353,7 +364,8 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       awsEnv,
       processes,
       ...(faultProxies ? { faultProxies } : {}),
-      restart,
+      restart: (name) => supervisor.restart(name),
+      fatal: supervisor.fatal,
       stop,
     };
   } catch (err) {

@@ -1,11 +1,14 @@
 /**
- * `npm start`: runs the whole hub locally until Ctrl-C.
+ * `npm start`: runs the whole hub locally until Ctrl-C (exit 0). A child that dies is restarted
+ * by the supervisor; when one keeps dying the hub stops and exits 1.
  * Flags (and environment): --http-port (DEVHUB_HTTP_PORT), --ws-port (DEVHUB_WS_PORT),
- * --data-dir (DEVHUB_DATA_DIR), --hostname (DEVHUB_HOSTNAME), --in-memory, --tls, --stage.
+ * --data-dir (DEVHUB_DATA_DIR), --hostname (DEVHUB_HOSTNAME), --in-memory, --tls, --stage,
+ * --reset [--yes]; emulator ports from DEVHUB_{LAMBDA,DYNAMODB,KINESIS,SQS}_PORT.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stopAllProcesses } from './processes';
+import { resetDataDir } from './reset';
 import { DEFAULT_PORTS, startLocalHub, type LocalHub } from './stack';
 
 const usage = `Usage: npm start -- [options]
@@ -21,7 +24,16 @@ Options:
   --in-memory        keep nothing on disk between runs
   --tls              serve HTTPS and WSS with a self-signed certificate in <data-dir>/tls
   --stage <name>     stage name used in resource names (default local)
-  --help             show this help`;
+  --reset            delete the data dir (devices, keys, messages, logs) first; asks to confirm
+  --yes              with --reset: do not ask
+  --help             show this help
+
+Emulator ports: env DEVHUB_LAMBDA_PORT (3002), DEVHUB_DYNAMODB_PORT (8000),
+DEVHUB_KINESIS_PORT (4567), DEVHUB_SQS_PORT (9324).
+
+A child process that dies is restarted (after 0.5 s, then 1, 2, 4 s while it keeps dying within
+30 s of its start); the 5th such crash in a row stops the hub with exit code 1. Ctrl-C exits 0.
+'devhub status' shows every component.`;
 
 function port(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
@@ -43,6 +55,8 @@ async function main(): Promise<void> {
       'in-memory': { type: 'boolean' },
       tls: { type: 'boolean' },
       stage: { type: 'string' },
+      reset: { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
       help: { type: 'boolean' },
     },
   });
@@ -55,27 +69,34 @@ async function main(): Promise<void> {
   const wsPort = port(values['ws-port'] ?? env.DEVHUB_WS_PORT, DEFAULT_PORTS.wsPort, '--ws-port');
   const root = resolve(__dirname, '../..');
   const log = (line: string) => console.log(line);
+  const dataDir = resolve(values['data-dir'] ?? env.DEVHUB_DATA_DIR ?? resolve(root, '.devhub'));
+  if (values.reset && !(await resetDataDir(dataDir, { yes: values.yes ?? false, log }))) {
+    process.exitCode = 1;
+    return;
+  }
   // Set once start-up finishes; a signal before that still stops every child started so far.
   const running: { hub?: LocalHub } = {};
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (reason: string, code: number) => {
     if (stopping) return;
     stopping = true;
-    log(`\ndevhub: ${signal}, stopping...`);
+    log(`\ndevhub: ${reason}, stopping...`);
     await (running.hub ? running.hub.stop() : stopAllProcesses());
-    process.exit(0);
+    process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT', 0));
+  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
 
   const hub = await startLocalHub({
     root,
-    dataDir: values['data-dir'] ?? env.DEVHUB_DATA_DIR ?? resolve(root, '.devhub'),
+    dataDir,
     hostname: values.hostname ?? env.DEVHUB_HOSTNAME ?? 'localhost',
-    ...DEFAULT_PORTS,
     httpPort,
     wsPort,
     lambdaPort: port(env.DEVHUB_LAMBDA_PORT, DEFAULT_PORTS.lambdaPort, 'DEVHUB_LAMBDA_PORT'),
+    dynamoPort: port(env.DEVHUB_DYNAMODB_PORT, DEFAULT_PORTS.dynamoPort, 'DEVHUB_DYNAMODB_PORT'),
+    kinesisPort: port(env.DEVHUB_KINESIS_PORT, DEFAULT_PORTS.kinesisPort, 'DEVHUB_KINESIS_PORT'),
+    sqsPort: port(env.DEVHUB_SQS_PORT, DEFAULT_PORTS.sqsPort, 'DEVHUB_SQS_PORT'),
     inMemory: values['in-memory'] ?? false,
     tls: values.tls ?? false,
     stage: values.stage ?? 'local',
@@ -88,11 +109,7 @@ async function main(): Promise<void> {
     log,
   });
   running.hub = hub;
-  for (const p of hub.processes.values()) {
-    void p.exited.then(() => {
-      if (!stopping) void shutdown(`${p.name} stopped`);
-    });
-  }
+  hub.fatal.catch((err: unknown) => void shutdown(`giving up (${err instanceof Error ? err.message : String(err)})`, 1));
   log(`
 devhub is running.
   HTTP API:        ${hub.httpUrl}
@@ -103,7 +120,8 @@ devhub is running.
     ${hub.connectionString}
 
 Try:  npx devhub device create my-device && npx devhub send --device my-device 'hello' && npx devhub tail --limit 5
-Press Ctrl-C to stop.`);
+      npx devhub status   (every component, queue depths, stream lag)
+Crashed components are restarted and reported here. Press Ctrl-C to stop.`);
 }
 
 main().catch((err: unknown) => {

@@ -29,6 +29,11 @@ export interface ReadOptions {
   follow?: boolean;
   signal?: AbortSignal;
   pollMs?: number;
+  /**
+   * Per shard, the last sequence number read: updated as records are yielded; a shard found here
+   * is read from after it instead of `from` (to resume after an error, e.g. Kinesis restarting).
+   */
+  positions?: Map<string, string>;
 }
 
 const ITERATOR_TYPE: Record<StartPosition['type'], ShardIteratorType> = {
@@ -41,7 +46,23 @@ export async function* readStream(kinesis: KinesisClient, streamName: string, op
   const shards = (await kinesis.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];
   const iterators = new Map<string, string | undefined>();
   for (const shard of shards) {
-    if (shard.ShardId) iterators.set(shard.ShardId, await shardIterator(kinesis, streamName, shard.ShardId, opts.from));
+    if (!shard.ShardId) continue;
+    const after = opts.positions?.get(shard.ShardId);
+    iterators.set(
+      shard.ShardId,
+      after === undefined
+        ? await shardIterator(kinesis, streamName, shard.ShardId, opts.from)
+        : (
+            await kinesis.send(
+              new GetShardIteratorCommand({
+                StreamName: streamName,
+                ShardId: shard.ShardId,
+                ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+                StartingSequenceNumber: after,
+              }),
+            )
+          ).ShardIterator,
+    );
   }
   yield* readIterators(kinesis, iterators, opts);
 }
@@ -113,6 +134,7 @@ async function* readIterators(
       if ((out.MillisBehindLatest ?? 0) > 0) behind = true;
       for (const record of out.Records ?? []) {
         sawAny = true;
+        if (record.SequenceNumber) opts.positions?.set(shardId, record.SequenceNumber);
         yield record;
         delivered++;
         if (opts.limit !== undefined && delivered >= opts.limit) return;
