@@ -1,11 +1,13 @@
 /** The service side of cloud-to-device: send a command, purge a device's queue. ServiceConnect policies only. */
 import middy from '@middy/core';
 import { createAwsClients } from '../lib/aws/clients';
+import { FeedbackReader } from '../lib/c2d/feedbackQueue';
 import { parseSendRequest } from '../lib/c2d/wire';
+import { BadRequestError } from '../lib/errors';
 import { loadConfig } from '../lib/config';
 import { createHub } from '../lib/hub';
 import { hubErrors } from '../lib/http/middleware';
-import { headers, pathParam, rawBody, type HttpEvent } from '../lib/http/request';
+import { headers, jsonBody, pathParam, rawBody, type HttpEvent } from '../lib/http/request';
 import { json } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
 import { validateDeviceId } from '../lib/registry/device';
@@ -14,6 +16,7 @@ import { createCommandPush } from '../lib/ws/compose';
 const clients = createAwsClients();
 const hub = createHub(loadConfig(), clients);
 const pushToDevice = createCommandPush(hub, clients);
+const feedback = new FeedbackReader(clients.sqs, hub.config.feedbackQueue);
 
 async function sendCommand(event: HttpEvent) {
   const h = headers(event);
@@ -35,9 +38,31 @@ async function purgeCommands(event: HttpEvent) {
   return json(200, { deviceId, totalMessagesPurged });
 }
 
+async function listCommands(event: HttpEvent) {
+  await hub.auth.authenticateService(headers(event).authorization, 'ServiceConnect');
+  const deviceId = validateDeviceId(pathParam(event, 'id'));
+  await hub.devices.require(deviceId);
+  return json(200, await hub.commands.list(deviceId));
+}
+
+/**
+ * Takes the feedback records of the named commands off the feedback queue (one receive of up
+ * to 10 records; others are put back at once). For a client that follows its own commands.
+ */
+async function receiveFeedback(event: HttpEvent) {
+  await hub.auth.authenticateService(headers(event).authorization, 'ServiceConnect');
+  const ids = (jsonBody(event) as { originalMessageIds?: unknown } | null)?.originalMessageIds;
+  if (!Array.isArray(ids) || ids.length === 0 || ids.length > 100 || !ids.every((id) => typeof id === 'string' && id.length <= 128))
+    throw new BadRequestError('"originalMessageIds" must be an array of 1..100 message ids');
+  const wanted = new Set(ids as string[]);
+  return json(200, await feedback.receive({ keep: (r) => wanted.has(r.originalMessageId) }));
+}
+
 export const handler = middy(
   routeTable({
     'POST /devices/{id}/messages/devicebound': sendCommand,
     'DELETE /devices/{id}/commands': purgeCommands,
+    'GET /devices/{id}/commands': listCommands,
+    'POST /feedback/receive': receiveFeedback,
   }),
 ).use(hubErrors());

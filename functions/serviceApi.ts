@@ -7,7 +7,7 @@ import { hubErrors } from '../lib/http/middleware';
 import { headers, pathParam, query, textBody, type HttpEvent } from '../lib/http/request';
 import { json, noContent } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
-import type { Permission } from '../lib/policies';
+import { grants, type Permission } from '../lib/policies';
 
 const hub = createHub(loadConfig(), createAwsClients());
 
@@ -45,11 +45,19 @@ async function deleteDevice(event: HttpEvent) {
   return noContent();
 }
 
+/** The calling policy and what it may do (no keys): lets a client such as the console show only what it can use. */
+async function currentPolicy(event: HttpEvent) {
+  const policy = await hub.auth.identifyService(headers(event).authorization);
+  const permissions = (['RegistryRead', 'RegistryWrite', 'ServiceConnect'] as const).filter((p) => grants(policy, p));
+  return json(200, { policy: policy.name, permissions, hubName: hub.config.hubName, hostName: hub.config.hubHostname });
+}
+
 export const handler = middy(
   routeTable({
     'PUT /devices/{id}': putDevice,
     'GET /devices/{id}': getDevice,
     'GET /devices': listDevices,
     'DELETE /devices/{id}': deleteDevice,
+    'GET /auth/policy': currentPolicy,
   }),
 ).use(hubErrors());
