@@ -24,7 +24,7 @@ export function devicesView(app: App, main: HTMLElement): void {
   const readDenied = lacks(app, 'RegistryRead');
   const out = h('div', { class: 'messages' });
   const tableBody = h('tbody');
-  const detail = h('section', { class: 'card', 'aria-label': 'Device identity', hidden: true });
+  const detail = h('section', { class: 'card', 'aria-label': 'Identity', hidden: true });
   const loaded: Device[] = [];
   let continuation: string | null = null;
 

@@ -1,0 +1,334 @@
+/**
+ * The web console in a real browser: Debian's headless Chromium driven by playwright-core,
+ * against the test hub (served by the hub itself at /console). Screenshots of a few states are
+ * written to test-results/console (or DEVHUB_SCREENSHOT_DIR); the path is printed.
+ */
+import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { serviceConnectionString } from '../lib/sas';
+import { devhub } from './support/cli';
+import { hubInfo, service, uniqueId } from './support/hub';
+import { nowSeconds, policyToken, readPolicies } from './support/security';
+
+const CHROMIUM = process.env.DEVHUB_CHROMIUM ?? '/usr/bin/chromium';
+const screenshots = process.env.DEVHUB_SCREENSHOT_DIR ?? resolve(__dirname, '../test-results/console');
+const run = uniqueId('ui');
+const deviceId = `${run}-thermo`;
+
+let context: BrowserContext;
+let page: Page;
+let userDataDir: string;
+const pageProblems: string[] = [];
+
+function consoleUrl(): string {
+  return `${hubInfo().httpUrl}/console`;
+}
+
+async function shot(p: Page, name: string): Promise<void> {
+  const file = join(screenshots, `${name}.png`);
+  await p.screenshot({ path: file, fullPage: true });
+  console.log(`screenshot: ${file}`);
+}
+
+async function newPage(): Promise<Page> {
+  const p = await context.newPage();
+  p.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageProblems.push(m.text());
+  });
+  p.on('pageerror', (e) => pageProblems.push(e.message));
+  return p;
+}
+
+async function signIn(p: Page, secret: string): Promise<void> {
+  await p.goto(consoleUrl());
+  await p.getByLabel(/Connection string of a shared access policy/).fill(secret);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+  mkdirSync(screenshots, { recursive: true });
+  console.log(`console screenshots go to ${screenshots}`);
+  userDataDir = mkdtempSync(join(tmpdir(), 'devhub-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1366, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  context.setDefaultTimeout(20_000);
+  page = await newPage();
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+});
+
+describe('signing in', () => {
+  it('explains a malformed connection string, a device connection string and an expired token in the page', async () => {
+    await page.goto(consoleUrl());
+    await expectVisible(page.getByText('Your key stays in this browser'));
+    await shot(page, '01-sign-in');
+
+    await signIn(page, 'HostName=localhost;SharedAccessKeyName');
+    await expectVisible(page.getByRole('alert').filter({ hasText: 'The connection string is malformed' }));
+
+    await signIn(page, 'HostName=localhost;DeviceId=dev1;SharedAccessKey=AAAAAAAAAAAAAAAAAAAAAA==');
+    await expectVisible(page.getByRole('alert').filter({ hasText: 'This is a device connection string' }));
+
+    const owner = (await readPolicies()).get('iothubowner');
+    if (!owner) throw new Error('no iothubowner');
+    await signIn(page, policyToken(owner, nowSeconds() - 60));
+    await expectVisible(page.getByRole('alert').filter({ hasText: /The SAS token expired at/ }));
+
+    // A well-formed key the hub does not know: the hub's 401 is explained, not a blank page.
+    await signIn(page, 'HostName=localhost;SharedAccessKeyName=iothubowner;SharedAccessKey=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
+    await expectVisible(page.getByRole('alert').filter({ hasText: 'The hub refused the credentials (401)' }));
+    await shot(page, '02-sign-in-refused');
+  });
+
+  it('signs in with the owner connection string and keeps the key for this tab only', async () => {
+    await signIn(page, hubInfo().connectionString);
+    await expectVisible(page.getByRole('heading', { name: 'Overview' }));
+    await expectVisible(page.locator('header strong').getByText('iothubowner', { exact: true }));
+    expect(await page.evaluate(() => Object.keys((globalThis as unknown as { localStorage: object }).localStorage))).toEqual([]);
+    expect(await page.evaluate(() => Object.keys((globalThis as unknown as { sessionStorage: object }).sessionStorage))).toEqual([
+      'devhub.console.credentials',
+    ]);
+    // Reload keeps the session; a new tab is not signed in.
+    await page.reload();
+    await expectVisible(page.getByRole('heading', { name: 'Overview' }));
+    const other = await newPage();
+    await other.goto(consoleUrl());
+    await expectVisible(other.getByRole('button', { name: 'Sign in' }));
+    await other.close();
+  });
+});
+
+describe('as iothubowner', () => {
+  it('creates a device and shows its connection string once', async () => {
+    await page.getByRole('link', { name: 'Devices' }).click();
+    await page.locator('#new-device-id').fill(deviceId);
+    await page.getByLabel('Tags (JSON, optional)').fill('{"site":"oslo"}');
+    await page.getByRole('button', { name: 'Create device' }).click();
+    const cs = page.locator('#created-connection-string');
+    await expectVisible(cs);
+    expect(await cs.inputValue()).toMatch(new RegExp(`^HostName=localhost;DeviceId=${deviceId};SharedAccessKey=[A-Za-z0-9+/=]{44}$`));
+    await expectVisible(page.locator(`#devices tr[data-device="${deviceId}"]`));
+    // The registry agrees.
+    expect((await service().getDevice(deviceId)).tags).toEqual({ site: 'oslo' });
+    await page.locator('#filter-prefix').fill(run);
+    await page.getByRole('button', { name: deviceId }).click();
+    await expectVisible(page.getByRole('heading', { name: `Device ${deviceId}` }));
+    await shot(page, '03-devices');
+  });
+
+  it('shows telemetry sent with the CLI as it arrives and plots a body field', async () => {
+    await page.getByRole('link', { name: 'Telemetry' }).click();
+    await expectVisible(page.getByText(/^Live:/));
+    for (const temp of [21, 23.5, 22]) {
+      const sent = await devhub(
+        'send',
+        '--device',
+        deviceId,
+        '--content-type',
+        'application/json',
+        '--property',
+        `humidity=${temp + 20}`,
+        `{"temp":${temp},"unit":"C"}`,
+      );
+      expect([sent.code, sent.stderr]).toEqual([0, '']);
+    }
+    const mine = page.locator(`#messages li[data-device="${deviceId}"]`);
+    await waitForCount(mine.filter({ hasText: '"temp"' }), 3);
+    // Newest first, pretty-printed JSON.
+    await expectVisible(mine.first().locator('pre.body').filter({ hasText: '"temp": 22' }));
+    await page.locator('#telemetry-device').selectOption(deviceId);
+    await page.getByLabel('body.temp').check();
+    await page.getByLabel('prop.humidity').check();
+    const legend = page.locator('#chart .u-legend');
+    await expectVisible(legend.getByText('body.temp'));
+    await expectVisible(legend.getByText('prop.humidity'));
+    // uPlot drew the series: three points of body.temp are in the chart's data.
+    await expectVisible(page.locator('#chart canvas'));
+    await shot(page, '04-telemetry-plot');
+  });
+
+  it('says so when the hub goes away mid-stream, and resumes without losing messages', async () => {
+    await page.route('**/events?*', (route) => route.abort('connectionrefused'));
+    await expectVisible(page.getByRole('alert').filter({ hasText: 'Lost contact with the hub' }));
+    const sent = await devhub('send', '--device', deviceId, '--content-type', 'application/json', '{"temp":30}');
+    expect([sent.code, sent.stderr]).toEqual([0, '']);
+    await shot(page, '05-hub-away');
+    await page.unroute('**/events?*');
+    await expectVisible(page.locator(`#messages li[data-device="${deviceId}"] pre.body`).filter({ hasText: '"temp": 30' }), 30_000);
+    await expectVisible(page.getByText(/^Live:/));
+  });
+
+  it('sends a command and shows its feedback once the device completes it', async () => {
+    await page.getByRole('link', { name: 'Commands' }).click();
+    await page.getByLabel('Device id').fill(deviceId);
+    await page.getByLabel('Body').fill('reboot');
+    await page.getByLabel('Application properties').fill('priority=high');
+    await page.getByLabel('Feedback (ack)').selectOption('full');
+    await page.getByLabel('TTL (seconds)').fill('600');
+    await page.getByLabel('Message id').fill(`${run}-cmd`);
+    await page.getByRole('button', { name: 'Send command' }).click();
+    const row = page.locator(`#sent-commands tr[data-message-id="${run}-cmd"]`);
+    await expectVisible(row);
+    const received = await devhub('c2d', 'receive', '--device', deviceId);
+    expect(received.code).toBe(0);
+    const cmd = JSON.parse(received.stdout) as { lockToken: string; properties: Record<string, string>; body: string };
+    expect(cmd).toMatchObject({ body: 'reboot', properties: { priority: 'high' } });
+    await expectVisible(row.locator('td.state').filter({ hasText: /Invisible/ }));
+    expect((await devhub('c2d', 'complete', '--device', deviceId, cmd.lockToken)).code).toBe(0);
+    await expectVisible(row.locator('td.feedback').filter({ hasText: /^Success/ }), 30_000);
+    await shot(page, '06-commands');
+  });
+
+  it('adds an endpoint and a route, highlights a condition syntax error, tests a condition, and redrives a dead letter', async () => {
+    const sqs = new SQSClient({ requestHandler: new NodeHttpHandler() });
+    const queueName = `${run}-q`;
+    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: queueName }))).QueueUrl ?? '';
+    await page.getByRole('link', { name: 'Routing' }).click();
+    await page.getByLabel('Name').first().fill(queueName);
+    await page.locator('#ep-target').fill(queueUrl);
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await expectVisible(page.locator(`#endpoints tr[data-endpoint="${queueName}"]`));
+
+    // A syntax error when saving: the position is marked.
+    await page.locator('#route-name').fill(`${run}-route`);
+    await page.locator('#route-endpoint').selectOption(queueName);
+    await page.locator('#route-condition').fill(`run = '${run}' AND temp >`);
+    await page.getByRole('button', { name: 'Save route' }).click();
+    await expectVisible(
+      page
+        .locator('#route-result')
+        .getByRole('alert')
+        .filter({ hasText: /Syntax error at position/ }),
+    );
+    await expectVisible(page.locator('#route-result pre.condition-error mark'));
+    await page.locator('#route-condition').fill(`run = '${run}'`);
+    await page.getByRole('button', { name: 'Save route' }).click();
+    await expectVisible(page.locator(`#routes tr[data-route="${run}-route"]`));
+
+    // The tester: an error marked at its position, then a match.
+    await page.locator('#test-condition').fill('temp > (30');
+    await page.getByRole('button', { name: 'Test condition' }).click();
+    const mark = page.locator('#test-result pre.condition-error mark');
+    await expectVisible(mark);
+    await page.locator('#test-condition').fill('$body.temp > 30');
+    await page.locator('#test-message').fill(JSON.stringify({ deviceId: 'x', body: { temp: 35 } }));
+    await page.getByRole('button', { name: 'Test condition' }).click();
+    await expectVisible(page.locator('#test-result').getByText(/^true/));
+    await page.locator('#test-condition').fill('temp > (30');
+    await page.getByRole('button', { name: 'Test condition' }).click();
+    await expectVisible(mark);
+    await shot(page, '07-routing-condition-error');
+
+    // Make the endpoint fail for real, send a message the route matches: it is dead-lettered.
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+    await new Promise((r) => setTimeout(r, 1200)); // the routing cache (500 ms in tests)
+    const dead = await devhub('send', '--device', deviceId, '--property', `run=${run}`, 'to-dead-letter');
+    expect([dead.code, dead.stderr]).toEqual([0, '']);
+    const deadRow = page.locator('#deadletters tr').filter({ hasText: queueName });
+    for (let i = 0; i < 60 && (await deadRow.count()) === 0; i++) {
+      await page.locator('#deadletters-table').locator('xpath=..').getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(500);
+    }
+    await expectVisible(deadRow.first());
+    await expectVisible(deadRow.first().getByText('EndpointUnavailable'));
+    await shot(page, '08-dead-letters');
+    await sqs.send(new CreateQueueCommand({ QueueName: queueName }));
+    await page.getByRole('button', { name: 'Redrive all' }).click();
+    await expectVisible(page.locator('#deadletter-result').getByText(/^Redriven [1-9]/));
+    await waitForCount(deadRow, 0);
+    // Clean up for other tests.
+    const routing = service();
+    await routing.call('DELETE', `/routes/${run}-route`);
+    await routing.call('DELETE', `/endpoints/${queueName}`);
+    sqs.destroy();
+  });
+});
+
+describe('a policy without the permissions', () => {
+  it('disables what registryRead may not do, and the API refuses it when forced', async () => {
+    const policies = await readPolicies();
+    const readOnly = policies.get('registryRead');
+    if (!readOnly) throw new Error('no registryRead');
+    const p = await newPage();
+    await signIn(p, serviceConnectionString('localhost', 'registryRead', readOnly.primaryKey));
+    await expectVisible(p.locator('header strong').getByText('registryRead', { exact: true }));
+    await p.getByRole('link', { name: 'Devices' }).click();
+    await expectVisible(p.locator(`#devices tr[data-device="${deviceId}"]`));
+    const create = p.getByRole('button', { name: 'Create device' });
+    expect(await create.isDisabled()).toBe(true);
+    expect(await p.locator(`#devices tr[data-device="${deviceId}"]`).getByRole('button', { name: 'Delete' }).isDisabled()).toBe(true);
+    await expectVisible(p.getByText('The registryRead policy lacks the RegistryWrite permission.').first());
+    await shot(p, '09-registry-read-devices');
+
+    // Forced past the disabled button, the hub still says no, and the page says so.
+    await create.evaluate((b) => b.removeAttribute('disabled'));
+    await p.locator('#new-device-id').fill(`${run}-forbidden`);
+    await create.click();
+    await expectVisible(
+      p
+        .locator('#created')
+        .getByRole('alert')
+        .filter({ hasText: /Not allowed \(403\)/ }),
+    );
+    await expect(service().getDevice(`${run}-forbidden`)).rejects.toThrow(/404|DeviceNotFound/);
+
+    await p.getByRole('link', { name: 'Telemetry' }).click();
+    await expectVisible(p.getByText(/lacks the ServiceConnect permission/));
+    await p.getByRole('link', { name: 'Commands' }).click();
+    expect(await p.getByRole('button', { name: 'Send command' }).isDisabled()).toBe(true);
+    await p.getByRole('link', { name: 'Routing' }).click();
+    expect(await p.getByRole('button', { name: 'Test condition' }).isDisabled()).toBe(true);
+    expect(await p.getByRole('button', { name: 'Redrive all' }).isDisabled()).toBe(true);
+    expect(await p.getByRole('button', { name: 'Save route' }).isDisabled()).toBe(true);
+    await p.close();
+  });
+
+  it('gives the service policy commands and telemetry but not the registry', async () => {
+    const svc = (await readPolicies()).get('service');
+    if (!svc) throw new Error('no service policy');
+    const p = await newPage();
+    await signIn(p, serviceConnectionString('localhost', 'service', svc.primaryKey));
+    await p.getByRole('link', { name: 'Devices' }).click();
+    await expectVisible(p.getByText(/lacks the RegistryRead permission. The device list is not available/));
+    await p.getByRole('link', { name: 'Commands' }).click();
+    expect(await p.getByRole('button', { name: 'Send command' }).isDisabled()).toBe(false);
+    await p.close();
+  });
+
+  it('left no script or CSP errors in any page', () => {
+    expect(pageProblems.filter((t) => !/status of 40[134]/.test(t))).toEqual([]);
+  });
+});
+
+async function expectVisible(locator: ReturnType<Page['locator']>, timeout = 20_000): Promise<void> {
+  await locator.waitFor({ state: 'visible', timeout });
+}
+
+async function waitForCount(locator: ReturnType<Page['locator']>, count: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await locator.count()) !== count) {
+    if (Date.now() > deadline) throw new Error(`expected ${count} of ${String(locator)}, found ${await locator.count()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
