@@ -7,7 +7,7 @@ import middy from '@middy/core';
 import { createAwsClients } from '../lib/aws/clients';
 import { EventsReader } from '../lib/aws/eventsReader';
 import { loadConfig } from '../lib/config';
-import { BadRequestError } from '../lib/errors';
+import { BadRequestError, ThrottledError } from '../lib/errors';
 import { decodePosition, encodePosition, InvalidPositionError, type StreamPosition } from '../lib/events/position';
 import { createHub } from '../lib/hub';
 import { hubErrors } from '../lib/http/middleware';
@@ -49,6 +49,9 @@ async function readEvents(event: HttpEvent) {
     result = await reader.read({ position, from, deviceId, limit: top, maxBytes: MAX_RESPONSE_BYTES, nowMs: Date.now() });
   } catch (err) {
     if (err instanceof InvalidPositionError) throw new BadRequestError(err.message);
+    // Kinesis allows 5 reads per second per shard, shared with the router: tell the caller to back off.
+    const name = (err as Error).name;
+    if (name === 'ProvisionedThroughputExceededException' || name === 'LimitExceededException') throw new ThrottledError(1);
     throw err;
   }
   position = result.position;

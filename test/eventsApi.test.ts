@@ -5,7 +5,7 @@
  */
 import { httpCall } from '../lib/client/http';
 import { decodePosition, encodePosition } from '../lib/events/position';
-import { hubInfo, newDevice, service } from './support/hub';
+import { hubInfo, injectFault, newDevice, service } from './support/hub';
 import { nowSeconds, policyToken, readPolicies } from './support/security';
 
 interface EventsAnswer {
@@ -104,6 +104,25 @@ describe('GET /events', () => {
     const res = await get(`/events?position=${foreign}`);
     expect(res.status).toBe(400);
     expect(res.text()).toMatch(/does not belong to this stream/);
+  });
+
+  it('answers 429 with Retry-After when Kinesis throttles the reads (5 per second per shard, shared with the router)', async () => {
+    const position = (await get('/events?from=trim-horizon&top=1')).json<EventsAnswer>().position;
+    const clear = await injectFault('kinesis', {
+      operation: 'GetRecords',
+      mode: 'error',
+      status: 400,
+      errorCode: 'ProvisionedThroughputExceededException',
+      count: 1000,
+    });
+    try {
+      const res = await get(`/events?position=${position}`);
+      expect(res.status).toBe(429);
+      expect(res.headers['retry-after']).toBe('1');
+    } finally {
+      await clear();
+    }
+    expect((await get(`/events?position=${position}`)).status).toBe(200);
   });
 
   it('needs ServiceConnect: 401 without a valid token, 403 for a policy without it', async () => {

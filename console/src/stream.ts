@@ -10,7 +10,7 @@ export type StreamStatus =
   | { kind: 'idle' }
   | { kind: 'live'; behindMs: number }
   | { kind: 'paused' }
-  | { kind: 'retrying'; message: string; inSeconds: number }
+  | { kind: 'retrying'; message: string; inSeconds: number; throttled: boolean }
   | { kind: 'stopped'; message: string };
 
 const KEEP = 1000;
@@ -97,7 +97,7 @@ export class LiveStream {
       }
       this.failures++;
       const inSeconds = Math.min(10, 2 ** Math.min(this.failures - 1, 4));
-      this.setStatus({ kind: 'retrying', message: e.message, inSeconds });
+      this.setStatus({ kind: 'retrying', message: e.message, inSeconds, throttled: e.status === 429 });
       this.timer = setTimeout(() => void this.poll(), inSeconds * 1000);
     }
   }

@@ -50,7 +50,7 @@ export function telemetryView(app: App, main: HTMLElement): (() => void) | void 
         : s.kind === 'paused'
           ? 'Paused. New messages wait in the stream until you resume.'
           : s.kind === 'retrying'
-            ? `Lost contact with the hub: ${s.message} Retrying in ${s.inSeconds} s; nothing is lost, reading resumes where it stopped.`
+            ? `${s.throttled ? 'The hub asks to slow down (429).' : `Lost contact with the hub: ${s.message}`} Retrying in ${s.inSeconds} s; nothing is lost, reading resumes where it stopped.`
             : s.kind === 'stopped'
               ? `Stopped: ${s.message}`
               : 'Starting…';
