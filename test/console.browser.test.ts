@@ -120,6 +120,28 @@ describe('signing in', () => {
 });
 
 describe('as iothubowner', () => {
+  it('can be driven from the keyboard, with a visible focus', async () => {
+    await page.goto(consoleUrl());
+    await expectVisible(page.getByRole('heading', { name: 'Overview' }));
+    let reached = '';
+    for (let i = 0; i < 15 && reached !== 'Devices'; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document.activeElement?.textContent ??
+          '',
+      );
+    }
+    expect(reached).toBe('Devices');
+    const outline = await page.evaluate(() => {
+      const g = globalThis as unknown as { document: { activeElement: object }; getComputedStyle(e: object): { outlineStyle: string } };
+      return g.getComputedStyle(g.document.activeElement).outlineStyle;
+    });
+    expect(outline).not.toBe('none');
+    await page.keyboard.press('Enter');
+    await expectVisible(page.getByRole('heading', { name: 'Devices', exact: true }));
+  });
+
   it('creates a device and shows its connection string once', async () => {
     await page.getByRole('link', { name: 'Devices' }).click();
     await page.locator('#new-device-id').fill(deviceId);
@@ -163,9 +185,18 @@ describe('as iothubowner', () => {
     const legend = page.locator('#chart .u-legend');
     await expectVisible(legend.getByText('body.temp'));
     await expectVisible(legend.getByText('prop.humidity'));
-    // uPlot drew the series: three points of body.temp are in the chart's data.
-    await expectVisible(page.locator('#chart canvas'));
+    // uPlot plotted the values: with the cursor at the right edge the legend shows the newest point.
+    await page.locator('#plot-window').selectOption('60000');
+    const over = page.locator('#chart .u-over');
+    const box = await over.boundingBox();
+    if (!box) throw new Error('no plot area');
+    await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2);
+    await expectVisible(legend.locator('.u-series').nth(1).locator('.u-value').filter({ hasText: /^22$/ }));
+    await expectVisible(legend.locator('.u-series').nth(2).locator('.u-value').filter({ hasText: /^42$/ }));
     await shot(page, '04-telemetry-plot');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot(page, '04b-telemetry-plot-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('says so when the hub goes away mid-stream, and resumes without losing messages', async () => {
@@ -257,6 +288,10 @@ describe('as iothubowner', () => {
     await page.getByRole('button', { name: 'Redrive all' }).click();
     await expectVisible(page.locator('#deadletter-result').getByText(/^Redriven [1-9]/));
     await waitForCount(deadRow, 0);
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await expectVisible(page.locator('#ov-dead').filter({ hasText: /^\d+\+?$/ }));
+    await expectVisible(page.locator('#ov-devices').filter({ hasText: /^[1-9]\d*\+?$/ }));
+    await shot(page, '10-overview');
     // Clean up for other tests.
     const routing = service();
     await routing.call('DELETE', `/routes/${run}-route`);
