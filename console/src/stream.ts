@@ -37,8 +37,9 @@ export class LiveStream {
   start(from: 'latest' | 'trim-horizon' = 'latest'): void {
     if (this.running) return;
     this.running = true;
-    if (!this.position) this.from = from;
-    this.setStatus({ kind: 'live', behindMs: 0 });
+    // "latest" is pinned to now: if the first reads fail, the retry still starts here, not later.
+    if (!this.position) this.from = from === 'latest' ? new Date().toISOString() : from;
+    this.setStatus({ kind: 'idle' });
     void this.poll();
   }
 

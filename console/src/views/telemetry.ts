@@ -53,7 +53,7 @@ export function telemetryView(app: App, main: HTMLElement): (() => void) | void 
             ? `${s.throttled ? 'The hub asks to slow down (429).' : `Lost contact with the hub: ${s.message}`} Retrying in ${s.inSeconds} s; nothing is lost, reading resumes where it stopped.`
             : s.kind === 'stopped'
               ? `Stopped: ${s.message}`
-              : 'Starting…';
+              : 'Connecting to the stream…';
     pause.textContent = s.kind === 'paused' ? 'Resume' : 'Pause';
   };
 
@@ -252,6 +252,13 @@ export function telemetryView(app: App, main: HTMLElement): (() => void) | void 
   });
   device.addEventListener('change', relearn);
   windowSelect.addEventListener('change', renderChart);
+  // The system switched between light and dark: rebuild the chart with the other axis colours.
+  const scheme = matchMedia('(prefers-color-scheme: dark)');
+  const onScheme = () => {
+    plotKeys = '';
+    renderChart();
+  };
+  scheme.addEventListener('change', onScheme);
   const resize = new ResizeObserver(() => plot?.setSize({ width: Math.max(300, chartBox.clientWidth), height: 260 }));
   resize.observe(chartBox);
 
@@ -277,6 +284,7 @@ export function telemetryView(app: App, main: HTMLElement): (() => void) | void 
     unsubscribe();
     clearInterval(tick);
     resize.disconnect();
+    scheme.removeEventListener('change', onScheme);
     cancelAnimationFrame(frame);
     plot?.destroy();
   };
