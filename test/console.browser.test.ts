@@ -15,6 +15,9 @@ import { devhub } from './support/cli';
 import { hubInfo, service, uniqueId } from './support/hub';
 import { nowSeconds, policyToken, readPolicies } from './support/security';
 
+// Each test is a user journey of many steps against a shared, loaded machine: generous deadlines.
+jest.setTimeout(240_000);
+
 const CHROMIUM = process.env.DEVHUB_CHROMIUM ?? '/usr/bin/chromium';
 const screenshots = process.env.DEVHUB_SCREENSHOT_DIR ?? resolve(__dirname, '../test-results/console');
 const run = uniqueId('ui');
@@ -118,6 +121,28 @@ describe('signing in', () => {
     await expectVisible(other.getByRole('button', { name: 'Sign in' }));
     await other.close();
   });
+  it('remembers the key in local storage only when asked, and signing out forgets it', async () => {
+    const storage = (p: Page) =>
+      p.evaluate(() => {
+        const g = globalThis as unknown as { localStorage: object; sessionStorage: object };
+        return { local: Object.keys(g.localStorage), session: Object.keys(g.sessionStorage) };
+      });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel(/Connection string of a shared access policy/).fill(hubInfo().connectionString);
+    await page.getByLabel('Remember on this device').check();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expectVisible(page.getByRole('heading', { name: 'Overview' }));
+    expect(await storage(page)).toEqual({ local: ['devhub.console.credentials'], session: [] });
+    const other = await newPage();
+    await other.goto(consoleUrl());
+    await expectVisible(other.getByRole('heading', { name: 'Overview' }));
+    await other.close();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expectVisible(page.getByRole('button', { name: 'Sign in' }));
+    expect(await storage(page)).toEqual({ local: [], session: [] });
+    await signIn(page, hubInfo().connectionString);
+    await expectVisible(page.getByRole('heading', { name: 'Overview' }));
+  });
 });
 
 describe('as iothubowner', () => {
@@ -160,6 +185,27 @@ describe('as iothubowner', () => {
     await shot(page, '03-devices');
   });
 
+  it('disables, enables and, after confirmation, deletes a device', async () => {
+    const spare = `${run}-spare`;
+    await service().createDevice(spare);
+    await page.locator('#filter-prefix').fill(spare);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const row = page.locator(`#devices tr[data-device="${spare}"]`);
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await expectVisible(row.locator('.badge').getByText('disabled', { exact: true }));
+    expect((await service().getDevice(spare)).status).toBe('disabled');
+    await row.getByRole('button', { name: 'Enable' }).click();
+    await expectVisible(row.locator('.badge').getByText('enabled', { exact: true }));
+    expect((await service().getDevice(spare)).status).toBe('enabled');
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    expect((await service().getDevice(spare)).deviceId).toBe(spare);
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await waitForCount(row, 0);
+    await expect(service().getDevice(spare)).rejects.toThrow(/404|DeviceNotFound/);
+  });
+
   it('shows telemetry sent with the CLI as it arrives and plots a body field', async () => {
     await page.getByRole('link', { name: 'Telemetry' }).click();
     await expectVisible(page.getByText(/^Live:/));
@@ -195,6 +241,13 @@ describe('as iothubowner', () => {
     await expectVisible(legend.locator('.u-series').nth(1).locator('.u-value').filter({ hasText: /^22$/ }));
     await expectVisible(legend.locator('.u-series').nth(2).locator('.u-value').filter({ hasText: /^42$/ }));
     await shot(page, '04-telemetry-plot');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await expectVisible(page.getByText(/^Paused\./));
+    const paused = await devhub('send', '--device', deviceId, '--content-type', 'application/json', '{"temp":99}');
+    expect([paused.code, paused.stderr]).toEqual([0, '']);
+    expect(await mine.filter({ hasText: '"temp": 99' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expectVisible(mine.filter({ hasText: '"temp": 99' }));
     await page.emulateMedia({ colorScheme: 'dark' });
     await shot(page, '04b-telemetry-plot-dark');
     await page.emulateMedia({ colorScheme: 'light' });
@@ -237,7 +290,7 @@ describe('as iothubowner', () => {
     await page.getByRole('button', { name: 'Send command' }).click();
     const row = page.locator(`#sent-commands tr[data-message-id="${run}-cmd"]`);
     await expectVisible(row);
-    const received = await devhub('c2d', 'receive', '--device', deviceId);
+    const received = await devhub('c2d', 'receive', '--device', deviceId, '--lock-timeout', '120');
     expect(received.code).toBe(0);
     const cmd = JSON.parse(received.stdout) as { lockToken: string; properties: Record<string, string>; body: string };
     expect(cmd).toMatchObject({ body: 'reboot', properties: { priority: 'high' } });
@@ -245,6 +298,16 @@ describe('as iothubowner', () => {
     expect((await devhub('c2d', 'complete', '--device', deviceId, cmd.lockToken)).code).toBe(0);
     await expectVisible(row.locator('td.feedback').filter({ hasText: /^Success/ }), 30_000);
     await shot(page, '06-commands');
+    await page.getByLabel('Message id').fill(`${run}-cmd2`);
+    await page.getByRole('button', { name: 'Send command' }).click();
+    await expectVisible(page.locator(`#sent-commands tr[data-message-id="${run}-cmd2"]`));
+    await page.getByRole('button', { name: 'Purge queue' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Purge' }).click();
+    await expectVisible(page.getByText(`Purged 1 command(s) of ${deviceId}.`));
+    await expectVisible(
+      page.locator(`#sent-commands tr[data-message-id="${run}-cmd2"] td.feedback`).filter({ hasText: /^Purged/ }),
+      30_000,
+    );
   });
 
   it('adds an endpoint and a route, highlights a condition syntax error, tests a condition, and redrives a dead letter', async () => {
@@ -308,10 +371,21 @@ describe('as iothubowner', () => {
     await expectVisible(page.locator('#ov-dead').filter({ hasText: /^\d+\+?$/ }));
     await expectVisible(page.locator('#ov-devices').filter({ hasText: /^[1-9]\d*\+?$/ }));
     await shot(page, '10-overview');
-    // Clean up for other tests.
-    const routing = service();
-    await routing.call('DELETE', `/routes/${run}-route`);
-    await routing.call('DELETE', `/endpoints/${queueName}`);
+    // Disable, enable, then remove the route and the endpoint through the page.
+    await page.getByRole('link', { name: 'Routing' }).click();
+    const routeRow = page.locator(`#routes tr[data-route="${run}-route"]`);
+    await routeRow.getByRole('button', { name: 'Disable' }).click();
+    await expectVisible(routeRow.locator('.badge').getByText('disabled', { exact: true }));
+    await routeRow.getByRole('button', { name: 'Enable' }).click();
+    await expectVisible(routeRow.locator('.badge').getByText('enabled', { exact: true }));
+    await routeRow.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+    await waitForCount(routeRow, 0);
+    const endpointRow = page.locator(`#endpoints tr[data-endpoint="${queueName}"]`);
+    await endpointRow.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+    await waitForCount(endpointRow, 0);
+    expect((await service().call('GET', `/routes/${run}-route`)).status).toBe(404);
     sqs.destroy();
   });
 });

@@ -5,7 +5,8 @@
  */
 import { httpCall } from '../lib/client/http';
 import { decodePosition, encodePosition } from '../lib/events/position';
-import { hubInfo, injectFault, newDevice, service } from './support/hub';
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { hubInfo, injectFault, kinesis, newDevice, resourceName, service } from './support/hub';
 import { nowSeconds, policyToken, readPolicies } from './support/security';
 
 interface EventsAnswer {
@@ -74,16 +75,26 @@ describe('GET /events', () => {
     expect(resumed.found.map((m) => m.envelope?.properties.seq)).toEqual(['5']);
   });
 
-  it('reads from the start of the stream with from=trim-horizon', async () => {
-    const d = await newDevice('events-th');
-    await d.client.send({ body: 'x', properties: { seq: 'th' } });
-    const { found } = await readUntil(
-      (await get('/events?from=trim-horizon&top=1')).json<EventsAnswer>().position,
-      d.device.deviceId,
-      1,
-      30_000,
+  it('reads from the start of the stream with from=trim-horizon, and from a time with from=<ISO time>', async () => {
+    // The first record from trim-horizon is the stream's first record, as any Kinesis consumer sees it.
+    const stream = resourceName('EVENTS_STREAM');
+    const shardId = (await kinesis().send(new ListShardsCommand({ StreamName: stream }))).Shards?.[0]?.ShardId ?? '';
+    const iterator = await kinesis().send(
+      new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
     );
-    expect(found[0]?.envelope?.properties.seq).toBe('th');
+    const first = (await kinesis().send(new GetRecordsCommand({ ShardIterator: iterator.ShardIterator, Limit: 1 }))).Records?.[0];
+    const fromStart = (await get('/events?from=trim-horizon&top=1')).json<EventsAnswer>();
+    expect(fromStart.messages.map((m) => m.sequenceNumber)).toEqual([first?.SequenceNumber]);
+
+    const since = new Date(Date.now() - 1000).toISOString();
+    const d = await newDevice('events-at');
+    await d.client.send({ body: 'x', properties: { seq: 'at' } });
+    const start = (
+      await get(`/events?from=${encodeURIComponent(since)}&deviceId=${encodeURIComponent(d.device.deviceId)}&top=1000`)
+    ).json<EventsAnswer>();
+    const found = start.messages.filter((m) => m.envelope?.messageSource === 'Telemetry');
+    const rest = found.length > 0 ? { found } : await readUntil(start.position, d.device.deviceId, 1);
+    expect(rest.found[0]?.envelope?.properties.seq).toBe('at');
   });
 
   it('refuses bad input with 400 ArgumentInvalid', async () => {
