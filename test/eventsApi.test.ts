@@ -76,15 +76,19 @@ describe('GET /events', () => {
   });
 
   it('reads from the start of the stream with from=trim-horizon, and from a time with from=<ISO time>', async () => {
-    // The first record from trim-horizon is the stream's first record, as any Kinesis consumer sees it.
+    // With top=1, trim-horizon gives each shard's first record, as any Kinesis consumer sees them.
     const stream = resourceName('EVENTS_STREAM');
-    const shardId = (await kinesis().send(new ListShardsCommand({ StreamName: stream }))).Shards?.[0]?.ShardId ?? '';
-    const iterator = await kinesis().send(
-      new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
-    );
-    const first = (await kinesis().send(new GetRecordsCommand({ ShardIterator: iterator.ShardIterator, Limit: 1 }))).Records?.[0];
+    const firsts: string[] = [];
+    for (const shard of (await kinesis().send(new ListShardsCommand({ StreamName: stream }))).Shards ?? []) {
+      const it = await kinesis().send(
+        new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      );
+      const record = (await kinesis().send(new GetRecordsCommand({ ShardIterator: it.ShardIterator, Limit: 1 }))).Records?.[0];
+      if (record?.SequenceNumber) firsts.push(record.SequenceNumber);
+    }
+    expect(firsts.length).toBeGreaterThan(0);
     const fromStart = (await get('/events?from=trim-horizon&top=1')).json<EventsAnswer>();
-    expect(fromStart.messages.map((m) => m.sequenceNumber)).toEqual([first?.SequenceNumber]);
+    expect(fromStart.messages.map((m) => m.sequenceNumber).sort()).toEqual(firsts.sort());
 
     const since = new Date(Date.now() - 1000).toISOString();
     const d = await newDevice('events-at');
