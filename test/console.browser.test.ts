@@ -188,9 +188,8 @@ describe('as iothubowner', () => {
   it('disables, enables and, after confirmation, deletes a device', async () => {
     const spare = `${run}-spare`;
     await service().createDevice(spare);
-    await page.locator('#filter-prefix').fill(spare);
     await page.getByRole('button', { name: 'Refresh' }).click();
-    const row = page.locator(`#devices tr[data-device="${spare}"]`);
+    const row = await findDevice(page, spare);
     await row.getByRole('button', { name: 'Disable' }).click();
     await expectVisible(row.locator('.badge').getByText('disabled', { exact: true }));
     expect((await service().getDevice(spare)).status).toBe('disabled');
@@ -399,7 +398,7 @@ describe('a policy without the permissions', () => {
     await signIn(p, serviceConnectionString('localhost', 'registryRead', readOnly.primaryKey));
     await expectVisible(p.locator('header strong').getByText('registryRead', { exact: true }));
     await p.getByRole('link', { name: 'Devices' }).click();
-    await expectVisible(p.locator(`#devices tr[data-device="${deviceId}"]`));
+    await findDevice(p, deviceId);
     const create = p.getByRole('button', { name: 'Create device' });
     expect(await create.isDisabled()).toBe(true);
     expect(await p.locator(`#devices tr[data-device="${deviceId}"]`).getByRole('button', { name: 'Delete' }).isDisabled()).toBe(true);
@@ -491,6 +490,20 @@ class HubRelay {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((r) => server.close(() => r()));
   }
+}
+
+/** Filters the device list by id and loads pages until the device's row shows (the hub lists in no order). */
+async function findDevice(p: Page, id: string): Promise<ReturnType<Page['locator']>> {
+  await p.locator('#filter-prefix').fill(id);
+  const row = p.locator(`#devices tr[data-device="${id}"]`);
+  const more = p.getByRole('button', { name: 'Load more' });
+  const deadline = Date.now() + 60_000;
+  while ((await row.count()) === 0 && Date.now() < deadline) {
+    if (await more.isEnabled()) await more.click();
+    await p.waitForTimeout(200);
+  }
+  await expectVisible(row);
+  return row;
 }
 
 async function expectVisible(locator: ReturnType<Page['locator']>, timeout = 20_000): Promise<void> {
