@@ -12,6 +12,7 @@ export default tseslint.config(
       'coverage/**',
       'scratch/**',
       'bench-results/**',
+      'test-results/**',
       '**/*.js',
       '**/*.mjs',
     ],

@@ -21,6 +21,7 @@ module.exports = {
         '<rootDir>/cli/**/*.test.ts',
         '<rootDir>/bench/**/*.test.ts',
         '<rootDir>/infra/**/*.test.ts',
+        '<rootDir>/console/**/*.test.ts',
       ],
     },
     {

@@ -8,7 +8,7 @@ import { headers, type HttpEvent, jsonBody, pathParam, query, textBody } from '.
 import { applyBulk } from '../lib/registry/bulk';
 import { json, noContent } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
-import type { Permission } from '../lib/policies';
+import { grants, type Permission } from '../lib/policies';
 
 const hub = createHub(loadConfig(), createAwsClients());
 
@@ -54,6 +54,13 @@ async function bulkDevices(event: HttpEvent) {
   return json(200, result);
 }
 
+/** The calling policy and what it may do (no keys): lets a client such as the console show only what it can use. */
+async function currentPolicy(event: HttpEvent) {
+  const policy = await hub.auth.identifyService(headers(event).authorization);
+  const permissions = (['RegistryRead', 'RegistryWrite', 'ServiceConnect'] as const).filter((p) => grants(policy, p));
+  return json(200, { policy: policy.name, permissions, hubName: hub.config.hubName, hostName: hub.config.hubHostname });
+}
+
 export const handler = middy(
   routeTable({
     'PUT /devices/{id}': putDevice,
@@ -61,6 +68,7 @@ export const handler = middy(
     'GET /devices': listDevices,
     'POST /devices': bulkDevices,
     'DELETE /devices/{id}': deleteDevice,
+    'GET /auth/policy': currentPolicy,
   }),
   httpDeadline,
 )

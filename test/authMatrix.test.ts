@@ -58,6 +58,10 @@ const SERVICE_ROUTES: ServiceRoute[] = [
     permission: 'ServiceConnect',
     path: '/messages/serviceBound/feedback/bm8tc3VjaC1sb2Nr/abandon',
   },
+  { route: 'GET /devices/{id}/commands', permission: 'ServiceConnect', path: `/devices/${missing}/commands` },
+  { route: 'POST /feedback/receive', permission: 'ServiceConnect', path: '/feedback/receive', body: '{"originalMessageIds":[]}' },
+  // eventsApi (the built-in stream over HTTPS)
+  { route: 'GET /events', permission: 'ServiceConnect', path: '/events?top=1&from=trim-horizon' },
   // routingApi
   { route: 'PUT /endpoints/{name}', permission: 'RegistryWrite', path: `/endpoints/${missing}`, body: '{"type":"no-such-type"}' },
   { route: 'GET /endpoints', permission: 'RegistryRead', path: '/endpoints' },
@@ -100,6 +104,12 @@ const DEVICE_ROUTES = [
   'POST /devices/{id}/messages/deviceBound/{lockToken}/abandon',
 ];
 
+/** Any valid policy token, whatever its permissions (it names them). */
+const ANY_POLICY_ROUTES = ['GET /auth/policy'];
+
+/** The web console's static files: no credentials (the page signs its own API calls). */
+const PUBLIC_ROUTES = ['GET /console', 'GET /console/{file}'];
+
 const CREDENTIALS = ['none', 'expired', 'device token', ...BUILT_IN_POLICY_NAMES] as const;
 type Credential = (typeof CREDENTIALS)[number];
 
@@ -123,7 +133,33 @@ describe('authorization matrix', () => {
       .flatMap((f) => f.events ?? [])
       .flatMap((e) => (e.httpApi ? [`${e.httpApi.method} ${e.httpApi.path}`] : []))
       .sort();
-    expect([...SERVICE_ROUTES.map((r) => r.route), ...DEVICE_ROUTES].sort()).toEqual(declared);
+    expect([...SERVICE_ROUTES.map((r) => r.route), ...DEVICE_ROUTES, ...ANY_POLICY_ROUTES, ...PUBLIC_ROUTES].sort()).toEqual(declared);
+  });
+
+  it('GET /auth/policy takes any policy and nothing else; the console files take no credentials', async () => {
+    const policies = await readPolicies();
+    const { device } = await newDevice('authz-any');
+    const owner = policies.get('iothubowner');
+    if (!owner) throw new Error('no iothubowner policy');
+    const refused = [
+      undefined,
+      policyToken(owner, nowSeconds() - 60),
+      deviceToken(device.deviceId, device.authentication.symmetricKey.primaryKey),
+    ];
+    for (const token of refused) {
+      const res = await rawRequest({ method: 'GET', path: '/auth/policy', headers: token ? { authorization: token } : {} });
+      expect(res.status).toBe(401);
+    }
+    for (const name of BUILT_IN_POLICY_NAMES) {
+      const policy = policies.get(name);
+      if (!policy) throw new Error(`no ${name} policy`);
+      expect([
+        name,
+        (await rawRequest({ method: 'GET', path: '/auth/policy', headers: { authorization: policyToken(policy) } })).status,
+      ]).toEqual([name, 200]);
+    }
+    for (const path of ['/console', '/console/app.js'])
+      expect([path, (await rawRequest({ method: 'GET', path })).status]).toEqual([path, 200]);
   });
 
   it('every service route × credential matches the permission map', async () => {

@@ -113,6 +113,7 @@ async function main(): Promise<void> {
   log(`
 devhub is running.
   HTTP API:        ${hub.httpUrl}
+  Console:         ${hub.httpUrl}/console   (sign in with the owner connection string below)
   WebSocket API:   ${hub.wsUrl}
   DynamoDB:        http://127.0.0.1:${hub.options.dynamoPort}   Kinesis: http://127.0.0.1:${hub.options.kinesisPort}   SQS: http://127.0.0.1:${hub.options.sqsPort}
   Data dir:        ${hub.options.dataDir}${hub.options.inMemory ? ' (in-memory: nothing is kept)' : ''}${hub.options.tls ? `\n  TLS certificate: ${resolve(hub.options.dataDir, 'tls/cert.pem')}` : ''}

@@ -24,6 +24,18 @@ export interface DeviceRef {
   generationId: string;
 }
 
+export interface PendingCommand {
+  messageId: string;
+  sequenceNumber: number;
+  /** Enqueued (visible), Invisible (locked by a receiver), Expiring (dead, settled by the next read or sweep). */
+  state: 'Enqueued' | 'Invisible' | 'Expiring';
+  deliveryCount: number;
+  ack: string;
+  enqueuedTime: string;
+  expiryTime: string;
+  correlationId?: string;
+}
+
 export interface SweepReport {
   examined: number;
   settled: number;
@@ -158,6 +170,32 @@ export class CommandQueue {
   /** Commands counted against the device's queue depth (IoT Hub's cloudToDeviceMessageCount). */
   async pendingCount(deviceId: string): Promise<number> {
     return (await this.store.pending(deviceId)).length;
+  }
+
+  /** The device's pending commands as a service sees them (no bodies, no lock tokens), oldest first. */
+  async list(deviceId: string): Promise<PendingCommand[]> {
+    const nowMs = this.now();
+    const pending = await this.store.pending(deviceId);
+    const live = new Set(pending);
+    const first = pending[0];
+    if (first === undefined) return [];
+    const out: PendingCommand[] = [];
+    for await (const record of this.store.records(deviceId, first)) {
+      if (!live.has(record.sequenceNumber) || record.state === 'Settled') continue;
+      const v = view(record, nowMs, this.limits.maxDeliveryCount);
+      out.push({
+        messageId: record.messageId,
+        sequenceNumber: record.sequenceNumber,
+        // A dead record the sweeper has not settled yet is reported as what it will become.
+        state: v.kind === 'locked' ? 'Invisible' : v.kind === 'dead' ? 'Expiring' : 'Enqueued',
+        deliveryCount: record.deliveryCount,
+        ack: record.ack,
+        enqueuedTime: new Date(record.enqueuedAtMs).toISOString(),
+        expiryTime: new Date(record.expiresAtMs).toISOString(),
+        ...(record.correlationId !== undefined ? { correlationId: record.correlationId } : {}),
+      });
+    }
+    return out;
   }
 
   /** Dead-letters every live command of the device as Purged; returns how many. */
