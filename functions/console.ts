@@ -7,7 +7,7 @@ import middy from '@middy/core';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { answer, isServableName, staticFile, type StaticFile } from '../lib/console/staticFiles';
-import { hubErrors } from '../lib/http/middleware';
+import { hubErrors, observability } from '../lib/http/middleware';
 import { headers, type HttpEvent } from '../lib/http/request';
 import type { HttpResult } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
@@ -32,4 +32,6 @@ export const handler = middy(
     'GET /console': (event) => serve('index.html', event),
     'GET /console/{file}': (event) => serve(event.pathParameters?.file || 'index.html', event),
   }),
-).use(hubErrors());
+)
+  .use(observability())
+  .use(hubErrors());

@@ -10,7 +10,7 @@ import { loadConfig } from '../lib/config';
 import { BadRequestError, ThrottledError } from '../lib/errors';
 import { decodePosition, encodePosition, InvalidPositionError, type StreamPosition } from '../lib/events/position';
 import { createHub } from '../lib/hub';
-import { hubErrors } from '../lib/http/middleware';
+import { httpDeadline, hubErrors, observability } from '../lib/http/middleware';
 import { headers, query, type HttpEvent } from '../lib/http/request';
 import { json } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
@@ -58,4 +58,6 @@ async function readEvents(event: HttpEvent) {
   return json(200, { messages: result.messages, position: encodePosition(position), millisBehindLatest: result.millisBehindLatest });
 }
 
-export const handler = middy(routeTable({ 'GET /events': readEvents })).use(hubErrors());
+export const handler = middy(routeTable({ 'GET /events': readEvents }), httpDeadline)
+  .use(observability())
+  .use(hubErrors());

@@ -27,7 +27,7 @@ describe('operations settings from serverless.yml', () => {
     expect(s.monitoring.alarms).toBeGreaterThanOrEqual(30);
     // Metric-math alarms bill every metric they use: more metrics than alarms.
     expect(s.monitoring.alarmMetrics).toBeGreaterThan(s.monitoring.alarms);
-    expect(s.monitoring.functions).toBe(10); // the functions in serverless.yml
+    expect(s.monitoring.functions).toBe(12); // the functions in serverless.yml
     expect(s.kinesis.retentionHours).toBe(24);
     expect(s.devicesTablePitr).toBe(true);
   });
