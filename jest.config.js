@@ -16,7 +16,12 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
-      testMatch: ['<rootDir>/lib/**/*.test.ts', '<rootDir>/cli/**/*.test.ts', '<rootDir>/bench/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/lib/**/*.test.ts',
+        '<rootDir>/consumer/**/*.test.ts',
+        '<rootDir>/cli/**/*.test.ts',
+        '<rootDir>/bench/**/*.test.ts',
+      ],
     },
     {
       displayName: 'e2e',
