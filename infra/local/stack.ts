@@ -258,8 +258,9 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     const dynamo = new DynamoDBClient({ ...sdk, endpoint: awsEnv.AWS_ENDPOINT_URL_DYNAMODB });
     const kinesis = new KinesisClient({ ...sdk, endpoint: awsEnv.AWS_ENDPOINT_URL_KINESIS });
     const sqs = new SQSClient({ ...sdk, endpoint: awsEnv.AWS_ENDPOINT_URL_SQS });
-    // Two shards locally, so that every consumer is exercised against more than one.
-    await createLocalResources(service.resources, { dynamo, kinesis, sqs }, { localShardCount: 2 });
+    // Two shards locally unless --param eventsShardCount=N says otherwise, so that every
+    // consumer is exercised against more than one.
+    await createLocalResources(service.resources, { dynamo, kinesis, sqs }, o.params.eventsShardCount ? {} : { localShardCount: 2 });
 
     const policyStore = new PolicyStore(DynamoDBDocumentClient.from(dynamo), required(service.environment, 'POLICIES_TABLE'));
     const policies = await ensureBuiltInPolicies(policyStore, () => randomBytes(32).toString('base64'));

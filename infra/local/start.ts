@@ -1,7 +1,7 @@
 /**
  * `npm start`: runs the whole hub locally until Ctrl-C.
  * Flags (and environment): --http-port (DEVHUB_HTTP_PORT), --ws-port (DEVHUB_WS_PORT),
- * --data-dir (DEVHUB_DATA_DIR), --hostname (DEVHUB_HOSTNAME), --in-memory, --tls, --stage.
+ * --data-dir (DEVHUB_DATA_DIR), --hostname (DEVHUB_HOSTNAME), --in-memory, --tls, --stage, --events-shards.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +21,7 @@ Options:
   --in-memory        keep nothing on disk between runs
   --tls              serve HTTPS and WSS with a self-signed certificate in <data-dir>/tls
   --stage <name>     stage name used in resource names (default local)
+  --events-shards <n> shards of the events stream when it is created (default 2)
   --help             show this help`;
 
 function port(value: string | undefined, fallback: number, name: string): number {
@@ -28,6 +29,13 @@ function port(value: string | undefined, fallback: number, name: string): number
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${name} must be a port number, got "${value}"`);
   return n;
+}
+
+function eventsShards(value: string | undefined): Record<string, string> {
+  if (value === undefined) return {};
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`--events-shards must be an integer in 1..64, got "${value}"`);
+  return { eventsShardCount: String(n) };
 }
 
 // Node 20 is supported here; the SDK's notice about Node 22 is noise.
@@ -43,6 +51,7 @@ async function main(): Promise<void> {
       'in-memory': { type: 'boolean' },
       tls: { type: 'boolean' },
       stage: { type: 'string' },
+      'events-shards': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -79,7 +88,7 @@ async function main(): Promise<void> {
     inMemory: values['in-memory'] ?? false,
     tls: values.tls ?? false,
     stage: values.stage ?? 'local',
-    params: {},
+    params: eventsShards(values['events-shards']),
     echoFunctions: true,
     poller: true,
     // The C2D sweeper (rate(1 minute) in AWS) every 10 s, so expiry feedback is prompt locally.
