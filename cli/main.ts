@@ -12,6 +12,8 @@ import { enrichmentCommand } from './commands/enrichment';
 import { routeCommand } from './commands/route';
 import { c2dCommand } from './commands/c2d';
 import { feedbackCommand } from './commands/feedback';
+import { consumeCommand } from './commands/consume';
+import { groupsCommand } from './commands/groups';
 
 const usage = `Usage: devhub <command> [options]   (devhub <command> --help for details)
 
@@ -19,7 +21,9 @@ Commands:
   device     create, show, list, delete, enable, disable devices; connection strings
   send       send telemetry as a device (HTTPS, or WebSocket with --ws)
   listen     hold a WebSocket as a device and print the commands it is sent
-  tail       print the built-in endpoint's messages
+  tail       print the built-in endpoint's messages (no position kept)
+  consume    read the built-in endpoint as a consumer group (leases, checkpoints, resume)
+  groups     list consumer groups (owners, checkpoints, lag); reset one to a position
   init       create the access policies of a deployed hub (AWS credentials)
   endpoint   add, list, show, remove custom routing endpoints; endpoint health
   route      add, list, show, remove, enable, disable, test routes; the fallback route
@@ -38,6 +42,8 @@ const commands: Record<string, Command> = {
   send: (argv, ctx) => sendCommand(argv, ctx, (cs, msg) => sendOverWebSocket(ctx, cs, msg)),
   listen: listenCommand,
   tail: tailCommand,
+  consume: consumeCommand,
+  groups: groupsCommand,
   init: (argv) => initCommand(argv),
   endpoint: endpointCommand,
   route: routeCommand,

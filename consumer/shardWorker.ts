@@ -50,6 +50,7 @@ export class ShardWorker<T> {
       shardId: o.shardId,
       millisBehindLatest: 0,
       recordsDelivered: 0,
+      caughtUp: false,
       handlerFailures: 0,
       ...(o.checkpoint ? { checkpoint: o.checkpoint } : {}),
     };
@@ -107,6 +108,7 @@ export class ShardWorker<T> {
         millisBehindLatest: this.status.millisBehindLatest,
         recordsDelivered: this.status.recordsDelivered,
       });
+      this.status.caughtUp = page.records.length === 0 && page.millisBehindLatest === 0;
       if (page.records.length === 0) await sleep(o.idleMs, this.wake.signal);
     }
     return 'stopped';

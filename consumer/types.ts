@@ -93,4 +93,6 @@ export interface ShardStatus {
   millisBehindLatest: number;
   recordsDelivered: number;
   handlerFailures: number;
+  /** The last read found nothing new: the shard is read up to its tip. */
+  caughtUp: boolean;
 }

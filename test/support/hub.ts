@@ -77,7 +77,7 @@ export type FaultService = 'dynamodb' | 'kinesis' | 'sqs';
 /** Injects a fault between the functions and an emulator; returns a function that clears it. */
 export async function injectFault(
   service: FaultService,
-  rule: { operation: string; mode: 'error' | 'partial'; count?: number; errorCode?: string; status?: number },
+  rule: { operation: string; mode: 'error' | 'partial'; count?: number; errorCode?: string; status?: number; match?: string },
 ): Promise<() => Promise<void>> {
   const base = hubInfo().faultProxies?.[service];
   if (!base) throw new Error('the test hub runs without fault proxies');
