@@ -23,7 +23,13 @@ export class GroupCollector {
     o: { streamName: string; tableName: string; group: string },
     onEnvelope: (e: Envelope) => void,
   ) {
-    this.raw = new DynamoDBClient({ endpoint: dynamoEndpoint, requestHandler: new NodeHttpHandler(), maxAttempts: 2 });
+    this.raw = new DynamoDBClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      endpoint: dynamoEndpoint,
+      requestHandler: new NodeHttpHandler(),
+      maxAttempts: 2,
+    });
     const dynamo = DynamoDBDocumentClient.from(this.raw, { marshallOptions: { removeUndefinedValues: true } });
     this.instances = ['a', 'b'].map((name) =>
       createConsumer({
