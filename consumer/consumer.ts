@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { withRetries, type BackoffOptions } from './backoff';
+import { isRetryable, withRetries, type BackoffOptions } from './backoff';
 import { balance } from './balance';
 import { LeaseLostError } from './errors';
 import type { LeaseStore, ShardSource } from './ports';
@@ -81,13 +81,9 @@ export class GroupConsumer<T> {
     try {
       await this.ensureGroup();
     } catch (err) {
-      const e = err as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-      // A missing table or bad credentials: say so now. A table that is down: wait for it in the loop.
-      if (
-        e.name === 'ResourceNotFoundException' ||
-        (e.$metadata?.httpStatusCode ?? 0) === 400 ||
-        e.name === 'UnrecognizedClientException'
-      ) {
+      // A missing table, bad credentials or configuration: say so now. A table that is down
+      // (or throttling): wait for it in the loop.
+      if (!isRetryable(err)) {
         this.running = false;
         throw err;
       }
