@@ -25,7 +25,15 @@ export interface GroupBenchResult {
   backlog: number;
   ceilingPerShard: number;
   drainPerShard: number;
-  steady: { inputPerSecond: number; deliveredPerShard: number[]; lagMs: { p50: number; p99: number; max: number } }[];
+  steady: {
+    offeredPerSecond: number;
+    /** What the writer achieved (PutRecords of up to 500 into the same kinesalite). */
+    writtenPerSecond: number;
+    /** Records delivered to the handler per second of the step, per shard (the step's tail included). */
+    deliveredPerShard: number[];
+    deliveredOfWritten: number;
+    lagMs: { p50: number; p99: number; max: number };
+  }[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -119,12 +127,17 @@ export async function consumerGroupScenario(
         }
         await sleep(100);
       }
-      await sleep(1500); // the tail of the step
-      const secs = (Date.now() - started) / 1000;
+      const sendSeconds = (Date.now() - started) / 1000;
+      // The tail of the step: until what was written is delivered (at most 10 s).
+      const tailUntil = Date.now() + 10_000;
+      while ([...perShard.values()].reduce((a, b) => a + b, 0) < sent && Date.now() < tailUntil) await sleep(50);
       const sorted = [...lags].sort((a, b) => a - b);
+      const delivered = [...perShard.values()].reduce((a, b) => a + b, 0);
       steady.push({
-        inputPerSecond: rate,
-        deliveredPerShard: ids.map((id) => Math.round((perShard.get(id) ?? 0) / secs)),
+        offeredPerSecond: rate,
+        writtenPerSecond: Math.round(sent / sendSeconds),
+        deliveredPerShard: ids.map((id) => Math.round((perShard.get(id) ?? 0) / sendSeconds)),
+        deliveredOfWritten: sent === 0 ? 0 : Math.round((delivered / sent) * 1000) / 1000,
         lagMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? 0 },
       });
     }

@@ -186,7 +186,7 @@ async function main(): Promise<void> {
       );
       for (const st of group.steady)
         console.log(
-          `  input ${String(st.inputPerSecond).padStart(5)}/s: delivered ${st.deliveredPerShard.join(' + ')} records/s per shard; lag p50 ${st.lagMs.p50} ms, p99 ${st.lagMs.p99} ms, max ${st.lagMs.max} ms`,
+          `  offered ${String(st.offeredPerSecond).padStart(5)}/s, written ${st.writtenPerSecond}/s: delivered ${st.deliveredPerShard.join(' + ')} records/s per shard (${Math.round(st.deliveredOfWritten * 100)}% of written); lag p50 ${st.lagMs.p50} ms, p99 ${st.lagMs.p99} ms, max ${st.lagMs.max} ms`,
         );
       console.log('');
     }
