@@ -94,11 +94,25 @@ describe('consumer groups', () => {
     await until('group 2 got everything', () => missing(senders, other.distinct()).length === 0);
     await second.consumer.stop();
     await other.consumer.stop();
+
     // A graceful stop checkpointed everything: the restart delivered nothing twice.
     const again = second.deliveries.filter((d) => first.distinct().has(`${d.deviceId}#${d.n}`));
     expect(again).toEqual([]);
     expect(second.distinct().size).toBe(senders.total() / 2);
     expect(other.distinct().size).toBe(senders.total());
+
+    // The CLI resumes the same group after its checkpoints and, without --follow, stops at the tip.
+    const before = senders.total();
+    await senders.send(2);
+    const cli = await devhub('consume', '--group', g1, '--lease-ms', '2000');
+    expect(cli.code).toBe(0);
+    const printed = cli.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => senders.identify(JSON.parse(l) as Parameters<typeof senders.identify>[0]))
+      .filter((x) => x !== undefined);
+    expect(printed.length).toBe(senders.total() - before);
+    expect(cli.stderr).toMatch(/^checkpoint shardId-\S+ \d+$/m);
   });
 
   it('a throwing handler is retried, not checkpointed past, and surfaced', async () => {
@@ -170,6 +184,16 @@ describe('consumer groups', () => {
     expect(unknown.stderr).toMatch(/unknown consumer group "nope-[0-9a-f]+"/);
     const badPosition = await devhub('groups', 'reset', 'x', '--to', 'yesterday');
     expect(badPosition.code).toBe(2);
+    expect(badPosition.stderr).toMatch(/--to: position must be trim-horizon, latest or an ISO time/);
+    for (const bad of [
+      ['consume'],
+      ['consume', '--group', 'no spaces'],
+      ['consume', '--group', 'g', '--from', 'soon'],
+      ['groups', 'reset', 'g'],
+    ]) {
+      const out = await devhub(...bad);
+      expect({ bad, code: out.code }).toEqual({ bad, code: 2 });
+    }
 
     const senders = await NumberedSenders.create(2);
     const group = uniqueId('gr');

@@ -102,8 +102,9 @@ export async function consumeCommand(argv: string[], ctx: HubContext): Promise<v
       if (stopRequested) break;
       if (!follow) {
         const status = consumer.status();
-        const settled = Date.now() - started > (leaseMs ?? 10_000) / 3 + 500;
-        if (settled && status.every((s) => s.caughtUp)) break;
+        const tick = (leaseMs ?? 10_000) / 3;
+        // Caught up on every shard it reads; or it got none (another instance reads them all).
+        if (status.length > 0 ? status.every((s) => s.caughtUp) : Date.now() - started > 3 * tick + 2000) break;
       }
     }
   } finally {
