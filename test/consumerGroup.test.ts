@@ -7,9 +7,13 @@
  */
 import { CreateStreamCommand, MergeShardsCommand, PutRecordsCommand, SplitShardCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { createConsumer, listGroups } from '../consumer';
-import { devhub, spawnDevhub } from './support/cli';
+import { buildSync } from 'esbuild';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { devhub, spawnDevhub, spawnNode } from './support/cli';
 import { dynamo, Instance, missing, NumberedSenders, tableName, until } from './support/consumerGroups';
-import { hubInfo, injectFault, kinesis, uniqueId } from './support/hub';
+import { hubInfo, injectFault, kinesis, resourceName, uniqueId } from './support/hub';
 
 jest.setTimeout(180_000);
 
@@ -69,6 +73,38 @@ describe('consumer groups', () => {
     } finally {
       a.kill();
       b.stop();
+    }
+  });
+
+  it('the README example (examples/consumer-group.ts) reads as a group and stops cleanly', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'devhub-example-')), 'consumer-group.js');
+    buildSync({
+      entryPoints: [resolve(__dirname, '../examples/consumer-group.ts')],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      outfile: out,
+      logLevel: 'error',
+    });
+    const senders = await NumberedSenders.create(2);
+    const example = spawnNode(out, [], {
+      ...hubInfo().awsEnv,
+      DEVHUB_EVENTS_STREAM: resourceName('EVENTS_STREAM'),
+      DEVHUB_CHECKPOINTS_TABLE: tableName(),
+      GROUP: uniqueId('example'),
+    });
+    try {
+      await example.waitFor(/^reading /, 'stderr', 30_000);
+      await until('it reads both shards', () => example.lines('stderr').filter((l) => l.startsWith('lease-taken')).length === 2);
+      await senders.send(2);
+      await until(
+        'it printed every message',
+        () => example.lines('stdout').filter((l) => l.includes(senders.run)).length === senders.total(),
+      );
+      example.stop();
+      await example.waitFor(/^stopped: batches checkpointed, leases released$/, 'stderr', 30_000);
+    } finally {
+      example.kill();
     }
   });
 
