@@ -144,6 +144,7 @@ export async function consumerGroupScenario(
     await consumer.stop();
     return { shards, backlog: o.backlog, ceilingPerShard, drainPerShard, steady };
   } finally {
+    await k.send(new DeleteStreamCommand({ StreamName: stream })).catch(() => undefined);
     k.destroy();
     raw.destroy();
   }

@@ -5,8 +5,16 @@
  * lease table stops processing until it is back. Resharding: a stream of the test's own,
  * split and merged while it is read.
  */
-import { CreateStreamCommand, MergeShardsCommand, PutRecordsCommand, SplitShardCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import {
+  KinesisClient,
+  CreateStreamCommand,
+  MergeShardsCommand,
+  PutRecordsCommand,
+  SplitShardCommand,
+  ListShardsCommand,
+} from '@aws-sdk/client-kinesis';
 import { createConsumer, listGroups } from '../consumer';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { buildSync } from 'esbuild';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -214,6 +222,42 @@ describe('consumer groups', () => {
     await inst.consumer.stop();
   });
 
+  it('rides out GetRecords throttling with backoff and delivers everything', async () => {
+    const senders = await NumberedSenders.create(2);
+    const proxy = hubInfo().faultProxies?.kinesis;
+    if (!proxy) throw new Error('the test hub runs without fault proxies');
+    const retries: string[] = [];
+    const throttled = new KinesisClient({ requestHandler: new NodeHttpHandler(), endpoint: proxy, maxAttempts: 1 });
+    const inst = new Instance(senders, {
+      group: uniqueId('gk'),
+      from: { type: 'latest' },
+      kinesis: throttled,
+      kinesisOptions: {
+        retry: { attempts: 8, baseMs: 20, maxMs: 200 },
+        onRetry: (op, err) => retries.push(`${op} ${(err as Error).name}`),
+      },
+    });
+    await inst.consumer.start();
+    await until('it reads both shards', () => inst.owned().length === 2);
+    const clear = await injectFault('kinesis', {
+      operation: 'GetRecords',
+      mode: 'error',
+      count: 6,
+      errorCode: 'ProvisionedThroughputExceededException',
+      status: 400,
+    });
+    try {
+      await senders.send(3);
+      await until('everything delivered', () => missing(senders, inst.distinct()).length === 0);
+    } finally {
+      await clear();
+      await inst.consumer.stop();
+      throttled.destroy();
+    }
+    expect(retries.filter((r) => r === 'GetRecords ProvisionedThroughputExceededException').length).toBe(6);
+    expect(inst.events.filter((e) => e.type === 'error')).toEqual([]); // retried within the bound, never surfaced
+  });
+
   it('groups reset: an unknown group is a clear error; a running group is refused; a stopped one starts again at the position', async () => {
     const unknown = await devhub('groups', 'reset', uniqueId('nope'), '--to', 'trim-horizon');
     expect(unknown.code).toBe(1);
@@ -321,6 +365,7 @@ describe('consumer groups', () => {
     const total = [...written.values()].reduce((a, b) => a + b, 0);
     await until('every record read', () => new Set(got.map((g) => `${g.key}#${g.n}`)).size === total);
     await consumer.stop();
+    await k.send(new DeleteStreamCommand({ StreamName: stream }));
     for (const key of written.keys()) {
       const ns = got.filter((g) => g.key === key).map((g) => g.n);
       expect(ns).toEqual([...ns].sort((a, b) => a - b));

@@ -202,6 +202,9 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
             '0',
             '--updateStreamMs',
             '0',
+            // kinesalite's default account limit is 10 shards; AWS's default quota is hundreds.
+            '--shardLimit',
+            '500',
             ...(o.inMemory ? [] : ['--path', join(dataDir, 'kinesis')]),
           ],
           env: childEnv,
