@@ -8,6 +8,7 @@
 import {
   KinesisClient,
   CreateStreamCommand,
+  DeleteStreamCommand,
   MergeShardsCommand,
   PutRecordsCommand,
   SplitShardCommand,
