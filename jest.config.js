@@ -22,6 +22,7 @@ module.exports = {
         '<rootDir>/bench/**/*.test.ts',
         '<rootDir>/infra/**/*.test.ts',
         '<rootDir>/console/**/*.test.ts',
+        '<rootDir>/consumer/**/*.test.ts',
       ],
     },
     {

@@ -15,6 +15,7 @@ import { c2dPush, c2dRoundTrip, endToEndRouting } from './pipelineScenarios';
 import { d2cHttpsBatch, d2cHttpsSingle, d2cWebSocket, type BenchHub, type Plan, type ScenarioResult } from './hubScenarios';
 import type { Stats } from './load';
 import { benchQueryEngine, type QueryResult } from './queryEngine';
+import { consumerGroupScenario, type GroupBenchResult } from './consumerGroupScenario';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
   let hub: BenchHub;
   let stop = async () => undefined as void;
   let functionsPid: number | undefined;
+  let checkpointsTable: string | undefined;
   if (values.attach) {
     const info = JSON.parse(readFileSync(values.attach, 'utf8')) as BenchHub & {
       environment: Record<string, string>;
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
     };
     for (const [k, v] of Object.entries(info.awsEnv)) process.env[k] = v;
     hub = { ...info, eventsStream: info.environment.EVENTS_STREAM ?? '', endpointNames: info.environment.ROUTING_ENDPOINT_NAMES ?? '*' };
+    checkpointsTable = info.environment.CHECKPOINTS_TABLE;
   } else {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the built stack, exactly what `npm start` runs
     const stack = require(join(root, 'dist/local/stack.js')) as typeof import('../infra/local/stack');
@@ -104,6 +107,7 @@ async function main(): Promise<void> {
       endpointNames: local.service.environment.ROUTING_ENDPOINT_NAMES ?? '*',
     };
     functionsPid = local.processes.get('functions')?.child.pid;
+    checkpointsTable = local.service.environment.CHECKPOINTS_TABLE;
     stop = () => local.stop();
   }
 
@@ -123,6 +127,7 @@ async function main(): Promise<void> {
   let query: QueryResult[] = [];
   let coldStarts: ColdStart[] = [];
   let memory: MemoryRun | undefined;
+  let group: GroupBenchResult | undefined;
   try {
     const hubScenarios: [string, (h: BenchHub, p: Plan) => Promise<ScenarioResult>][] = [
       ['1', d2cHttpsSingle],
@@ -170,6 +175,22 @@ async function main(): Promise<void> {
       for (const c of coldStarts) console.log(`  ${c.function.padEnd(14)} ${String(c.bundleKb).padStart(6)} KB  init ${c.initMsMedian} ms`);
       console.log('');
     }
+    if (want('9') && checkpointsTable) {
+      group = await consumerGroupScenario(checkpointsTable, {
+        backlog: quick ? 500 : 20_000,
+        rates: quick ? [100] : [500, 1000, 2000, 4000],
+        seconds: quick ? 1 : seconds,
+      });
+      console.log(`9. Consumer group (consumer/), ${group.shards} shards, 1 KB records, one instance, no-op handler`);
+      console.log(
+        `  draining a backlog of ${group.backlog}: group ${group.drainPerShard} records/s per shard; raw GetRecords ceiling ${group.ceilingPerShard} records/s per shard (ratio ${Math.round((group.drainPerShard / group.ceilingPerShard) * 100) / 100})`,
+      );
+      for (const st of group.steady)
+        console.log(
+          `  offered ${String(st.offeredPerSecond).padStart(5)}/s, written ${st.writtenPerSecond}/s: delivered ${st.deliveredPerShard.join(' + ')} records/s per shard (${Math.round(st.deliveredOfWritten * 100)}% of written); lag p50 ${st.lagMs.p50} ms, p99 ${st.lagMs.p99} ms, max ${st.lagMs.max} ms`,
+        );
+      console.log('');
+    }
     if (want('8') && functionsPid !== undefined) {
       const minutes = Number(values['memory-minutes'] ?? (quick ? 0.5 : 5));
       memory = await memoryUnderLoad(hub, () => rssKb(functionsPid), minutes);
@@ -199,6 +220,7 @@ async function main(): Promise<void> {
           query,
           coldStarts,
           memory,
+          group,
           rssKb: { start: rssStart, afterScenario: rssAfter, end: rssKb(functionsPid) },
         },
         null,

@@ -13,6 +13,8 @@ import { routeCommand } from './commands/route';
 import { c2dCommand } from './commands/c2d';
 import { feedbackCommand } from './commands/feedback';
 import { HubDownError, statusCommand } from './commands/status';
+import { consumeCommand } from './commands/consume';
+import { groupsCommand } from './commands/groups';
 
 const usage = `Usage: devhub <command> [options]   (devhub <command> --help for details)
 
@@ -20,8 +22,10 @@ Commands:
   device     create, show, list, delete, enable, disable devices; connection strings
   send       send telemetry as a device (HTTPS, or WebSocket with --ws)
   listen     hold a WebSocket as a device and print the commands it is sent
-  tail       print the built-in endpoint's messages (decoded at a terminal; --raw for envelopes)
+  tail       print the built-in endpoint's messages (decoded at a terminal; --raw for envelopes; no position kept)
   status     the local hub's components, stream lag, queue depths, counts (exit 1 if a part is down)
+  consume    read the built-in endpoint as a consumer group (leases, checkpoints, resume)
+  groups     list consumer groups (owners, checkpoints, lag); reset one to a position
   init       create the access policies of a deployed hub (AWS credentials)
   endpoint   add, list, show, remove custom routing endpoints; endpoint health
   route      add, list, show, remove, enable, disable, test routes; the fallback route
@@ -41,6 +45,8 @@ const commands: Record<string, Command> = {
   listen: listenCommand,
   tail: tailCommand,
   status: statusCommand,
+  consume: consumeCommand,
+  groups: groupsCommand,
   init: (argv) => initCommand(argv),
   endpoint: endpointCommand,
   route: routeCommand,

@@ -17,6 +17,7 @@ it('runs every scenario in quick mode against the test hub and writes a JSON rep
   );
   expect(stdout).toMatch(/machine: \d+ cores/);
   expect(stdout).toMatch(/method: Open-loop/);
+  expect(stdout).toMatch(/9\. Consumer group/);
   const [file] = readdirSync(out);
   const report = JSON.parse(readFileSync(join(out, file ?? ''), 'utf8')) as {
     scenarios: { measured: { steps: unknown[] } }[];

@@ -242,6 +242,24 @@ describe('packaged CloudFormation', () => {
     expect(retention - maxAge).toBeGreaterThanOrEqual(3600);
   });
 
+  it('has a consumer-group managed policy: stream reads and the checkpoints table, nothing else', () => {
+    const tables = ofType('AWS::DynamoDB::Table').map(([, r]) => r.Properties?.TableName);
+    expect(tables).toContain(`devhub-${stage}-checkpoints`);
+    const [policy] = ofType('AWS::IAM::ManagedPolicy').filter(([id]) => id === 'ConsumerGroupPolicy');
+    expect(policy).toBeDefined();
+    const statements = (policy?.[1].Properties?.PolicyDocument as { Statement: { Action: string[]; Resource: unknown[] }[] }).Statement;
+    expect(statements.map((st) => [st.Action, st.Resource])).toEqual([
+      [
+        ['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:GetShardIterator', 'kinesis:GetRecords'],
+        [{ 'Fn::GetAtt': ['EventsStream', 'Arn'] }],
+      ],
+      [
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:Scan'],
+        [{ 'Fn::GetAtt': ['CheckpointsTable', 'Arn'] }],
+      ],
+    ]);
+  });
+
   it('exposes the device and service HTTP routes', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties?.RouteKey);
     expect(routes).toEqual(

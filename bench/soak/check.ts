@@ -224,9 +224,11 @@ export function check(d2c: D2cLedger, c2d: C2dLedger): SoakReport {
   const failures: string[] = [];
   for (const r of rows) {
     if (r.lost > 0) failures.push(`${r.lost} acknowledged ${r.channel} messages never reached ${r.endpoint}`);
-    // The built-in stream promises per-device order across requests (README, "Guarantees").
-    if (r.endpoint === 'stream' && r.orderViolationsAcrossRequests > 0)
-      failures.push(`${r.orderViolationsAcrossRequests} ${r.channel} messages out of order across requests on the built-in stream`);
+    // The built-in stream (and a consumer group reading it) promises per-device order across requests (README, "Guarantees").
+    if ((r.endpoint === 'stream' || r.endpoint === 'group') && r.orderViolationsAcrossRequests > 0)
+      failures.push(
+        `${r.orderViolationsAcrossRequests} ${r.channel} messages out of order across requests on the ${r.endpoint === 'group' ? 'consumer group' : 'built-in stream'}`,
+      );
   }
   if (unexpectedD2c > 0) failures.push(`${unexpectedD2c} D2C deliveries of messages never sent`);
   if (rows.every((r) => r.acknowledged === 0)) failures.push('no D2C message was acknowledged');

@@ -56,16 +56,19 @@ describe('D2C ledger checks', () => {
     expect(rowOf(l, 'https', 'sqs')).toMatchObject({ orderChecked: false, orderViolationsInBatch: 0 });
   });
 
-  it('fails the run on a cross-request order violation on the built-in stream only', () => {
+  it('fails the run on a cross-request order violation on the built-in stream and the consumer group only', () => {
     const l = new D2cLedger();
     acked(l, 'd1', [1, 2], 'https');
-    for (const ep of ['stream', 'sqs', 'fifo', 'kinesis'] as const) for (const s of [2, 1]) l.deliver(ep, 'd1', s);
+    for (const ep of ['stream', 'sqs', 'fifo', 'kinesis', 'group'] as const) for (const s of [2, 1]) l.deliver(ep, 'd1', s);
     const c = new C2dLedger();
     c.send('c1', 'd1', 0);
     c.sendOutcome('c1', 'accepted');
     c.feedback('c1', 'Purged');
     const failures = check(l, c).failures;
-    expect(failures).toEqual(['1 https messages out of order across requests on the built-in stream']);
+    expect(failures).toEqual([
+      '1 https messages out of order across requests on the built-in stream',
+      '1 https messages out of order across requests on the consumer group',
+    ]);
   });
 });
 

@@ -8,12 +8,12 @@
 export type Channel = 'https' | 'websocket';
 export const CHANNELS: readonly Channel[] = ['https', 'websocket'];
 
-/** Where D2C messages are observed: the built-in stream and the three custom endpoints. */
-export type EndpointName = 'stream' | 'sqs' | 'fifo' | 'kinesis';
-export const ENDPOINTS: readonly EndpointName[] = ['stream', 'sqs', 'fifo', 'kinesis'];
+/** Where D2C messages are observed: the built-in stream, the three custom endpoints and a consumer group of the stream. */
+export type EndpointName = 'stream' | 'sqs' | 'fifo' | 'kinesis' | 'group';
+export const ENDPOINTS: readonly EndpointName[] = ['stream', 'sqs', 'fifo', 'kinesis', 'group'];
 
 /** Endpoints that keep per-device order (a standard SQS queue does not). */
-export const ORDERED_ENDPOINTS: ReadonlySet<EndpointName> = new Set(['stream', 'fifo', 'kinesis']);
+export const ORDERED_ENDPOINTS: ReadonlySet<EndpointName> = new Set(['stream', 'fifo', 'kinesis', 'group']);
 
 export function messageKey(deviceId: string, seq: number): string {
   return `${deviceId}#${seq}`;

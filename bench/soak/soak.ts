@@ -14,6 +14,7 @@ import { runCommandSender } from './backend';
 import { check, unmetTargets, type LoadTargets, type SoakReport } from './check';
 import { formatReport } from './report';
 import { FeedbackCollector, QueueCollector, soakMessageOf, StreamCollector } from './collectors';
+import { GroupCollector } from './groupCollector';
 import { sleep, type SoakContext } from './context';
 import { FaultInjector, type FaultLogEntry } from './faults';
 import { runHttpsCommands, runHttpsTelemetry } from './httpsDevice';
@@ -72,6 +73,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     log: o.log,
   };
   const actors: Promise<void>[] = [];
+  let groupStop = async (): Promise<void> => undefined;
   try {
     const service = new ServiceClient(soak.hub.httpUrl, soak.hub.connectionString);
     const devices: { id: string; client: DeviceClient; connectionString: string; ws: boolean }[] = [];
@@ -94,7 +96,16 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       if (m) ctx.d2c.deliver(endpoint, m.deviceId, m.seq);
     };
     const onBody = (endpoint: EndpointName) => (body: string) => onEnvelope(endpoint)(JSON.parse(body) as Envelope);
+    const group = new GroupCollector(
+      soak.kinesis,
+      soak.hub.awsEnv.AWS_ENDPOINT_URL_DYNAMODB ?? '',
+      { streamName: soak.resource('EVENTS_STREAM'), tableName: soak.resource('CHECKPOINTS_TABLE'), group: `${run}-group` },
+      onEnvelope('group'),
+    );
+    await group.start();
+    groupStop = () => group.stop();
     const collectors = [
+      group,
       new StreamCollector(soak.kinesis, soak.resource('EVENTS_STREAM'), onEnvelope('stream')),
       new StreamCollector(soak.kinesis, soak.targets.streamName, onEnvelope('kinesis')),
       new QueueCollector(soak.sqs, soak.targets.sqsUrl, onBody('sqs')),
@@ -218,6 +229,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     loadOver = true;
     allOver = true;
     await Promise.race([Promise.allSettled(actors), sleep(15_000)]);
+    await Promise.race([groupStop().catch(() => undefined), sleep(15_000)]);
     await soak.stop();
   }
 }

@@ -227,6 +227,9 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
         '0',
         '--updateStreamMs',
         '0',
+        // kinesalite's default account limit is 10 shards; AWS's default quota is hundreds.
+        '--shardLimit',
+        '500',
         ...(o.inMemory ? [] : ['--path', join(dataDir, 'kinesis')]),
       ]),
       emulator('sqs', o.sqsPort, [
@@ -284,8 +287,9 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
         },
       };
     };
-    // Two shards locally, so that every consumer is exercised against more than one.
-    const resourceOptions = { localShardCount: 2 };
+    // Two shards locally unless --param eventsShardCount=N says otherwise, so that every
+    // consumer is exercised against more than one.
+    const resourceOptions = o.params.eventsShardCount ? {} : { localShardCount: 2 };
     ensureResources = async (only) => {
       const c = clients();
       try {

@@ -2,7 +2,7 @@
  * `npm start`: runs the whole hub locally until Ctrl-C (exit 0). A child that dies is restarted
  * by the supervisor; when one keeps dying the hub stops and exits 1.
  * Flags (and environment): --http-port (DEVHUB_HTTP_PORT), --ws-port (DEVHUB_WS_PORT),
- * --data-dir (DEVHUB_DATA_DIR), --hostname (DEVHUB_HOSTNAME), --in-memory, --tls, --stage,
+ * --data-dir (DEVHUB_DATA_DIR), --hostname (DEVHUB_HOSTNAME), --in-memory, --tls, --stage, --events-shards,
  * --reset [--yes]; emulator ports from DEVHUB_{LAMBDA,DYNAMODB,KINESIS,SQS}_PORT.
  */
 import { resolve } from 'node:path';
@@ -26,6 +26,7 @@ Options:
   --stage <name>     stage name used in resource names (default local)
   --reset            delete the data dir (devices, keys, messages, logs) first; asks to confirm
   --yes              with --reset: do not ask
+  --events-shards <n> shards of the events stream when it is created (default 2)
   --help             show this help
 
 Emulator ports: env DEVHUB_LAMBDA_PORT (3002), DEVHUB_DYNAMODB_PORT (8000),
@@ -40,6 +41,13 @@ function port(value: string | undefined, fallback: number, name: string): number
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${name} must be a port number, got "${value}"`);
   return n;
+}
+
+function eventsShards(value: string | undefined): Record<string, string> {
+  if (value === undefined) return {};
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`--events-shards must be an integer in 1..64, got "${value}"`);
+  return { eventsShardCount: String(n) };
 }
 
 // Node 20 is supported here; the SDK's notice about Node 22 is noise.
@@ -57,6 +65,7 @@ async function main(): Promise<void> {
       stage: { type: 'string' },
       reset: { type: 'boolean' },
       yes: { type: 'boolean', short: 'y' },
+      'events-shards': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -101,7 +110,7 @@ async function main(): Promise<void> {
     tls: values.tls ?? false,
     stage: values.stage ?? 'local',
     // Short log lines for a terminal, and no EMF metric lines in it (see README "Operations").
-    params: { logStyle: 'compact', metricsDisabled: 'true' },
+    params: { logStyle: 'compact', metricsDisabled: 'true', ...eventsShards(values['events-shards']) },
     echoFunctions: true,
     poller: true,
     // The C2D sweeper (rate(1 minute) in AWS) every 10 s, so expiry feedback is prompt locally.

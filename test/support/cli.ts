@@ -32,7 +32,11 @@ export async function devhub(...args: string[]): Promise<CliRun> {
 
 export interface RunningCli {
   waitFor(pattern: RegExp, stream: 'stdout' | 'stderr', timeoutMs?: number): Promise<string>;
+  /** Every complete line so far. */
+  lines(stream: 'stdout' | 'stderr'): string[];
   stop(): void;
+  /** SIGKILL: no clean-up at all (a crash). */
+  kill(): void;
 }
 
 /** A long-running node process (`devhub listen`, an example) whose output lines can be awaited. */
@@ -67,9 +71,13 @@ export function spawnNode(script: string, args: string[], extraEnv: Record<strin
         waiters.push({ pattern, stream, resolve: (line) => (clearTimeout(timer), resolveLine(line)) });
       });
     },
+    lines: (stream) => [...seen[stream]],
     stop() {
       child.kill('SIGINT');
       setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+    },
+    kill() {
+      child.kill('SIGKILL');
     },
   };
 }
