@@ -12,6 +12,7 @@ import { enrichmentCommand } from './commands/enrichment';
 import { routeCommand } from './commands/route';
 import { c2dCommand } from './commands/c2d';
 import { feedbackCommand } from './commands/feedback';
+import { routingCommand } from './commands/routing';
 
 const usage = `Usage: devhub <command> [options]   (devhub <command> --help for details)
 
@@ -25,6 +26,7 @@ Commands:
   route      add, list, show, remove, enable, disable, test routes; the fallback route
   enrichment add, list, remove message enrichments per endpoint
   deadletter list and redrive messages routing could not deliver
+  routing    failures: list and replay the ranges the router gave up on
   c2d        send, receive, complete, reject, abandon, purge cloud-to-device commands
   feedback   tail the cloud-to-device feedback queue
 
@@ -43,6 +45,7 @@ const commands: Record<string, Command> = {
   route: routeCommand,
   enrichment: enrichmentCommand,
   deadletter: deadletterCommand,
+  routing: routingCommand,
   c2d: c2dCommand,
   feedback: feedbackCommand,
 };
