@@ -5,7 +5,14 @@
  * and removed from the queue.
  */
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, type _Record } from '@aws-sdk/client-kinesis';
-import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { RoutingClient } from '../lib/client/clients';
 import type { Envelope } from '../lib/envelope';
@@ -68,7 +75,7 @@ it('lists a given-up range, replays it through the router into the endpoints, an
     await new Promise((r) => setTimeout(r, 1200)); // the router's routing cache (500 ms in tests)
     const start = records[0]?.SequenceNumber ?? '';
     const end = records[2]?.SequenceNumber ?? '';
-    const failuresUrl = (await sqs.send(new CreateQueueCommand({ QueueName: resourceName('ROUTER_FAILURE_QUEUE') }))).QueueUrl ?? '';
+    const failuresUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: resourceName('ROUTER_FAILURE_QUEUE') }))).QueueUrl ?? '';
     const record = failureRecord({
       shardId,
       startSequenceNumber: start,
