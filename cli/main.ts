@@ -15,6 +15,7 @@ import { feedbackCommand } from './commands/feedback';
 import { HubDownError, statusCommand } from './commands/status';
 import { consumeCommand } from './commands/consume';
 import { groupsCommand } from './commands/groups';
+import { routingCommand } from './commands/routing';
 
 const usage = `Usage: devhub <command> [options]   (devhub <command> --help for details)
 
@@ -31,6 +32,7 @@ Commands:
   route      add, list, show, remove, enable, disable, test routes; the fallback route
   enrichment add, list, remove message enrichments per endpoint
   deadletter list and redrive messages routing could not deliver
+  routing    failures: list and replay the ranges the router gave up on
   c2d        send, receive, complete, reject, abandon, purge cloud-to-device commands
   feedback   tail the cloud-to-device feedback queue
 
@@ -52,6 +54,7 @@ const commands: Record<string, Command> = {
   route: routeCommand,
   enrichment: enrichmentCommand,
   deadletter: deadletterCommand,
+  routing: routingCommand,
   c2d: c2dCommand,
   feedback: feedbackCommand,
 };

@@ -26,7 +26,7 @@ it('loses nothing acknowledged and settles every command exactly once under faul
     sendIntervalMs: 2000,
     commandIntervalMs: 250,
     targets: TARGETS,
-    loadDeadlineSeconds: 180,
+    loadDeadlineSeconds: 420,
     log: () => undefined,
   });
   console.log(`${result.text}\nfaults:\n${result.faults.map((f) => `  ${f.atSeconds} s  ${f.fault} (${f.ms} ms)`).join('\n')}`);
@@ -42,4 +42,4 @@ it('loses nothing acknowledged and settles every command exactly once under faul
   expect(result.report.c2d.accepted).toBeGreaterThanOrEqual(TARGETS.commandsAccepted);
   expect(result.faults.length).toBeGreaterThanOrEqual(8);
   expect(result.report.failures).toEqual([]);
-}, 480_000);
+}, 900_000);

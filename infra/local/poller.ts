@@ -10,6 +10,7 @@
  * <data dir>/poller-state.json for `devhub status`.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { failureRecord } from '../../lib/routing/failureRecord';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, type _Record } from '@aws-sdk/client-kinesis';
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -146,7 +147,7 @@ async function sendToFailureDestination(queueName: string | undefined, detail: R
   await sqs.send(
     new SendMessageCommand({
       QueueUrl: url,
-      MessageBody: JSON.stringify({ requestContext: { condition: 'RetryAttemptsExhausted' }, ...detail }),
+      MessageBody: JSON.stringify(detail),
     }),
   );
 }
@@ -183,13 +184,18 @@ async function processBatch(
     batch = batch.slice(failedFrom);
     attempt++;
     if (maxRetries >= 0 && attempt > maxRetries) {
-      await sendToFailureDestination(failureQueueOf(ev), {
-        function: fn,
-        shardId,
-        startSequenceNumber: batch[0]?.SequenceNumber,
-        endSequenceNumber: batch[batch.length - 1]?.SequenceNumber,
-        batchSize: batch.length,
-      });
+      // AWS's on-failure record (KinesisBatchInfo), so `devhub routing failures` reads both alike.
+      await sendToFailureDestination(
+        failureQueueOf(ev),
+        failureRecord({
+          shardId,
+          startSequenceNumber: batch[0]?.SequenceNumber ?? '',
+          endSequenceNumber: batch[batch.length - 1]?.SequenceNumber ?? '',
+          batchSize: batch.length,
+          streamArn,
+          functionArn: `arn:aws:lambda:${process.env.AWS_REGION ?? 'us-east-1'}:000000000000:function:${fn}`,
+        }),
+      );
       return done + batch.length;
     }
     if (!out.ok && ev.bisectBatchOnFunctionError && batch.length > 1) batch = batch.slice(0, Math.ceil(batch.length / 2));

@@ -23,10 +23,11 @@ function httpHandler(): NodeHttpHandler {
   return new NodeHttpHandler({
     httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }),
     httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
-    // One attempt may not use up a function's time: with the SDK's 3 attempts a hung call
-    // still outlasts a 10 s function, which is what the handlers' deadline (lib/http/middleware) is for.
-    connectionTimeout: 2000,
-    requestTimeout: 5000,
+    // A hung call with the SDK's 3 attempts still outlasts a function: the handlers' deadline
+    // (lib/http/middleware.ts) answers 503 first. Shorter request timeouts were tried and turned
+    // slow-but-healthy calls on a loaded machine into retries (the ledger run's commands stalled).
+    connectionTimeout: 3000,
+    requestTimeout: 10_000,
   });
 }
 
