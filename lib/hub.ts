@@ -84,11 +84,11 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
     // A deleted device's command queue and socket go with it; a disabled device loses its socket.
     registry: new RegistryService(devices, events, config.hubName, {
       onDeleted: async (device) => {
-        await closeDeviceSocket(connections, sockets, device.deviceId);
+        await closeDeviceSocket(connections, sockets, device.deviceId, 'DeviceDeleted');
         await commands.dropDevice(device.deviceId);
       },
       onUpdated: async (device) => {
-        if (device.status !== 'enabled') await closeDeviceSocket(connections, sockets, device.deviceId);
+        if (device.status !== 'enabled') await closeDeviceSocket(connections, sockets, device.deviceId, 'DeviceDisabled');
       },
     }),
     telemetry: new TelemetryService(events),

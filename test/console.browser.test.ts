@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { serviceConnectionString } from '../lib/sas';
 import { devhub } from './support/cli';
-import { hubInfo, service, uniqueId } from './support/hub';
+import { hubInfo, resourceName, service, uniqueId } from './support/hub';
 import { nowSeconds, policyToken, readPolicies } from './support/security';
 
 // Each test is a user journey of many steps against a shared, loaded machine: generous deadlines.
@@ -311,7 +311,8 @@ describe('as iothubowner', () => {
 
   it('adds an endpoint and a route, highlights a condition syntax error, tests a condition, and redrives a dead letter', async () => {
     const sqs = new SQSClient({ requestHandler: new NodeHttpHandler() });
-    const queueName = `${run}-q`;
+    // Endpoint targets follow the hub's naming convention ({hub}-ep-*).
+    const queueName = `${resourceName('HUB_NAME')}-ep-${run}-q`;
     const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: queueName }))).QueueUrl ?? '';
     await page.getByRole('link', { name: 'Routing' }).click();
     await page.getByLabel('Name').first().fill(queueName);

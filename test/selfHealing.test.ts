@@ -130,11 +130,15 @@ interface StackStateFile {
   components: Record<string, { pid: number | null; state: string }>;
 }
 
-afterAll(async () => {
+// After each test, so a failed test does not leave its hub holding the data dir and ports.
+afterEach(async () => {
   if (hub && hub.child.exitCode === null) {
     hub.child.kill('SIGINT');
     await Promise.race([hub.exit, sleep(20_000)]);
   }
+}, 30_000);
+
+afterAll(async () => {
   // Whatever a failed run left behind (children run in their own process groups).
   const state = existsSync(join(dataDir, 'stack.json'))
     ? (JSON.parse(readFileSync(join(dataDir, 'stack.json'), 'utf8')) as { components: Record<string, { pid: number | null }> })
@@ -192,19 +196,21 @@ describe('a supervised local hub', () => {
     const kinesis = new KinesisClient({ ...sdk, endpoint: endpoints.aws.AWS_ENDPOINT_URL_KINESIS });
     const sqs = new SQSClient({ ...sdk, endpoint: endpoints.aws.AWS_ENDPOINT_URL_SQS });
     const run = 'heal';
-    const sqsUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${run}-q` }))).QueueUrl ?? '';
+    // Endpoint targets follow the hub's naming convention (stage local: devhub-local-ep-*).
+    const ep = `devhub-local-ep-${run}`;
+    const sqsUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${ep}-q` }))).QueueUrl ?? '';
     const fifoUrl =
-      (await sqs.send(new CreateQueueCommand({ QueueName: `${run}-f.fifo`, Attributes: { FifoQueue: 'true' } }))).QueueUrl ?? '';
-    await kinesis.send(new CreateStreamCommand({ StreamName: `${run}-s`, ShardCount: 2 }));
+      (await sqs.send(new CreateQueueCommand({ QueueName: `${ep}-f.fifo`, Attributes: { FifoQueue: 'true' } }))).QueueUrl ?? '';
+    await kinesis.send(new CreateStreamCommand({ StreamName: `${ep}-s`, ShardCount: 2 }));
     await eventually('the endpoint stream', async () =>
-      (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: `${run}-s` }))).StreamDescriptionSummary?.StreamStatus === 'ACTIVE'
+      (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: `${ep}-s` }))).StreamDescriptionSummary?.StreamStatus === 'ACTIVE'
         ? true
         : undefined,
     );
     const routing = new RoutingClient(endpoints.httpUrl, connectionString);
     await routing.putEndpoint(`${run}-sqs`, { type: 'sqs', target: sqsUrl });
     await routing.putEndpoint(`${run}-fifo`, { type: 'sqs-fifo', target: fifoUrl });
-    await routing.putEndpoint(`${run}-kin`, { type: 'kinesis', target: `${run}-s` });
+    await routing.putEndpoint(`${run}-kin`, { type: 'kinesis', target: `${ep}-s` });
     for (const kind of ['sqs', 'fifo', 'kin'])
       await routing.putRoute(`${run}-${kind}`, { source: 'DeviceMessages', condition: `soakrun = '${run}'`, endpoint: `${run}-${kind}` });
 
@@ -241,7 +247,7 @@ describe('a supervised local hub', () => {
     };
     const collectors = [
       new StreamCollector(kinesis, endpoints.environment.EVENTS_STREAM ?? '', onEnvelope('stream')),
-      new StreamCollector(kinesis, `${run}-s`, onEnvelope('kinesis')),
+      new StreamCollector(kinesis, `${ep}-s`, onEnvelope('kinesis')),
       new QueueCollector(sqs, sqsUrl, (b) => onEnvelope('sqs')(JSON.parse(b) as Envelope)),
       new QueueCollector(sqs, fifoUrl, (b) => onEnvelope('fifo')(JSON.parse(b) as Envelope)),
     ];
@@ -299,15 +305,20 @@ describe('a supervised local hub', () => {
       },
       180_000,
     ).catch(() => undefined);
-    const rows = checkD2c(ctx.d2c);
+    // This run collects from the stream and the three endpoints; it runs no consumer group.
+    const rows = checkD2c(ctx.d2c, ['stream', 'sqs', 'fifo', 'kinesis']);
     for (const row of rows)
       expect({ channel: row.channel, endpoint: row.endpoint, lost: row.lost }).toEqual({
         channel: row.channel,
         endpoint: row.endpoint,
         lost: 0,
       });
-    expect(rows.find((r) => r.channel === 'https' && r.endpoint === 'stream')?.acknowledged).toBeGreaterThan(100);
-    expect(rows.find((r) => r.channel === 'websocket' && r.endpoint === 'stream')?.acknowledged).toBeGreaterThan(20);
+    // The run was driven to counts (20 more acknowledgements after each of 5 kills), not for a
+    // time, so how they split between the channels depends on the machine: both took part.
+    const streamAcked = (channel: string) => rows.find((r) => r.channel === channel && r.endpoint === 'stream')?.acknowledged ?? 0;
+    expect(streamAcked('https')).toBeGreaterThan(0);
+    expect(streamAcked('websocket')).toBeGreaterThan(0);
+    expect(streamAcked('https') + streamAcked('websocket')).toBeGreaterThanOrEqual(120);
     expect([...ctx.d2c.unexpected.values()].flat()).toEqual([]);
     kinesis.destroy();
     sqs.destroy();

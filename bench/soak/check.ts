@@ -91,10 +91,11 @@ export function orderViolations(arrivals: readonly number[], requestOf: (seq: nu
   return result;
 }
 
-export function checkD2c(ledger: D2cLedger): D2cRow[] {
+/** `endpoints`: the places this run collected from (a run without a consumer group has no "group"). */
+export function checkD2c(ledger: D2cLedger, endpoints: readonly EndpointName[] = ENDPOINTS): D2cRow[] {
   const rows: D2cRow[] = [];
   for (const channel of CHANNELS) {
-    for (const endpoint of ENDPOINTS) {
+    for (const endpoint of endpoints) {
       const row: D2cRow = {
         channel,
         endpoint,

@@ -4,13 +4,24 @@
  */
 import type { ConnectionStore } from '../aws/connectionStore';
 import { errorFields, log } from '../log';
+import { closingFrame, type RevocationReason } from './socketAuth';
 import type { FrameSink } from './socketService';
 
-/** Closes and forgets the device's current connection, if it has one. Never throws. */
-export async function closeDeviceSocket(store: ConnectionStore, sink: Pick<FrameSink, 'close'>, deviceId: string): Promise<void> {
+/**
+ * Closes and forgets the device's current connection, if it has one, after a closing frame that
+ * says why (as the socket's own checks do). Never throws.
+ */
+export async function closeDeviceSocket(
+  store: ConnectionStore,
+  sink: FrameSink,
+  deviceId: string,
+  reason: Extract<RevocationReason, 'DeviceDeleted' | 'DeviceDisabled'>,
+): Promise<void> {
   try {
     const conn = await store.current(deviceId);
     if (!conn) return;
+    // Best effort: the device may already be gone.
+    await sink.post(conn.endpoint, conn.connectionId, closingFrame(reason)).catch(() => undefined);
     await sink.close(conn.endpoint, conn.connectionId).catch((err: unknown) => log.warn('closing device socket failed', errorFields(err)));
     // Forgotten even if the close failed: nothing is pushed to it any more.
     await store.remove(conn);
