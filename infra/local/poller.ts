@@ -10,6 +10,7 @@
  * <data dir>/poller-state.json for `devhub status`.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { kinesisEvent } from '../../lib/client/routerFailures';
 import { failureRecord } from '../../lib/routing/failureRecord';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, type _Record } from '@aws-sdk/client-kinesis';
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -98,27 +99,6 @@ async function invoke(functionName: string, payload: unknown): Promise<{ ok: boo
   }
 }
 
-function kinesisEvent(records: _Record[], shardId: string, streamArn: string) {
-  return {
-    Records: records.map((r) => ({
-      kinesis: {
-        kinesisSchemaVersion: '1.0',
-        partitionKey: r.PartitionKey,
-        sequenceNumber: r.SequenceNumber,
-        data: Buffer.from(r.Data ?? new Uint8Array()).toString('base64'),
-        approximateArrivalTimestamp: (r.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
-      },
-      eventSource: 'aws:kinesis',
-      eventVersion: '1.0',
-      eventID: `${shardId}:${r.SequenceNumber}`,
-      eventName: 'aws:kinesis:record',
-      invokeIdentityArn: 'arn:aws:iam::000000000000:role/local',
-      awsRegion: process.env.AWS_REGION ?? 'us-east-1',
-      eventSourceARN: streamArn,
-    })),
-  };
-}
-
 /** The ARN's stream name, whether given as an ARN string or a Fn::GetAtt of a known resource. */
 function streamNameOf(ev: StreamEvent['stream']): string {
   if (ev.streamName) return ev.streamName;
@@ -166,7 +146,10 @@ async function processBatch(
   let batch = records;
   let done = 0;
   while (batch.length > 0 && !stopping) {
-    const out = await invoke(fn, kinesisEvent(batch, shardId, streamArn));
+    const out = await invoke(
+      fn,
+      kinesisEvent(batch, shardId, streamArn, process.env.AWS_REGION ?? 'us-east-1', 'arn:aws:iam::000000000000:role/local'),
+    );
     let failedFrom = -1;
     if (!out.ok) {
       failedFrom = 0;

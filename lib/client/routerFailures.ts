@@ -73,8 +73,14 @@ export async function readRange(kinesis: KinesisClient, streamName: string, rang
   return records;
 }
 
-/** A Kinesis event as Lambda's event source mapping builds it. */
-export function kinesisEvent(records: readonly _Record[], shardId: string, streamArn: string, region: string) {
+/** A Kinesis event as Lambda's event source mapping builds it (the local poller's too). */
+export function kinesisEvent(
+  records: readonly _Record[],
+  shardId: string,
+  streamArn: string,
+  region: string,
+  invokeIdentityArn = 'devhub-routing-failures-replay',
+) {
   return {
     Records: records.map((r) => ({
       kinesis: {
@@ -88,7 +94,7 @@ export function kinesisEvent(records: readonly _Record[], shardId: string, strea
       eventVersion: '1.0',
       eventID: `${shardId}:${r.SequenceNumber ?? ''}`,
       eventName: 'aws:kinesis:record',
-      invokeIdentityArn: 'devhub-routing-failures-replay',
+      invokeIdentityArn,
       awsRegion: region,
       eventSourceARN: streamArn,
     })),
