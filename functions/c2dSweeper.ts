@@ -5,7 +5,7 @@
  */
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { createAwsClients } from '../lib/aws/clients';
+import { createAwsClients } from '../lib/adapters/aws/awsClients';
 import { observability } from '../lib/http/middleware';
 import { loadConfig } from '../lib/config';
 import { createHub } from '../lib/hub';

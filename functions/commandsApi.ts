@@ -1,7 +1,7 @@
 /** The service side of cloud-to-device: send a command, purge a device's queue, read feedback. ServiceConnect policies only. */
 import middy from '@middy/core';
-import { createAwsClients } from '../lib/aws/clients';
-import { FEEDBACK_CONTENT_TYPE, FeedbackLocks, FeedbackReader } from '../lib/c2d/feedbackQueue';
+import { createAwsClients } from '../lib/adapters/aws/awsClients';
+import { FEEDBACK_CONTENT_TYPE, FeedbackLocks, FeedbackReader } from '../lib/adapters/aws/c2d/feedbackQueue';
 import { parseSendRequest, unquoteLockToken } from '../lib/c2d/wire';
 import { loadConfig } from '../lib/config';
 import { BadRequestError } from '../lib/errors';

@@ -1,6 +1,6 @@
 /** The device-facing HTTPS API (IoT Hub's device contract): telemetry and cloud-to-device receive. */
 import middy from '@middy/core';
-import { createAwsClients } from '../lib/aws/clients';
+import { createAwsClients } from '../lib/adapters/aws/awsClients';
 import type { DeviceAction } from '../lib/c2d/stateMachine';
 import { completeOrReject, lockTimeoutMs, receiveHeaders, requestedLockTimeout, unquoteLockToken } from '../lib/c2d/wire';
 import { loadConfig } from '../lib/config';

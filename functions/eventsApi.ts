@@ -4,8 +4,8 @@
  * it returns message data. The web console's live telemetry uses it.
  */
 import middy from '@middy/core';
-import { createAwsClients } from '../lib/aws/clients';
-import { EventsReader } from '../lib/aws/eventsReader';
+import { createAwsClients } from '../lib/adapters/aws/awsClients';
+import { EventsReader } from '../lib/adapters/aws/eventsReader';
 import { loadConfig } from '../lib/config';
 import { BadRequestError, ThrottledError } from '../lib/errors';
 import { decodePosition, encodePosition, InvalidPositionError, type StreamPosition } from '../lib/events/position';

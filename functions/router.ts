@@ -6,7 +6,7 @@
  */
 import middy from '@middy/core';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { createAwsClients } from '../lib/aws/clients';
+import { createAwsClients } from '../lib/adapters/aws/awsClients';
 import { loadConfig } from '../lib/config';
 import { observability } from '../lib/http/middleware';
 import { log } from '../lib/log';

@@ -5,7 +5,7 @@
  * ServiceConnect for route tests and dead letters (they carry message data).
  */
 import middy from '@middy/core';
-import { createAwsClients } from '../lib/aws/clients';
+import { createAwsClients } from '../lib/adapters/aws/awsClients';
 import { loadConfig } from '../lib/config';
 import { BadRequestError } from '../lib/errors';
 import { createHub } from '../lib/hub';

@@ -1,6 +1,6 @@
 /** The service-facing REST API: registry (and later commands, routing). Policy-authenticated. */
 import middy from '@middy/core';
-import { createAwsClients } from '../lib/aws/clients';
+import { createAwsClients } from '../lib/adapters/aws/awsClients';
 import { loadConfig } from '../lib/config';
 import { createHub } from '../lib/hub';
 import { httpDeadline, hubErrors, observability } from '../lib/http/middleware';

@@ -1,6 +1,6 @@
 /** WebSocket $connect: authenticate the device's SAS token; refuse with 401 otherwise. */
 import middy from '@middy/core';
-import { createAwsClients } from '../lib/aws/clients';
+import { createAwsClients } from '../lib/adapters/aws/awsClients';
 import { observability } from '../lib/http/middleware';
 import { loadConfig } from '../lib/config';
 import { isHubError } from '../lib/errors';

@@ -7,8 +7,8 @@
  * own ack timeout tells it).
  */
 import middy from '@middy/core';
-import { createAwsClients } from '../lib/aws/clients';
-import { SocketPusher } from '../lib/aws/socketPusher';
+import { createAwsClients } from '../lib/adapters/aws/awsClients';
+import { SocketPusher } from '../lib/adapters/aws/socketPusher';
 import { loadConfig } from '../lib/config';
 import { ServiceUnavailableError } from '../lib/errors';
 import { DEADLINE_MARGIN_MS, observability } from '../lib/http/middleware';

@@ -1,6 +1,6 @@
 /** WebSocket $disconnect: forget the connection and emit deviceDisconnected. */
 import middy from '@middy/core';
-import { createAwsClients } from '../lib/aws/clients';
+import { createAwsClients } from '../lib/adapters/aws/awsClients';
 import { observability } from '../lib/http/middleware';
 import { loadConfig } from '../lib/config';
 import { createSocketService } from '../lib/ws/compose';

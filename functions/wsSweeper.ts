@@ -4,7 +4,7 @@
  * connections are also checked on every frame (lib/ws/socketService.ts).
  */
 import middy from '@middy/core';
-import { createAwsClients } from '../lib/aws/clients';
+import { createAwsClients } from '../lib/adapters/aws/awsClients';
 import { loadConfig } from '../lib/config';
 import { log } from '../lib/log';
 import { createSocketService } from '../lib/ws/compose';

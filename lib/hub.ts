@@ -3,8 +3,8 @@
  * call this once per cold start; nothing here runs per request.
  */
 import { Authenticator } from './auth';
-import { ConnectionStore } from './aws/connectionStore';
-import { SocketPusher } from './aws/socketPusher';
+import { ConnectionStore } from './adapters/aws/connectionStore';
+import { SocketPusher } from './adapters/aws/socketPusher';
 import { StaleDeviceError } from './c2d/errors';
 import type { CommandRecord } from './c2d/types';
 import { closeDeviceSocket } from './ws/deviceSockets';
@@ -13,10 +13,10 @@ import { deviceView, type DeviceView } from './registry/deviceView';
 import { TtlCache } from './ttlCache';
 import { DeviceRateLimiter } from './rateLimit';
 import type { Device } from './registry/device';
-import type { AwsClients } from './aws/clients';
-import { DeviceStore } from './aws/deviceStore';
-import { PolicyStore } from './aws/policyStore';
-import { StreamWriter } from './aws/streamWriter';
+import type { AwsClients } from './adapters/aws/awsClients';
+import { DeviceStore } from './adapters/aws/deviceStore';
+import { PolicyStore } from './adapters/aws/policyStore';
+import { StreamWriter } from './adapters/aws/streamWriter';
 import type { CommandQueue } from './c2d/commandQueue';
 import { createCommandQueue } from './c2d/createCommandQueue';
 import type { HubConfig } from './config';

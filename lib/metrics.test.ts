@@ -4,7 +4,7 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Authenticator } from './auth';
-import type { StreamWriter } from './aws/streamWriter';
+import type { StreamWriter } from './adapters/aws/streamWriter';
 import { CommandQueue } from './c2d/commandQueue';
 import { QueueDepthExceededError } from './c2d/errors';
 import { MemoryFeedback, MemoryStore } from './c2d/memoryStore';

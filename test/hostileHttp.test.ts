@@ -531,7 +531,7 @@ describe('hostile HTTP input', () => {
       }
     });
 
-    it('over-long names on enrichment routes, a garbage continuation token and a twin lookup for an over-long id are 4xx or 200, not 500 (lib/routing/routingService.ts, lib/aws/deviceStore.ts, lib/routing/aws/deviceTags.ts)', async () => {
+    it('over-long names on enrichment routes, a garbage continuation token and a twin lookup for an over-long id are 4xx or 200, not 500 (lib/routing/routingService.ts, lib/adapters/aws/deviceStore.ts, lib/adapters/aws/routing/deviceTags.ts)', async () => {
       const owner = (await readPolicies()).get('iothubowner');
       if (!owner) throw new Error('no iothubowner policy');
       const long = 'a'.repeat(3000);

@@ -18,12 +18,12 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { createAwsClients } from '../lib/aws/clients';
+import { createAwsClients } from '../lib/adapters/aws/awsClients';
 import { ServiceUnavailableError } from '../lib/errors';
-import { DeviceTags } from '../lib/routing/aws/deviceTags';
+import { DeviceTags } from '../lib/adapters/aws/routing/deviceTags';
 import { readStream } from '../lib/client/streamReader';
 import type { Envelope } from '../lib/envelope';
-import { senderFor } from '../lib/routing/aws/senders';
+import { senderFor } from '../lib/adapters/aws/routing/senders';
 import type { DeadLetter } from '../lib/routing/deadLetter';
 import type { Endpoint, EndpointHealth } from '../lib/routing/model';
 import type { InputRecord } from '../lib/routing/plan';

@@ -5,7 +5,7 @@
  */
 import { KinesisClient, PutRecordsCommand, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { StreamWriteError, StreamWriter } from '../lib/aws/streamWriter';
+import { StreamWriteError, StreamWriter } from '../lib/adapters/aws/streamWriter';
 
 import { hubInfo, resourceName, StreamWatcher, uniqueId } from './support/hub';
 

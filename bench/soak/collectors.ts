@@ -6,7 +6,7 @@
  */
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { FeedbackReader } from '../../lib/c2d/feedbackQueue';
+import { FeedbackReader } from '../../lib/adapters/aws/c2d/feedbackQueue';
 import type { FeedbackRecord } from '../../lib/c2d/types';
 import type { Envelope } from '../../lib/envelope';
 

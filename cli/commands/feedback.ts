@@ -1,7 +1,7 @@
 /** devhub feedback tail: consume the cloud-to-device feedback queue, one JSON record per line. */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { FeedbackReader } from '../../lib/c2d/feedbackQueue';
+import { FeedbackReader } from '../../lib/adapters/aws/c2d/feedbackQueue';
 import { flag, parse, str } from '../args';
 import { UsageError, type HubContext } from '../context';
 

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { ensureBuiltInPolicies, PolicyStore } from '../../lib/aws/policyStore';
+import { ensureBuiltInPolicies, PolicyStore } from '../../lib/adapters/aws/policyStore';
 import { serviceConnectionString } from '../../lib/sas';
 import { parse, str } from '../args';
 import { UsageError } from '../context';

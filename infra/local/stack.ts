@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { ensureBuiltInPolicies, PolicyStore } from '../../lib/aws/policyStore';
+import { ensureBuiltInPolicies, PolicyStore } from '../../lib/adapters/aws/policyStore';
 import { serviceConnectionString } from '../../lib/sas';
 import { portOpen, startProcess, waitForPort, type ManagedProcess } from './processes';
 import { startFaultProxy } from './faultProxy';

@@ -1,10 +1,10 @@
 /** Builds the hub's command queue from configuration and AWS clients (used by lib/hub.ts). */
-import type { AwsClients } from '../aws/clients';
-import { DeviceStore } from '../aws/deviceStore';
+import type { AwsClients } from '../adapters/aws/awsClients';
+import { DeviceStore } from '../adapters/aws/deviceStore';
 import type { HubConfig } from '../config';
 import { CommandQueue } from './commandQueue';
-import { DynamoQueueStore } from './dynamoStore';
-import { FeedbackPublisher } from './feedbackQueue';
+import { DynamoQueueStore } from '../adapters/aws/c2d/dynamoStore';
+import { FeedbackPublisher } from '../adapters/aws/c2d/feedbackQueue';
 
 /** A settled command's own handler normally finishes its outbox within milliseconds; the sweeper waits this long before taking over. */
 export const OUTBOX_GRACE_MS = 30_000;

@@ -1,5 +1,5 @@
 /** Accepting device-to-cloud telemetry: stamp, then store in the built-in stream before answering. */
-import type { StreamWriter } from '../aws/streamWriter';
+import type { StreamWriter } from '../adapters/aws/streamWriter';
 import type { Envelope } from '../envelope';
 import { metrics } from '../metrics';
 import type { Device } from '../registry/device';

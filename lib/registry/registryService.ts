@@ -1,6 +1,6 @@
 /** Registry operations of the service API: the rules around the device store. */
-import type { DeviceStore } from '../aws/deviceStore';
-import type { StreamWriter } from '../aws/streamWriter';
+import type { DeviceStore } from '../adapters/aws/deviceStore';
+import type { StreamWriter } from '../adapters/aws/streamWriter';
 import { BadRequestError, NotFoundError } from '../errors';
 import { createDevice, parseDeviceInput, updateDevice, validateDeviceId, type Device } from './device';
 import { lifecycleEvent } from './lifecycle';

@@ -3,13 +3,13 @@
  * start). Pure modules: model, targets, validation, conditions, table, plan, enrich, outgoing,
  * batching, delivery, health, deadLetter, testMessage. AWS adapters: ./aws.
  */
-import type { AwsClients } from '../aws/clients';
+import type { AwsClients } from '../adapters/aws/awsClients';
 import type { HubConfig } from '../config';
-import { DeadLetterQueue } from './aws/deadLetterQueue';
-import { DeviceTags } from './aws/deviceTags';
-import { endpointProbe } from './aws/endpointProbe';
-import { RoutingStore } from './aws/routingStore';
-import { senderFor } from './aws/senders';
+import { DeadLetterQueue } from '../adapters/aws/routing/deadLetterQueue';
+import { DeviceTags } from '../adapters/aws/routing/deviceTags';
+import { endpointProbe } from '../adapters/aws/routing/endpointProbe';
+import { RoutingStore } from '../adapters/aws/routing/routingStore';
+import { senderFor } from '../adapters/aws/routing/senders';
 import { Router } from './router';
 import { RoutingService } from './routingService';
 

@@ -5,7 +5,7 @@
  * callers repeat while `remaining` is true.
  */
 import { metrics } from '../metrics';
-import type { DeadLetterQueue, ReceivedDeadLetter } from './aws/deadLetterQueue';
+import type { DeadLetterQueue, ReceivedDeadLetter } from '../adapters/aws/routing/deadLetterQueue';
 import type { DeadLetter } from './deadLetter';
 import type { DeliveryResult } from './delivery';
 import type { Endpoint } from './model';

@@ -21,7 +21,7 @@ import {
   type TagLookup,
 } from './plan';
 import { compileRoutingTable, type ConditionCache, type RoutingTable } from './table';
-import type { EndpointSender } from './aws/senders';
+import type { EndpointSender } from '../adapters/aws/routing/senders';
 
 export interface RouterDeps {
   loadConfig: () => Promise<{ config: RoutingConfig; health: EndpointHealth[] }>;

@@ -2,8 +2,8 @@
 import type { Envelope } from '../envelope';
 import { BadRequestError, ConflictError, NotFoundError } from '../errors';
 import { fromEnvelope } from '../query';
-import type { RoutingStore } from './aws/routingStore';
-import type { ProbeTarget } from './aws/endpointProbe';
+import type { RoutingStore } from '../adapters/aws/routing/routingStore';
+import type { ProbeTarget } from '../adapters/aws/routing/endpointProbe';
 import { compileRouteCondition } from './conditions';
 import { checkEndpointResource, type EndpointNamePolicy } from './endpointGuard';
 import { initialHealth } from './health';

@@ -1,7 +1,7 @@
 /** Builds the WebSocket side of the hub (once per cold start). */
-import type { AwsClients } from '../aws/clients';
-import { ConnectionStore } from '../aws/connectionStore';
-import { SocketPusher } from '../aws/socketPusher';
+import type { AwsClients } from '../adapters/aws/awsClients';
+import { ConnectionStore } from '../adapters/aws/connectionStore';
+import { SocketPusher } from '../adapters/aws/socketPusher';
 import type { HubConfig } from '../config';
 import { createHub, type Hub } from '../hub';
 import { pushToConnectedDevice, SocketCommandChannel } from './socketCommands';

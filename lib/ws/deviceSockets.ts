@@ -2,7 +2,7 @@
  * Closing a device's WebSocket from the service side: a deleted or disabled device must not keep
  * a socket that commands could be pushed to (IoT Hub disconnects such devices too).
  */
-import type { ConnectionStore } from '../aws/connectionStore';
+import type { ConnectionStore } from '../adapters/aws/connectionStore';
 import { errorFields, log } from '../log';
 import { closingFrame, type RevocationReason } from './socketAuth';
 import type { FrameSink } from './socketService';

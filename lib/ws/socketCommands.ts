@@ -4,8 +4,8 @@
  * bookkeeping lives on the connection's item and changes only through version-conditioned
  * writes, so the send path and the settle path can push concurrently without exceeding it.
  */
-import type { Connection, ConnectionStore } from '../aws/connectionStore';
-import { ConnectionGoneError } from '../aws/socketPusher';
+import type { Connection, ConnectionStore } from '../adapters/aws/connectionStore';
+import { ConnectionGoneError } from '../adapters/aws/socketPusher';
 import type { CommandQueue } from '../c2d/commandQueue';
 import { StaleDeviceError } from '../c2d/errors';
 import type { CommandRecord } from '../c2d/types';

@@ -4,8 +4,8 @@
  * channel) cloud-to-device commands pushed and settled over the socket.
  */
 import type { Authenticator } from '../auth';
-import type { Connection, ConnectionStore } from '../aws/connectionStore';
-import type { StreamWriter } from '../aws/streamWriter';
+import type { Connection, ConnectionStore } from '../adapters/aws/connectionStore';
+import type { StreamWriter } from '../adapters/aws/streamWriter';
 import type { TelemetryService } from '../d2c/telemetryService';
 import { HubError, UnauthorizedError } from '../errors';
 import { errorFields, log } from '../log';

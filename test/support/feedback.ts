@@ -1,7 +1,7 @@
 /** Reading one device's cloud-to-device feedback from the test hub's feedback queue. */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { FeedbackReader } from '../../lib/c2d/feedbackQueue';
+import { FeedbackReader } from '../../lib/adapters/aws/c2d/feedbackQueue';
 import type { FeedbackRecord } from '../../lib/c2d/types';
 import { hubInfo, resourceName } from './hub';
 

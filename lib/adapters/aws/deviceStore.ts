@@ -1,8 +1,8 @@
 /** The device registry in DynamoDB (one item per device, key `deviceId`). */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError } from '../errors';
-import { isDeviceId, type Device } from '../registry/device';
+import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError } from '../../errors';
+import { isDeviceId, type Device } from '../../registry/device';
 
 export interface DevicePage {
   devices: Device[];

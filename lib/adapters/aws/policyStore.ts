@@ -1,7 +1,7 @@
 /** Shared access policies in DynamoDB (one item per policy, key `name`). */
 import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BUILT_IN_POLICIES, type Policy } from '../policies';
+import { BUILT_IN_POLICIES, type Policy } from '../../policies';
 
 export class PolicyStore {
   constructor(

@@ -10,7 +10,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { traced } from '../tracing';
+import { traced } from '../../tracing';
 
 export interface AwsClients {
   dynamo: DynamoDBDocumentClient;

@@ -4,7 +4,7 @@
  * never acknowledges a message that is not in the stream.
  */
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { ServiceUnavailableError } from '../errors';
+import { ServiceUnavailableError } from '../../errors';
 
 export interface StreamRecord {
   partitionKey: string;

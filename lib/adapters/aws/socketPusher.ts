@@ -11,8 +11,8 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { metrics } from '../metrics';
-import { traced } from '../tracing';
+import { metrics } from '../../metrics';
+import { traced } from '../../tracing';
 
 export class ConnectionGoneError extends Error {
   constructor(readonly connectionId: string) {

@@ -7,7 +7,7 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAwsClients } from './clients';
+import { createAwsClients } from './awsClients';
 
 describe('AWS clients', () => {
   let server: Server;

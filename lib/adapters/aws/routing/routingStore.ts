@@ -4,7 +4,7 @@
  * so the router reads it whole with one paginated Scan.
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Endpoint, EndpointHealth, Enrichment, FallbackRoute, Route, RoutingConfig } from '../model';
+import type { Endpoint, EndpointHealth, Enrichment, FallbackRoute, Route, RoutingConfig } from '../../../routing/model';
 
 type Kind = 'endpoint' | 'route' | 'fallback' | 'enrichment' | 'health';
 type Item = Record<string, unknown> & { kind: Kind; name: string };

@@ -15,9 +15,9 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { LockLostError } from './errors';
-import type { FeedbackSink } from './store';
-import type { FeedbackRecord } from './types';
+import { LockLostError } from '../../../c2d/errors';
+import type { FeedbackSink } from '../../../c2d/store';
+import type { FeedbackRecord } from '../../../c2d/types';
 
 export const FEEDBACK_CONTENT_TYPE = 'application/vnd.microsoft.iothub.feedback.json';
 

@@ -1,8 +1,8 @@
 /** Device registry tags for `$twin.tags` conditions and enrichments, read in batches and cached briefly. */
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ServiceUnavailableError } from '../../errors';
-import { isDeviceId } from '../../registry/device';
-import { TtlCache } from '../../ttlCache';
+import { ServiceUnavailableError } from '../../../errors';
+import { isDeviceId } from '../../../registry/device';
+import { TtlCache } from '../../../ttlCache';
 
 type Tags = Record<string, unknown>;
 

@@ -6,10 +6,10 @@
  */
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { chunk, KINESIS_BATCH, SQS_BATCH } from '../batching';
-import type { EntryFailure, SendBatch } from '../delivery';
-import type { Endpoint } from '../model';
-import { byteSize, sqsAttributes, type OutgoingMessage } from '../outgoing';
+import { chunk, KINESIS_BATCH, SQS_BATCH } from '../../../routing/batching';
+import type { EntryFailure, SendBatch } from '../../../routing/delivery';
+import type { Endpoint } from '../../../routing/model';
+import { byteSize, sqsAttributes, type OutgoingMessage } from '../../../routing/outgoing';
 
 export function sqsSendBatch(sqs: SQSClient, queueUrl: string, fifo: boolean): SendBatch {
   return async (batch) => {

@@ -13,7 +13,7 @@ import {
   type KinesisClient,
   type _Record,
 } from '@aws-sdk/client-kinesis';
-import type { Envelope } from '../envelope';
+import type { Envelope } from '../../envelope';
 import {
   InvalidPositionError,
   reopen,
@@ -22,7 +22,7 @@ import {
   type ShardPosition,
   type ShardStart,
   type StreamPosition,
-} from '../events/position';
+} from '../../events/position';
 
 export interface StreamMessage {
   shardId: string;

@@ -7,9 +7,9 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { chunk, SQS_BATCH } from '../batching';
-import { malformedDeadLetter, parseDeadLetter, type DeadLetter } from '../deadLetter';
-import { describe } from '../delivery';
+import { chunk, SQS_BATCH } from '../../../routing/batching';
+import { malformedDeadLetter, parseDeadLetter, type DeadLetter } from '../../../routing/deadLetter';
+import { describe } from '../../../routing/delivery';
 
 export interface ReceivedDeadLetter {
   receiptHandle: string;

@@ -4,9 +4,9 @@
  */
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { BadRequestError } from '../../errors';
-import type { EndpointType } from '../model';
-import { parseTarget } from '../targets';
+import { BadRequestError } from '../../../errors';
+import type { EndpointType } from '../../../routing/model';
+import { parseTarget } from '../../../routing/targets';
 
 export type ProbeTarget = (type: EndpointType, target: string) => Promise<string>;
 

@@ -15,8 +15,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { RecordExistsError, type QueueStore } from './store';
-import type { CommandRecord } from './types';
+import { RecordExistsError, type QueueStore } from '../../../c2d/store';
+import type { CommandRecord } from '../../../c2d/types';
 
 const META = 'meta';
 const PREFIX = 'm#';
