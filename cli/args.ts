@@ -1,71 +1,54 @@
-/** Argument parsing shared by every CLI command (node:util parseArgs, strict). */
+/**
+ * Argument parsers and shared options for the CLI's commands (commander). A parser that throws
+ * InvalidArgumentError becomes commander's usage error: one line naming the option, exit 2.
+ */
 import { readFileSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './context';
+import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
 
-export type Options = NonNullable<ParseArgsConfig['options']>;
-
-export interface Parsed {
-  values: Record<string, string | boolean | string[] | undefined>;
-  positionals: string[];
+/** An integer in min..max. */
+export function intIn(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`must be an integer in ${min}..${max}`);
+    return n;
+  };
 }
 
-export function parse(argv: string[], options: Options, usage: string): Parsed | undefined {
-  let parsed: Parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    }) as Parsed;
-  } catch (err) {
-    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
-  }
-  if (parsed.values.help) {
-    console.log(usage);
-    return undefined;
-  }
-  return parsed;
-}
-
-export function str(p: Parsed, name: string): string | undefined {
-  const v = p.values[name];
-  return typeof v === 'string' ? v : undefined;
-}
-
-export function list(p: Parsed, name: string): string[] {
-  const v = p.values[name];
-  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
-}
-
-export function flag(p: Parsed, name: string): boolean {
-  return p.values[name] === true;
-}
-
-export function positional(p: Parsed, index: number, what: string, usage: string): string {
-  const v = p.positionals[index];
-  if (v === undefined) throw new UsageError(`missing ${what}\n\n${usage}`);
-  return v;
-}
-
-export function intOption(p: Parsed, name: string, min: number, max: number): number | undefined {
-  const v = str(p, name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}`);
+/** A number greater than zero. */
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
   return n;
 }
 
-/** `k=v` pairs from repeated --property flags. */
-export function properties(p: Parsed): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of list(p, 'property')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--property expects k=v, got "${pair}"`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
+/** JSON text, parsed. */
+export function json(example: string): (value: string) => unknown {
+  return (value) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      throw new InvalidArgumentError(`must be JSON, e.g. ${example}`);
+    }
+  };
+}
+
+/** `k=v` pairs from a repeated option, collected into one record. */
+export function keyValue(pair: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = pair.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`expects k=v, got "${pair}"`);
+  return { ...previous, [pair.slice(0, eq)]: pair.slice(eq + 1) };
+}
+
+/** Wraps a domain parser (which throws a plain Error) so its message is the usage error. */
+export function parsedBy<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (err) {
+      throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+    }
+  };
 }
 
 /** A body argument: literal text, or @file for a file's bytes. */
@@ -79,3 +62,18 @@ export function bodyArg(value: string): Buffer {
   }
   return Buffer.from(value, 'utf8');
 }
+
+/** Acting as a device: by id (its key is read with the owner policy) or by its connection string. */
+export interface DeviceIdentity {
+  device?: string;
+  deviceConnectionString?: string;
+}
+
+export const deviceOption = () =>
+  new Option('--device <id>', 'act as this device (its key is read with the owner policy)').conflicts('deviceConnectionString');
+export const deviceConnectionStringOption = () =>
+  new Option('--device-connection-string <cs>', 'act as the device this connection string names');
+
+/** --property k=v, repeatable. */
+export const propertyOption = () =>
+  new Option('--property <k=v>', 'application property (repeatable)').argParser(keyValue).default({} as Record<string, string>, 'none');

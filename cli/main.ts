@@ -1,77 +1,21 @@
 /** The devhub CLI: `devhub <command> ...`. Errors are one line on stderr and a non-zero exit. */
+import { CommanderError } from '@commander-js/extra-typings';
 import { ApiError } from '../lib/client/clients';
-import { HubContext, UsageError } from './context';
-import { deviceCommand } from './commands/device';
-import { sendCommand } from './commands/send';
-import { tailCommand } from './commands/tail';
-import { initCommand } from './commands/init';
-import { listenCommand, sendOverWebSocket } from './commands/listen';
-import { deadletterCommand } from './commands/deadletter';
-import { endpointCommand } from './commands/endpoint';
-import { enrichmentCommand } from './commands/enrichment';
-import { routeCommand } from './commands/route';
-import { c2dCommand } from './commands/c2d';
-import { feedbackCommand } from './commands/feedback';
-import { HubDownError, statusCommand } from './commands/status';
-import { consumeCommand } from './commands/consume';
-import { groupsCommand } from './commands/groups';
-import { routingCommand } from './commands/routing';
+import { UsageError } from './context';
+import { Hub } from './hub';
+import { buildProgram } from './program';
 
-const usage = `Usage: devhub <command> [options]   (devhub <command> --help for details)
-
-Commands:
-  device     create, show, list, delete, enable, disable devices; connection strings
-  send       send telemetry as a device (HTTPS, or WebSocket with --ws)
-  listen     hold a WebSocket as a device and print the commands it is sent
-  tail       print the built-in endpoint's messages (decoded at a terminal; --raw for envelopes; no position kept)
-  status     the local hub's components, stream lag, queue depths, counts (exit 1 if a part is down)
-  consume    read the built-in endpoint as a consumer group (leases, checkpoints, resume)
-  groups     list consumer groups (owners, checkpoints, lag); reset one to a position
-  init       create the access policies of a deployed hub (AWS credentials)
-  endpoint   add, list, show, remove custom routing endpoints; endpoint health
-  route      add, list, show, remove, enable, disable, test routes; the fallback route
-  enrichment add, list, remove message enrichments per endpoint
-  deadletter list and redrive messages routing could not deliver
-  routing    failures: list and replay the ranges the router gave up on
-  c2d        send, receive, complete, reject, abandon, purge cloud-to-device commands
-  feedback   tail the cloud-to-device feedback queue
-
-The CLI finds the hub through DEVHUB_CONNECTION_STRING (else .devhub/iothubowner.connection,
-written by 'npm start') and DEVHUB_URL (else the URL 'npm start' recorded).`;
-
-type Command = (argv: string[], ctx: HubContext) => Promise<void>;
-
-const commands: Record<string, Command> = {
-  device: deviceCommand,
-  send: (argv, ctx) => sendCommand(argv, ctx, (cs, msg) => sendOverWebSocket(ctx, cs, msg)),
-  listen: listenCommand,
-  tail: tailCommand,
-  status: statusCommand,
-  consume: consumeCommand,
-  groups: groupsCommand,
-  init: (argv) => initCommand(argv),
-  endpoint: endpointCommand,
-  route: routeCommand,
-  enrichment: enrichmentCommand,
-  deadletter: deadletterCommand,
-  routing: routingCommand,
-  c2d: c2dCommand,
-  feedback: feedbackCommand,
-};
-
+/** Exit status: 0 done, 1 failed (or the command said so), 2 usage error. */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    console.log(usage);
-    return name === undefined ? 2 : 0;
-  }
-  const command = commands[name];
+  const hub = new Hub();
   try {
-    if (!command) throw new UsageError(`unknown command "${name}"\n\n${usage}`);
-    await command(rest, new HubContext());
-    return 0;
+    await buildProgram(hub).parseAsync(argv, { from: 'user' });
+    return hub.exitCode;
   } catch (err) {
-    if (err instanceof HubDownError) return 1; // the report said what is down
+    if (err instanceof CommanderError) {
+      // commander has printed the message (or the help that was asked for).
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+    }
     if (err instanceof UsageError) {
       console.error(`devhub: ${err.message}`);
       return 2;
@@ -87,6 +31,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     console.error(`devhub: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
+  } finally {
+    hub.close();
   }
 }
 

@@ -1,49 +1,9 @@
 /** devhub c2d send|receive|complete|reject|abandon|purge: cloud-to-device commands over HTTPS. */
+import { Command, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { ReceivedCommand } from '../../lib/c2d/client';
-import { ACK_MODES, type AckMode } from '../../lib/c2d/types';
-import { DeviceClient } from '../../lib/client/clients';
-import { bodyArg, intOption, parse, positional, properties, str } from '../args';
-import { UsageError, type HubContext } from '../context';
-import { serviceClient } from './device';
-import { deviceConnection } from './send';
-
-const usage = `Usage: devhub c2d <command> [options]
-
-Commands:
-  send <id> <body | @file> [--ack none|positive|negative|full] [--ttl seconds]
-       [--message-id m] [--correlation-id c] [--user-id u] [--content-type t]
-       [--content-encoding e] [--property k=v]...
-                          send a command to a device (as the backend); prints its id and sequence number
-  receive --device <id> [--lock-timeout s]
-                          receive the next command as the device; prints it, its headers and its lock token
-  complete --device <id> <lockToken>
-  reject --device <id> <lockToken>
-  abandon --device <id> <lockToken>
-                          settle a received command as the device
-  purge <id>              drop every pending command of a device
-
-As the device: --device <id> (its key is read with the owner policy) or --device-connection-string <cs>.
-Feedback (when --ack asks for it): devhub feedback tail.`;
-
-const options = {
-  ack: { type: 'string' },
-  ttl: { type: 'string' },
-  'message-id': { type: 'string' },
-  'correlation-id': { type: 'string' },
-  'user-id': { type: 'string' },
-  'content-type': { type: 'string' },
-  'content-encoding': { type: 'string' },
-  property: { type: 'string', multiple: true },
-  device: { type: 'string' },
-  'device-connection-string': { type: 'string' },
-  'lock-timeout': { type: 'string' },
-} as const;
-
-function ackOption(value: string | undefined): AckMode | undefined {
-  if (value === undefined) return undefined;
-  if (!(ACK_MODES as readonly string[]).includes(value)) throw new UsageError(`--ack must be one of ${ACK_MODES.join(', ')}`);
-  return value as AckMode;
-}
+import { ACK_MODES } from '../../lib/c2d/types';
+import { bodyArg, deviceConnectionStringOption, deviceOption, intIn, propertyOption } from '../args';
+import type { Hub } from '../hub';
 
 /** Printable form of a received command: UTF-8 text when it is, else base64. */
 function printable(cmd: ReceivedCommand): Record<string, unknown> {
@@ -53,61 +13,77 @@ function printable(cmd: ReceivedCommand): Record<string, unknown> {
   return { ...fields, ...(isText ? { body: text } : { bodyBase64: cmd.body.toString('base64') }), headers };
 }
 
-export async function c2dCommand(argv: string[], ctx: HubContext): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h') {
-    console.log(usage);
-    if (sub === undefined) throw new UsageError('missing c2d command');
-    return;
-  }
-  const p = parse(rest, options, usage);
-  if (!p) return;
-  const asDevice = async () =>
-    new DeviceClient(
-      ctx.httpUrl(),
-      await deviceConnection(ctx, str(p, 'device'), str(p, 'device-connection-string'), usage),
-      ctx.insecureTls(),
-    );
-  switch (sub) {
-    case 'send': {
-      const id = positional(p, 0, 'device id', usage);
-      const body = bodyArg(positional(p, 1, 'command body', usage));
-      const ttlSeconds = intOption(p, 'ttl', 1, 2 * 24 * 3600);
-      const ack = ackOption(str(p, 'ack'));
-      const optional = (name: string, flag: string) => (str(p, flag) !== undefined ? { [name]: str(p, flag) } : {});
-      const result = await serviceClient(ctx).sendCommand(id, {
-        body,
-        properties: properties(p),
-        ...(ack ? { ack } : {}),
-        ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
-        ...optional('messageId', 'message-id'),
-        ...optional('correlationId', 'correlation-id'),
-        ...optional('userId', 'user-id'),
-        ...optional('contentType', 'content-type'),
-        ...optional('contentEncoding', 'content-encoding'),
+/** A command acting as the device: --device or --device-connection-string. */
+function asDevice(command: Command): Command {
+  return command
+    .addOption(deviceOption())
+    .addOption(deviceConnectionStringOption())
+    .addHelpText('after', '\nOne of --device and --device-connection-string is required.');
+}
+
+export function c2dCommand(hub: Hub): CommandUnknownOpts {
+  const c2d = new Command('c2d')
+    .description('send, receive, complete, reject, abandon, purge cloud-to-device commands')
+    .addHelpText('after', '\nFeedback (when --ack asks for it): devhub feedback tail.');
+
+  c2d
+    .command('send')
+    .description('send a command to a device (as the backend); prints its id and sequence number')
+    .argument('<device-id>')
+    .argument('<body>', "the command body: text, or @file for a file's bytes")
+    .addOption(new Option('--ack <mode>', 'feedback to ask for').choices(ACK_MODES))
+    .addOption(new Option('--ttl <seconds>', 'time to live').argParser(intIn(1, 2 * 24 * 3600)))
+    .option('--message-id <id>', 'message id')
+    .option('--correlation-id <id>', 'correlation id')
+    .option('--user-id <id>', 'user id')
+    .option('--content-type <type>', 'content type')
+    .option('--content-encoding <encoding>', 'content encoding')
+    .addOption(propertyOption())
+    .action(async (id, bodyText, opts) => {
+      const optional = <K extends string>(name: K, value: string | undefined) => (value !== undefined ? { [name]: value } : {});
+      const result = await hub.service().sendCommand(id, {
+        body: bodyArg(bodyText),
+        properties: opts.property,
+        ...(opts.ack ? { ack: opts.ack } : {}),
+        ...(opts.ttl !== undefined ? { ttlSeconds: opts.ttl } : {}),
+        ...optional('messageId', opts.messageId),
+        ...optional('correlationId', opts.correlationId),
+        ...optional('userId', opts.userId),
+        ...optional('contentType', opts.contentType),
+        ...optional('contentEncoding', opts.contentEncoding),
       });
-      console.log(JSON.stringify(result));
-      return;
-    }
-    case 'receive': {
-      const lockTimeoutSeconds = intOption(p, 'lock-timeout', 1, 3600);
-      const cmd = await (await asDevice()).receive(lockTimeoutSeconds === undefined ? {} : { lockTimeoutSeconds });
-      console.log(cmd ? JSON.stringify(printable(cmd), null, 2) : 'no command is waiting');
-      return;
-    }
-    case 'complete':
-    case 'reject':
-    case 'abandon': {
-      const token = positional(p, 0, 'lock token', usage);
-      await (await asDevice())[sub](token);
-      console.log(`${sub === 'complete' ? 'completed' : sub === 'reject' ? 'rejected' : 'abandoned'} ${token}`);
-      return;
-    }
-    case 'purge': {
-      console.log(JSON.stringify(await serviceClient(ctx).purgeCommands(positional(p, 0, 'device id', usage))));
-      return;
-    }
-    default:
-      throw new UsageError(`unknown c2d command "${sub}"\n\n${usage}`);
+      hub.line(result);
+    });
+
+  asDevice(c2d.command('receive'))
+    .description('receive the next command as the device; prints it, its headers and its lock token (null with --json when none waits)')
+    .addOption(new Option('--lock-timeout <seconds>', 'how long the command stays locked').argParser(intIn(1, 3600)))
+    .action(async (opts: { lockTimeout?: number; device?: string; deviceConnectionString?: string }) => {
+      const device = await hub.device(opts);
+      const cmd = await device.receive(opts.lockTimeout === undefined ? {} : { lockTimeoutSeconds: opts.lockTimeout });
+      if (cmd) hub.result(printable(cmd));
+      else hub.result(null, 'no command is waiting');
+    });
+
+  for (const [outcome, done] of [
+    ['complete', 'completed'],
+    ['reject', 'rejected'],
+    ['abandon', 'abandoned'],
+  ] as const) {
+    asDevice(c2d.command(outcome))
+      .description(`${outcome} a received command as the device`)
+      .argument('<lock-token>')
+      .action(async (token: string, opts: { device?: string; deviceConnectionString?: string }) => {
+        await (await hub.device(opts))[outcome](token);
+        hub.result({ lockToken: token, outcome: done }, `${done} ${token}`);
+      });
   }
+
+  c2d
+    .command('purge')
+    .description('drop every pending command of a device')
+    .argument('<device-id>')
+    .action(async (id) => hub.line(await hub.service().purgeCommands(id)));
+
+  return c2d;
 }

@@ -1,63 +1,69 @@
 /** devhub consume: read the built-in endpoint as a consumer group (leases, checkpoints, resume). */
 import { createConsumer, parsePosition, type ConsumerEvent, type StartPosition } from '../../consumer';
-import { flag, intOption, parse, str } from '../args';
-import { UsageError, type HubContext } from '../context';
-import { streamClients } from './aws';
-
-const usage = `Usage: devhub consume --group <name> [--from trim-horizon|latest|<ISO time>] [--follow] [options]
-
-Reads the built-in endpoint as the consumer group <name>, one JSON envelope per line on stdout,
-and checkpoints after every batch it printed. Run it twice (or with backend instances using the
-consumer library) and the group's shards are split between them; stop one and the other takes
-its shards over. A group that ran before resumes after its last checkpoint.
-  --group       the group (letters, digits, . _ -; at most 128)
-  --from        where a new group starts (default trim-horizon); ignored once the group exists
-                (use 'devhub groups reset' to move it)
-  --follow      keep reading (Ctrl-C stops: checkpoints, releases the leases, exits);
-                without it, stops once every shard it reads is read to the tip
-  --meta        print {"shardId","sequenceNumber","envelope"} per record instead of the envelope
-  --lease-ms    lease duration (default 10000): how soon another instance takes over from a dead one
-  --batch-size  records per read and per batch (default 500)
-  --instance    this instance's name in the lease table (default host-pid-random)
-Lease changes and checkpoints are logged on stderr.`;
+import { Command, InvalidArgumentError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import { intIn, parsedBy } from '../args';
+import type { Hub } from '../hub';
 
 const GROUP_NAME = /^[A-Za-z0-9._-]{1,128}$/;
 
-export async function consumeCommand(argv: string[], ctx: HubContext): Promise<void> {
-  const p = parse(
-    argv,
-    {
-      group: { type: 'string' },
-      from: { type: 'string' },
-      follow: { type: 'boolean' },
-      meta: { type: 'boolean' },
-      'lease-ms': { type: 'string' },
-      'batch-size': { type: 'string' },
-      'idle-ms': { type: 'string' },
-      instance: { type: 'string' },
-    },
-    usage,
-  );
-  if (!p) return;
-  const group = str(p, 'group');
-  if (group === undefined) throw new UsageError(`--group is required\n\n${usage}`);
-  if (!GROUP_NAME.test(group)) throw new UsageError(`--group must be 1-128 letters, digits, '.', '_' or '-', got "${group}"`);
-  let from: StartPosition = { type: 'trim-horizon' };
-  const fromText = str(p, 'from');
-  if (fromText !== undefined) {
-    try {
-      from = parsePosition(fromText);
-    } catch (err) {
-      throw new UsageError(`--from: ${(err as Error).message}`);
-    }
-  }
-  const follow = flag(p, 'follow');
-  const meta = flag(p, 'meta');
-  const leaseMs = intOption(p, 'lease-ms', 500, 3_600_000);
-  const batchSize = intOption(p, 'batch-size', 1, 10_000);
-  const idleMs = intOption(p, 'idle-ms', 10, 60_000);
-  const instanceId = str(p, 'instance');
-  const clients = streamClients(ctx);
+function groupName(value: string): string {
+  if (!GROUP_NAME.test(value)) throw new InvalidArgumentError("must be 1-128 letters, digits, '.', '_' or '-'");
+  return value;
+}
+
+export function consumeCommand(hub: Hub): CommandUnknownOpts {
+  return new Command('consume')
+    .description('read the built-in endpoint as a consumer group (leases, checkpoints, resume); one JSON envelope per line')
+    .addOption(new Option('--group <name>', 'the group (letters, digits, . _ -; at most 128)').argParser(groupName).makeOptionMandatory())
+    .addOption(
+      new Option(
+        '--from <position>',
+        "where a new group starts: trim-horizon, latest or an ISO time; ignored once the group exists (use 'devhub groups reset' to move it)",
+      )
+        .argParser(parsedBy(parsePosition))
+        .default(parsePosition('trim-horizon'), 'trim-horizon'),
+    )
+    .option(
+      '--follow',
+      'keep reading (Ctrl-C stops: checkpoints, releases the leases, exits); without it, stops once every shard it reads is read to the tip',
+    )
+    .option('--meta', 'print {"shardId","sequenceNumber","envelope"} per record instead of the envelope')
+    .addOption(
+      new Option('--lease-ms <n>', 'lease duration: how soon another instance takes over from a dead one')
+        .argParser(intIn(500, 3_600_000))
+        .default(10_000),
+    )
+    .addOption(new Option('--batch-size <n>', 'records per read and per batch (default 500)').argParser(intIn(1, 10_000)))
+    .addOption(new Option('--idle-ms <n>', 'pause between reads of a shard at its tip').argParser(intIn(10, 60_000)).hideHelp())
+    .option('--instance <name>', "this instance's name in the lease table (default host-pid-random)")
+    .addHelpText(
+      'after',
+      `
+Reads the built-in endpoint as the consumer group <name>, one JSON envelope per line on stdout,
+and checkpoints after every batch it printed. Run it twice (or with backend instances using the
+consumer library) and the group's shards are split between them; stop one and the other takes
+its shards over. A group that ran before resumes after its last checkpoint. Lease changes and
+checkpoints are logged on stderr.`,
+    )
+    .action((opts) => consume(hub, opts));
+}
+
+interface ConsumeOptions {
+  group: string;
+  from: StartPosition;
+  follow?: true;
+  meta?: true;
+  leaseMs: number;
+  batchSize?: number;
+  idleMs?: number;
+  instance?: string;
+}
+
+async function consume(hub: Hub, opts: ConsumeOptions): Promise<void> {
+  const { group, from, leaseMs, batchSize, idleMs, instance: instanceId } = opts;
+  const follow = opts.follow === true;
+  const meta = opts.meta === true;
+  const clients = hub.aws();
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const onEvent = (e: ConsumerEvent) => {
     if (e.type === 'lag') return;
@@ -74,8 +80,8 @@ export async function consumeCommand(argv: string[], ctx: HubContext): Promise<v
     from,
     kinesis: clients.kinesis,
     dynamo: clients.dynamo,
-    streamName: ctx.resourceName('EVENTS_STREAM'),
-    tableName: ctx.resourceName('CHECKPOINTS_TABLE'),
+    streamName: hub.context.resourceName('EVENTS_STREAM'),
+    tableName: hub.context.resourceName('CHECKPOINTS_TABLE'),
     handler: async (batch) => {
       const lines = batch.records.map((r) =>
         JSON.stringify(meta ? { shardId: r.shardId, sequenceNumber: r.sequenceNumber, envelope: r.value } : r.value),
@@ -84,7 +90,7 @@ export async function consumeCommand(argv: string[], ctx: HubContext): Promise<v
       await new Promise<void>((resolve, reject) => process.stdout.write(`${lines.join('\n')}\n`, (err) => (err ? reject(err) : resolve())));
     },
     onEvent,
-    ...(leaseMs !== undefined ? { leaseMs } : {}),
+    leaseMs,
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...(idleMs !== undefined ? { idleMs } : { idleMs: follow ? 1000 : 200 }),
     ...(instanceId !== undefined ? { instanceId } : {}),
@@ -102,7 +108,7 @@ export async function consumeCommand(argv: string[], ctx: HubContext): Promise<v
       if (stopRequested) break;
       if (!follow) {
         const status = consumer.status();
-        const tick = (leaseMs ?? 10_000) / 3;
+        const tick = leaseMs / 3;
         // Caught up on every shard it reads; or it got none (another instance reads them all).
         if (status.length > 0 ? status.every((s) => s.caughtUp) : Date.now() - started > 3 * tick + 2000) break;
       }
@@ -111,6 +117,5 @@ export async function consumeCommand(argv: string[], ctx: HubContext): Promise<v
     await consumer.stop();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
-    clients.destroy();
   }
 }

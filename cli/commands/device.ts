@@ -1,116 +1,97 @@
 /** devhub device create|show|list|delete|enable|disable|connection-string */
-import { ServiceClient } from '../../lib/client/clients';
+import { Command, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Device } from '../../lib/registry/device';
 import { deviceConnectionString } from '../../lib/sas';
-import { flag, intOption, parse, positional, str } from '../args';
-import { UsageError, type HubContext } from '../context';
-
-const usage = `Usage: devhub device <command> [options]
-
-Commands:
-  create <id> [--tags '<json>'] [--primary-key k --secondary-key k] [--disabled]
-                         create a device; prints it and its connection string
-  show <id> [--show-keys] print a device (keys hidden unless --show-keys)
-  list [--top n] [--all] list devices (one JSON object per line)
-  delete <id>            delete a device (and its pending commands)
-  enable <id>            let the device connect again
-  disable <id> [--reason text]
-                         refuse the device's requests (within the key cache bound)
-  connection-string <id> print the device's connection string`;
-
-export function serviceClient(ctx: HubContext): ServiceClient {
-  return new ServiceClient(ctx.httpUrl(), ctx.connectionString(), ctx.insecureTls());
-}
+import { intIn, json } from '../args';
+import type { Hub } from '../hub';
 
 function redact(device: Device): Device {
   return { ...device, authentication: { type: 'sas', symmetricKey: { primaryKey: '<hidden>', secondaryKey: '<hidden>' } } };
 }
 
-export async function deviceCommand(argv: string[], ctx: HubContext): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h') {
-    console.log(usage);
-    if (sub === undefined) throw new UsageError('missing device command');
-    return;
-  }
-  const p = parse(
-    rest,
-    {
-      tags: { type: 'string' },
-      'primary-key': { type: 'string' },
-      'secondary-key': { type: 'string' },
-      disabled: { type: 'boolean' },
-      'show-keys': { type: 'boolean' },
-      top: { type: 'string' },
-      all: { type: 'boolean' },
-      reason: { type: 'string' },
-    },
-    usage,
-  );
-  if (!p) return;
-  const client = serviceClient(ctx);
-  switch (sub) {
-    case 'create': {
-      const id = positional(p, 0, 'device id', usage);
+export function deviceCommand(hub: Hub): CommandUnknownOpts {
+  const device = new Command('device').description('create, show, list, delete, enable, disable devices; connection strings');
+
+  device
+    .command('create')
+    .description('create a device; prints it and its connection string')
+    .argument('<device-id>')
+    .option('--tags <json>', 'the device\'s tags, e.g. \'{"site":"oslo"}\'', json('\'{"site":"oslo"}\''))
+    .option('--primary-key <key>', 'its primary key (base64; default: random)')
+    .option('--secondary-key <key>', 'its secondary key (base64; default: random)')
+    .option('--disabled', 'create it disabled')
+    .action(async (id, opts) => {
       const body: Record<string, unknown> = {};
-      const tags = str(p, 'tags');
-      if (tags !== undefined) {
-        try {
-          body.tags = JSON.parse(tags);
-        } catch {
-          throw new UsageError('--tags must be JSON, e.g. --tags \'{"site":"oslo"}\'');
-        }
-      }
-      const primaryKey = str(p, 'primary-key');
-      const secondaryKey = str(p, 'secondary-key');
-      if (primaryKey || secondaryKey) body.authentication = { symmetricKey: { primaryKey, secondaryKey } };
-      if (flag(p, 'disabled')) body.status = 'disabled';
-      const device = await client.createDevice(id, body);
-      console.log(
-        JSON.stringify(
-          { device, connectionString: deviceConnectionString(client.hostName, id, device.authentication.symmetricKey.primaryKey) },
-          null,
-          2,
-        ),
-      );
-      return;
-    }
-    case 'show': {
-      const device = await client.getDevice(positional(p, 0, 'device id', usage));
-      console.log(JSON.stringify(flag(p, 'show-keys') ? device : redact(device), null, 2));
-      return;
-    }
-    case 'list': {
-      const top = intOption(p, 'top', 1, 1000) ?? 100;
+      if (opts.tags !== undefined) body.tags = opts.tags;
+      if (opts.primaryKey || opts.secondaryKey)
+        body.authentication = { symmetricKey: { primaryKey: opts.primaryKey, secondaryKey: opts.secondaryKey } };
+      if (opts.disabled) body.status = 'disabled';
+      const service = hub.service();
+      const created = await service.createDevice(id, body);
+      const connectionString = deviceConnectionString(service.hostName, id, created.authentication.symmetricKey.primaryKey);
+      hub.result({ device: created, connectionString });
+    });
+
+  device
+    .command('show')
+    .description('print a device (keys hidden unless --show-keys)')
+    .argument('<device-id>')
+    .option('--show-keys', 'include its keys')
+    .action(async (id, opts) => {
+      const found = await hub.service().getDevice(id);
+      hub.result(opts.showKeys ? found : redact(found));
+    });
+
+  device
+    .command('list')
+    .description('list devices, one JSON object per line (keys hidden)')
+    .addOption(new Option('--top <n>', 'devices per page').argParser(intIn(1, 1000)).default(100))
+    .option('--all', 'every page, not only the first')
+    .action(async (opts) => {
       let continuation: string | undefined;
       do {
-        const page = await client.listDevices(top, continuation);
-        for (const d of page.devices) console.log(JSON.stringify(redact(d)));
-        continuation = flag(p, 'all') ? page.continuation : undefined;
+        const page = await hub.service().listDevices(opts.top, continuation);
+        for (const d of page.devices) hub.line(redact(d));
+        continuation = opts.all ? page.continuation : undefined;
       } while (continuation);
-      return;
-    }
-    case 'delete':
-      await client.deleteDevice(positional(p, 0, 'device id', usage));
-      console.log(`deleted ${p.positionals[0]}`);
-      return;
-    case 'enable':
-    case 'disable': {
-      const device = await client.getDevice(positional(p, 0, 'device id', usage));
-      const updated = await client.updateDevice(device, {
-        status: sub === 'enable' ? 'enabled' : 'disabled',
-        statusReason: str(p, 'reason') ?? null,
-      });
-      console.log(JSON.stringify(redact(updated), null, 2));
-      return;
-    }
-    case 'connection-string': {
-      const id = positional(p, 0, 'device id', usage);
-      const device = await client.getDevice(id);
-      console.log(deviceConnectionString(client.hostName, id, device.authentication.symmetricKey.primaryKey));
-      return;
-    }
-    default:
-      throw new UsageError(`unknown device command "${sub}"\n\n${usage}`);
-  }
+    });
+
+  device
+    .command('delete')
+    .description('delete a device (and its pending commands)')
+    .argument('<device-id>')
+    .action(async (id) => {
+      await hub.service().deleteDevice(id);
+      hub.result({ deviceId: id, deleted: true }, `deleted ${id}`);
+    });
+
+  const setStatus = async (id: string, status: 'enabled' | 'disabled', reason: string | undefined) => {
+    const service = hub.service();
+    const updated = await service.updateDevice(await service.getDevice(id), { status, statusReason: reason ?? null });
+    hub.result(redact(updated));
+  };
+  device
+    .command('enable')
+    .description('let the device connect again')
+    .argument('<device-id>')
+    .action((id) => setStatus(id, 'enabled', undefined));
+  device
+    .command('disable')
+    .description("refuse the device's requests (within the key cache bound)")
+    .argument('<device-id>')
+    .option('--reason <text>', 'why (its statusReason)')
+    .action((id, opts) => setStatus(id, 'disabled', opts.reason));
+
+  device
+    .command('connection-string')
+    .description("print the device's connection string")
+    .argument('<device-id>')
+    .action(async (id) => {
+      const service = hub.service();
+      const found = await service.getDevice(id);
+      const connectionString = deviceConnectionString(service.hostName, id, found.authentication.symmetricKey.primaryKey);
+      hub.result({ deviceId: id, connectionString }, connectionString);
+    });
+
+  return device;
 }

@@ -1,51 +1,46 @@
 /** devhub listen: hold a WebSocket as a device, print commands, optionally settle them. */
+import { Command, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { DEFAULT_PING_SECONDS, DEVICE_BACKOFF, reconnectDelayMs } from '../../lib/client/backoff';
 import { WsConnectError, WsDevice } from '../../lib/client/wsDevice';
 import type { OutgoingMessage } from '../../lib/client/clients';
-import { parse, str } from '../args';
-import { UsageError, type HubContext } from '../context';
-import { deviceConnection } from './send';
-
-const usage = `Usage: devhub listen (--device <id> | --device-connection-string <cs>) [--auto complete|reject|abandon|none]
-                     [--ping-seconds <n>] [--token-seconds <n>]
-
-Connects to the WebSocket API as the device, asks for pending commands, and prints every
-frame the hub sends (one JSON object per line) until Ctrl-C. Sends {"action":"ping"} every
---ping-seconds (default ${DEFAULT_PING_SECONDS}: API Gateway closes sockets idle for 10 minutes) and, when the
-socket closes (token expiry, the 2-hour limit, a hub restart), reconnects with a new token
-after a jittered exponential backoff (1 s doubling to 60 s). A refused connection (401: the
-device was disabled or its key changed) ends it with exit code 1.
-  --auto           settle each command as it arrives (default none: print only; locks then time out)
-  --token-seconds  lifetime of each connection's SAS token (default 3600)`;
+import { deviceConnectionStringOption, deviceOption, positiveNumber } from '../args';
+import type { Hub } from '../hub';
 
 const AUTO = ['complete', 'reject', 'abandon', 'none'] as const;
 
-function positive(p: Parameters<typeof str>[0], name: string, fallback: number): number {
-  const raw = str(p, name);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number`);
-  return n;
+export function listenCommand(hub: Hub): CommandUnknownOpts {
+  return new Command('listen')
+    .description('hold a WebSocket as a device and print the frames the hub sends (one JSON object per line)')
+    .addOption(deviceOption())
+    .addOption(deviceConnectionStringOption())
+    .addOption(
+      new Option('--auto <outcome>', 'settle each command as it arrives (none: print only; locks then time out)')
+        .choices(AUTO)
+        .default('none'),
+    )
+    .addOption(
+      new Option('--ping-seconds <n>', 'seconds between pings (API Gateway closes sockets idle for 10 minutes)')
+        .argParser(positiveNumber)
+        .default(DEFAULT_PING_SECONDS),
+    )
+    .addOption(new Option('--token-seconds <n>', "lifetime of each connection's SAS token").argParser(positiveNumber).default(3600))
+    .addHelpText(
+      'after',
+      `
+One of --device and --device-connection-string is required. Connects to the WebSocket API as
+the device, asks for pending commands, and prints every frame the hub sends until Ctrl-C. When
+the socket closes (token expiry, the 2-hour limit, a hub restart) it reconnects with a new
+token after a jittered exponential backoff (1 s doubling to 60 s). A refused connection (401:
+the device was disabled or its key changed) ends it with exit code 1.`,
+    )
+    .action(async (opts) => {
+      const cs = await hub.deviceConnectionString(opts);
+      await listen(hub, cs, opts.auto, opts.pingSeconds * 1000, Math.ceil(opts.tokenSeconds));
+    });
 }
 
-export async function listenCommand(argv: string[], ctx: HubContext): Promise<void> {
-  const p = parse(
-    argv,
-    {
-      device: { type: 'string' },
-      'device-connection-string': { type: 'string' },
-      auto: { type: 'string' },
-      'ping-seconds': { type: 'string' },
-      'token-seconds': { type: 'string' },
-    },
-    usage,
-  );
-  if (!p) return;
-  const auto = (str(p, 'auto') ?? 'none') as (typeof AUTO)[number];
-  if (!AUTO.includes(auto)) throw new UsageError(`--auto must be one of ${AUTO.join(', ')}`);
-  const pingMs = positive(p, 'ping-seconds', DEFAULT_PING_SECONDS) * 1000;
-  const tokenSeconds = Math.ceil(positive(p, 'token-seconds', 3600));
-  const cs = await deviceConnection(ctx, str(p, 'device'), str(p, 'device-connection-string'), usage);
+async function listen(hub: Hub, cs: string, auto: (typeof AUTO)[number], pingMs: number, tokenSeconds: number): Promise<void> {
+  const ctx = hub.context;
   const name = /DeviceId=([^;]+)/.exec(cs)?.[1] ?? 'device';
   let stopped = false;
   let current: WsDevice | undefined;
@@ -98,7 +93,8 @@ async function holdSocket(socket: WsDevice, auto: (typeof AUTO)[number], pingMs:
 }
 
 /** `devhub send --ws`: one message over the socket, resolved by its ack. */
-export async function sendOverWebSocket(ctx: HubContext, cs: string, msg: OutgoingMessage): Promise<void> {
+export async function sendOverWebSocket(hub: Hub, cs: string, msg: OutgoingMessage): Promise<void> {
+  const ctx = hub.context;
   const socket = await WsDevice.fromConnectionString(ctx.wsUrl(), cs, { insecure: ctx.insecureTls() });
   try {
     const messageId = msg.messageId ?? `cli-${Date.now()}`;

@@ -1,119 +1,97 @@
 /** devhub route add|list|show|remove|enable|disable|fallback|test: message routes. */
 import { readFileSync } from 'node:fs';
+import { Command, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { ApiError, conditionPosition } from '../../lib/client/clients';
-import { ROUTE_SOURCES, type RouteSource } from '../../lib/routing/model';
-import { flag, parse, positional, str } from '../args';
-import { UsageError, type HubContext } from '../context';
-import { routingClient } from './endpoint';
-
-const usage = `Usage: devhub route <command> [options]
-
-Commands:
-  add <name> --source DeviceMessages|DeviceLifecycleEvents|DeviceConnectionStateEvents
-             --condition "<expr>" --endpoint <name> [--disabled]
-                         create or replace a route (condition default: true)
-  list                   list routes (one JSON object per line)
-  show <name>            print one route
-  remove <name>          delete a route
-  enable <name>, disable <name>
-  fallback <endpoint> | fallback --off
-                         send device messages that match no route to <endpoint>, or stop
-  test --condition "<expr>" --message <file.json> [--tags '<json>']
-  test --route <name> --message <file.json> [--tags '<json>']
-                         evaluate without sending: prints true or false (exit 0), or the
-                         syntax error with its position (exit 2). The file holds an envelope
-                         as the built-in stream does (docs/routing.md); without --tags the
-                         device's registry tags are used for $twin.`;
+import { ROUTE_SOURCES } from '../../lib/routing/model';
+import { json } from '../args';
+import { UsageError } from '../context';
+import type { Hub } from '../hub';
 
 /** Exit status for a condition that does not parse (the CLI's usage-error status). */
 export class ConditionError extends UsageError {}
 
-export async function routeCommand(argv: string[], ctx: HubContext): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h') {
-    console.log(usage);
-    if (sub === undefined) throw new UsageError('missing route command');
-    return;
-  }
-  const p = parse(
-    rest,
-    {
-      source: { type: 'string' },
-      condition: { type: 'string' },
-      endpoint: { type: 'string' },
-      disabled: { type: 'boolean' },
-      off: { type: 'boolean' },
-      message: { type: 'string' },
-      route: { type: 'string' },
-      tags: { type: 'string' },
-    },
-    usage,
-  );
-  if (!p) return;
-  const client = routingClient(ctx);
-  switch (sub) {
-    case 'add': {
-      const name = positional(p, 0, 'route name', usage);
-      const source = str(p, 'source') ?? 'DeviceMessages';
-      if (!(ROUTE_SOURCES as readonly string[]).includes(source))
-        throw new UsageError(`--source must be one of ${ROUTE_SOURCES.join(', ')}`);
-      const endpoint = str(p, 'endpoint');
-      if (!endpoint) throw new UsageError(`missing --endpoint\n\n${usage}`);
-      const route = await withConditionErrors(() =>
-        client.putRoute(name, {
-          source: source as RouteSource,
-          condition: str(p, 'condition') ?? 'true',
-          endpoint,
-          enabled: !flag(p, 'disabled'),
-        }),
+export function routeCommand(hub: Hub): CommandUnknownOpts {
+  const route = new Command('route').description('add, list, show, remove, enable, disable, test routes; the fallback route');
+  route
+    .command('add')
+    .description('create or replace a route')
+    .argument('<name>')
+    .addOption(new Option('--source <source>', 'the messages it routes').choices(ROUTE_SOURCES).default('DeviceMessages'))
+    .option('--condition <expr>', 'the routing query (docs/routing.md)', 'true')
+    .requiredOption('--endpoint <name>', 'where matching messages go')
+    .option('--disabled', 'create it disabled')
+    .action(async (name, opts) => {
+      const created = await withConditionErrors(() =>
+        hub.routing().putRoute(name, { source: opts.source, condition: opts.condition, endpoint: opts.endpoint, enabled: !opts.disabled }),
       );
-      console.log(JSON.stringify(route, null, 2));
-      return;
-    }
-    case 'list':
-      for (const r of await client.listRoutes()) console.log(JSON.stringify(r));
-      return;
-    case 'show':
-      console.log(JSON.stringify(await client.getRoute(positional(p, 0, 'route name', usage)), null, 2));
-      return;
-    case 'remove': {
-      const name = positional(p, 0, 'route name', usage);
-      await client.deleteRoute(name);
-      console.log(`removed route ${name}`);
-      return;
-    }
-    case 'enable':
-    case 'disable':
-      console.log(JSON.stringify(await client.setRouteEnabled(positional(p, 0, 'route name', usage), sub === 'enable'), null, 2));
-      return;
-    case 'fallback': {
-      if (flag(p, 'off')) {
-        await client.deleteFallback();
-        console.log('fallback route removed');
+      hub.result(created);
+    });
+  route
+    .command('list')
+    .description('list routes, one JSON object per line')
+    .action(async () => {
+      for (const r of await hub.routing().listRoutes()) hub.line(r);
+    });
+  route
+    .command('show')
+    .description('print one route')
+    .argument('<name>')
+    .action(async (name) => hub.result(await hub.routing().getRoute(name)));
+  route
+    .command('remove')
+    .description('delete a route')
+    .argument('<name>')
+    .action(async (name) => {
+      await hub.routing().deleteRoute(name);
+      hub.result({ route: name, removed: true }, `removed route ${name}`);
+    });
+  for (const [name, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
+    route
+      .command(name)
+      .description(`${name} a route`)
+      .argument('<name>')
+      .action(async (routeName) => hub.result(await hub.routing().setRouteEnabled(routeName, enabled)));
+  }
+  route
+    .command('fallback')
+    .description('send device messages that match no route to <endpoint>, or stop (--off)')
+    .argument('[endpoint]')
+    .option('--off', 'remove the fallback route')
+    .action(async (endpoint, opts) => {
+      if (opts.off) {
+        if (endpoint !== undefined) throw new UsageError('give an endpoint or --off, not both');
+        await hub.routing().deleteFallback();
+        hub.result({ fallback: null }, 'fallback route removed');
         return;
       }
-      console.log(JSON.stringify(await client.setFallback(positional(p, 0, 'endpoint name (or --off)', usage)), null, 2));
-      return;
-    }
-    case 'test': {
-      const file = str(p, 'message');
-      if (!file) throw new UsageError(`missing --message <file.json>\n\n${usage}`);
-      const condition = str(p, 'condition');
-      const route = str(p, 'route');
-      if ((condition === undefined) === (route === undefined))
-        throw new UsageError(`give exactly one of --condition and --route\n\n${usage}`);
-      const message = readJson(file, 'message file');
-      const tagsText = str(p, 'tags');
-      const twinTags = tagsText === undefined ? undefined : (parseJson(tagsText, '--tags') as Record<string, unknown>);
+      if (endpoint === undefined) throw new UsageError('missing endpoint name (or --off)');
+      hub.result(await hub.routing().setFallback(endpoint));
+    });
+  route
+    .command('test')
+    .description('evaluate a condition or a route against a message without sending: prints true or false')
+    .requiredOption('--message <file.json>', 'an envelope as the built-in stream holds it (docs/routing.md)')
+    .addOption(new Option('--condition <expr>', 'the condition to test').conflicts('route'))
+    .option('--route <name>', 'the route whose condition to test')
+    .option('--tags <json>', "the device twin's tags for $twin (default: the device's registry tags)", json('\'{"site":"oslo"}\''))
+    .addHelpText('after', '\nExit 0 with true or false; exit 2 with the syntax error and its position.')
+    .action(async (opts) => {
+      if (opts.condition === undefined && opts.route === undefined) throw new UsageError('give one of --condition and --route');
+      const message = readJson(opts.message, 'message file');
+      const twinTags = opts.tags as Record<string, unknown> | undefined;
       const out = await withConditionErrors(() =>
-        client.testRoute({ ...(condition !== undefined ? { condition } : { route }), message, ...(twinTags ? { twinTags } : {}) }),
+        hub.routing().testRoute({
+          ...(opts.condition !== undefined ? { condition: opts.condition } : { route: opts.route }),
+          message,
+          ...(twinTags ? { twinTags } : {}),
+        }),
       );
-      console.log(out.result ? 'true' : 'false');
-      return;
-    }
-    default:
-      throw new UsageError(`unknown route command "${sub}"\n\n${usage}`);
-  }
+      hub.result(out, out.result ? 'true' : 'false');
+    });
+  return route;
 }
 
 /** A 400 for a condition becomes exit status 2 with the position and reason. */
