@@ -20,6 +20,8 @@ module.exports = {
       transform,
       testMatch: [
         '<rootDir>/lib/**/*.test.ts',
+        '<rootDir>/cost/**/*.test.ts',
+        '<rootDir>/ledger/**/*.test.ts',
         '<rootDir>/cli/**/*.test.ts',
         '<rootDir>/bench/**/*.test.ts',
         '<rootDir>/infra/**/*.test.ts',

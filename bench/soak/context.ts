@@ -1,5 +1,5 @@
 /** What every soak actor (device, backend, fault injector) shares: the ledgers, the phase and counters. */
-import type { C2dLedger, D2cLedger, FeedbackStatus, SettleAction } from './ledger';
+import type { C2dLedger, D2cLedger, FeedbackStatus, SettleAction } from '../../ledger/ledger';
 
 export interface SoakCounters {
   d2cRequests: number;

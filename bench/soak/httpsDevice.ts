@@ -7,7 +7,7 @@ import { DeviceClient } from '../../lib/client/clients';
 import type { HttpResponse } from '../../lib/client/http';
 import { parseReceived } from '../../lib/c2d/client';
 import { chooseSettlement, jitter, sleep, soakProperties, type SoakContext } from './context';
-import type { Channel, SettleAction } from './ledger';
+import type { Channel, SettleAction } from '../../ledger/ledger';
 import { LOCK_MS } from './soakHub';
 
 /** Sends until acknowledged (2xx) or refused (4xx other than 429). */

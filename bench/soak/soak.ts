@@ -11,14 +11,14 @@ import { DeviceClient, ServiceClient } from '../../lib/client/clients';
 import type { Envelope } from '../../lib/envelope';
 import { deviceConnectionString } from '../../lib/sas';
 import { runCommandSender } from './backend';
-import { check, unmetTargets, type LoadTargets, type SoakReport } from './check';
-import { formatReport } from './report';
+import { check, unmetTargets, type LoadTargets, type SoakReport } from '../../ledger/check';
+import { formatReport } from '../../ledger/report';
 import { FeedbackCollector, QueueCollector, soakMessageOf, StreamCollector } from './collectors';
 import { GroupCollector } from './groupCollector';
 import { sleep, type SoakContext } from './context';
 import { FaultInjector, type FaultLogEntry } from './faults';
 import { runHttpsCommands, runHttpsTelemetry } from './httpsDevice';
-import { C2dLedger, D2cLedger, ENDPOINTS, type EndpointName, type FeedbackStatus } from './ledger';
+import { C2dLedger, D2cLedger, ENDPOINTS, type EndpointName, type FeedbackStatus } from '../../ledger/ledger';
 import { startSoakHub } from './soakHub';
 import { WsSoakDevice } from './wsSoakDevice';
 

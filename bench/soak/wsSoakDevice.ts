@@ -8,7 +8,7 @@
 import type { DeviceClient } from '../../lib/client/clients';
 import { WsDevice, type HubFrame } from '../../lib/client/wsDevice';
 import { chooseSettlement, jitter, sleep, soakProperties, type SoakContext } from './context';
-import type { SettleAction } from './ledger';
+import type { SettleAction } from '../../ledger/ledger';
 import { LOCK_MS } from './soakHub';
 
 const ACK_TIMEOUT_MS = 8000;

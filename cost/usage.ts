@@ -6,7 +6,7 @@
  * A month is the price table's hoursPerMonth (AWS uses 730 h), so a day-rate is multiplied by
  * 730 / 24 = 30.4167.
  */
-import { customMetricCount } from '../metricCatalogue';
+import { customMetricCount } from '../lib/metricCatalogue';
 import { base64Bytes, clamp, GIB, meteredUnits } from './math';
 import {
   FUNCTION_ROLES,

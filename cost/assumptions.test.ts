@@ -1,5 +1,5 @@
-import shippedAssumptions from '../../cost/assumptions.json';
-import shippedPrices from '../../cost/prices.json';
+import shippedAssumptions from './assumptions.json';
+import shippedPrices from './prices.json';
 import { checkAssumptions, mergeAssumptions, setAssumption, setDuration } from './assumptions';
 import { parseBytes, parseCount, parseFraction } from './quantity';
 import { testAssumptions } from './testkit';

@@ -2,21 +2,18 @@
  * The cost of operating the hub: log volume by Lambda's log levels, EMF metric lines, custom
  * metrics, alarms and the dashboard, read from this repository's serverless.yml and priced.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { customMetricCount } from '../metricCatalogue';
+import { resolve } from 'node:path';
+import { customMetricCount } from '../lib/metricCatalogue';
 import { GIB } from './math';
 import { priceUsage } from './price';
-import { parseServerlessYaml, resolveServerless } from './serverlessYaml';
+import { serverlessPrint } from './serverlessPrint';
 import { deriveSettings } from './settings';
 import { testAssumptions, testPrices, testSettings, testTraffic } from './testkit';
 import type { DeploymentSettings } from './types';
 import { computeUsage } from './usage';
 
 function repositorySettings(params: Record<string, string> = {}): DeploymentSettings {
-  const file = resolve(__dirname, '../../serverless.yml');
-  const readYaml = (p: string) => parseServerlessYaml(readFileSync(join(dirname(file), p), 'utf8'));
-  return deriveSettings(resolveServerless(readYaml('serverless.yml'), { options: { stage: 'prod' }, params, readFile: readYaml }));
+  return deriveSettings(serverlessPrint({ root: resolve(__dirname, '..'), stage: 'prod', params }));
 }
 
 describe('operations settings from serverless.yml', () => {

@@ -3,19 +3,18 @@
  *   [--c2d-per-device-per-day <n>] [--routes <n>] [--json] ...`
  * Prints the monthly AWS cost of this deployment for a traffic profile, from the settings in
  * serverless.yml, the price table in cost/prices.json and the assumptions in
- * cost/assumptions.json. The only I/O around the pure model in lib/cost.
+ * cost/assumptions.json. The only I/O around the pure model in this folder (with serverlessPrint.ts).
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkAssumptions, mergeAssumptions, setAssumption, setDuration } from '../lib/cost/assumptions';
-import { estimate } from '../lib/cost/estimate';
-import { renderReport } from '../lib/cost/format';
-import { parseBytes, parseCount, parseFraction } from '../lib/cost/quantity';
-import { deriveSettings } from '../lib/cost/settings';
-import { parseServerlessYaml, resolveServerless } from '../lib/cost/serverlessYaml';
-import type { KinesisMode, PriceTable, TrafficProfile } from '../lib/cost/types';
+import { checkAssumptions, mergeAssumptions, setAssumption, setDuration } from './assumptions';
+import { estimate } from './estimate';
+import { renderReport } from './format';
+import { parseBytes, parseCount, parseFraction } from './quantity';
+import { deriveSettings } from './settings';
+import { serverlessPrint } from './serverlessPrint';
+import type { KinesisMode, PriceTable, TrafficProfile } from './types';
 
 const usage = `Usage: npm run cost -- --messages-per-day <n> --message-size <bytes> --devices <n> [options]
 
@@ -32,8 +31,8 @@ Deployment:
   --kinesis-mode <m>              provisioned | on-demand (default: as in serverless.yml)
   --param <k=v>                   serverless.yml parameter, e.g. eventsShardCount=4 (repeatable)
   --stage <name>                  stage (default dev)
-  --serverless <file>             service file (default serverless.yml)
-  --from-print                    resolve serverless.yml with 'serverless print' instead of the built-in resolver
+  --serverless <file>             service file (default serverless.yml), read through 'serverless print'
+                                  (cached per file hash in node_modules/.cache/devhub-cost)
 Assumptions and prices:
   --duration <fn=ms>              billed ms per invocation, fn one of deviceApi, serviceApi, router,
                                   wsConnect, wsDisconnect, wsMessage, sweeper (repeatable)
@@ -62,7 +61,6 @@ function main(argv: string[]): number {
       param: { type: 'string', multiple: true },
       stage: { type: 'string' },
       serverless: { type: 'string' },
-      'from-print': { type: 'boolean' },
       duration: { type: 'string', multiple: true },
       set: { type: 'string', multiple: true },
       assumptions: { type: 'string', multiple: true },
@@ -109,7 +107,7 @@ function main(argv: string[]): number {
   }
   const stage = values.stage ?? 'dev';
   const serverlessFile = resolve(root, values.serverless ?? 'serverless.yml');
-  const resolved = values['from-print'] ? printService(root, serverlessFile, stage, params) : readService(serverlessFile, stage, params);
+  const resolved = serverlessPrint({ root, file: serverlessFile, stage, params });
   const settings = deriveSettings(resolved);
 
   const prices = readJson(resolve(root, values.prices ?? 'cost/prices.json')) as PriceTable;
@@ -139,35 +137,6 @@ function readJson(file: string): unknown {
   } catch (err) {
     throw new Error(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
-}
-
-/** serverless.yml through the built-in resolver (files referenced by ${file(...)} relative to it). */
-function readService(file: string, stage: string, params: Record<string, string>): unknown {
-  const dir = dirname(file);
-  const load = (path: string): unknown => parseServerlessYaml(readFileSync(resolve(dir, path), 'utf8'));
-  return resolveServerless(load(file), { params, options: { stage }, env: process.env, readFile: load });
-}
-
-/** serverless.yml as the framework resolves it (`serverless print`, a second or so). */
-function printService(root: string, file: string, stage: string, params: Record<string, string>): unknown {
-  const args = [
-    resolve(root, 'node_modules/osls/bin/serverless.js'),
-    'print',
-    '--format',
-    'json',
-    '--stage',
-    stage,
-    '--config',
-    basename(file),
-  ];
-  for (const [k, v] of Object.entries(params)) args.push('--param', `${k}=${v}`);
-  const stdout = execFileSync(process.execPath, args, {
-    cwd: dirname(file),
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-  });
-  return JSON.parse(stdout.slice(stdout.indexOf('{'))) as unknown;
 }
 
 try {

@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { parseServerlessYaml, resolveServerless } from './serverlessYaml';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { printCacheKey, serverlessPrint } from './serverlessPrint';
 import { deriveSettings, runsPerDay } from './settings';
+
+const repositoryRoot = resolve(__dirname, '..');
 
 const service = `
 service: hub
@@ -62,50 +65,31 @@ Resources:
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }
 `;
 
+const fixtureDir = mkdtempSync(join(tmpdir(), 'devhub-cost-settings-'));
+writeFileSync(join(fixtureDir, 'serverless.yml'), service);
+writeFileSync(join(fixtureDir, 'resources.yml'), resourcesYml);
+afterAll(() => rmSync(fixtureDir, { recursive: true, force: true }));
+
+/** The fixture as `serverless print` resolves it (cached per content and parameters). */
 function load(params: Record<string, string> = {}): unknown {
-  const files: Record<string, string> = { 'resources.yml': resourcesYml };
-  return resolveServerless(parseServerlessYaml(service), {
-    params,
-    options: {},
-    readFile: (p) => parseServerlessYaml(files[p] ?? ''),
-  });
+  return serverlessPrint({ root: repositoryRoot, file: join(fixtureDir, 'serverless.yml'), params });
 }
 
-describe('resolveServerless', () => {
-  it('resolves self, opt, sls, param and file variables, keeping types', () => {
+describe('serverless print', () => {
+  it('resolves self, opt, sls, param and file variables, keeping types, and leaves CloudFormation placeholders alone', () => {
     const r = load() as {
-      custom: { prefix: string; shards: unknown };
       provider: { environment: Record<string, unknown> };
-      resources: unknown[];
+      resources: { Resources: Record<string, { Properties: Record<string, unknown> }> };
     };
-    expect(r.custom.prefix).toBe('hub-dev');
-    expect(r.custom.shards).toBe(1); // a number, from the default of ${param:eventsShardCount, 1}
     expect(r.provider.environment.DEVICE_CACHE_TTL_MS).toBe('30000');
-    expect(r.resources[0]).toMatchObject({ Resources: { EventsStream: { Properties: { ShardCount: 1 } } } });
-  });
-
-  it('falls back through alternatives and leaves CloudFormation placeholders alone', () => {
-    const r = load() as { provider: { environment: Record<string, unknown> } };
+    expect(r.resources.Resources.EventsStream?.Properties.ShardCount).toBe(1);
     expect(r.provider.environment.HOST).toEqual({ 'Fn::Sub': '${HttpApi}.execute-api.${AWS::Region}.amazonaws.com' });
-    const withParam = load({ hubHostname: 'iot.example.com', eventsShardCount: '8' }) as {
-      provider: { environment: Record<string, unknown> };
-    };
-    expect(withParam.provider.environment.HOST).toBe('iot.example.com');
   });
 
-  it('turns CloudFormation short tags into their long form', () => {
-    expect(parseServerlessYaml('a: !GetAtt EventsStream.Arn\nb: !Sub "x-${AWS::Region}"\nc: !Join ["-", [a, b]]')).toEqual({
-      a: { 'Fn::GetAtt': ['EventsStream', 'Arn'] },
-      b: { 'Fn::Sub': 'x-${AWS::Region}' },
-      c: { 'Fn::Join': ['-', ['a', 'b']] },
-    });
-  });
-
-  it('resolves unknown sources to their default', () => {
-    const r = resolveServerless({ a: "${cf:other.Output, 'fallback'}", b: '${ssm:/x}', c: 'x-${ssm:/y}' }) as Record<string, unknown>;
-    expect(r.a).toBe('fallback');
-    expect(r.b).toBeUndefined();
-    expect(r.c).toBe('x-');
+  it('keys its cache by the parameters', () => {
+    const a = printCacheKey({ root: repositoryRoot, file: join(fixtureDir, 'serverless.yml') });
+    const b = printCacheKey({ root: repositoryRoot, file: join(fixtureDir, 'serverless.yml'), params: { eventsShardCount: '8' } });
+    expect(a).not.toBe(b);
   });
 });
 
@@ -150,9 +134,7 @@ describe('deriveSettings', () => {
 
   it("reads this repository's serverless.yml", () => {
     // A smoke test against the real file (others edit it): the cost model must keep finding the D2C path.
-    const file = resolve(__dirname, '../../serverless.yml');
-    const readYaml = (p: string) => parseServerlessYaml(readFileSync(join(dirname(file), p), 'utf8'));
-    const s = deriveSettings(resolveServerless(readYaml('serverless.yml'), { options: { stage: 'dev' }, readFile: readYaml }));
+    const s = deriveSettings(serverlessPrint({ root: repositoryRoot, stage: 'dev' }));
     expect(s.functions.deviceApi.inServerlessYml).toBe(true);
     expect(s.functions.deviceApi.memoryMb).toBeGreaterThan(0);
     expect(s.kinesis.shardCount).toBeGreaterThanOrEqual(1);
