@@ -1,30 +1,32 @@
 /**
  * Authentication of devices (device-key SAS tokens) and services (policy SAS tokens).
- * Registry reads are cached in memory for `cacheTtlMs`: a key change or a disable takes
- * effect within that bound. Every failure is the same UnauthorizedError.
+ * Devices come from a DeviceCache (lib/registry/deviceCache.ts): a disable, delete or key change
+ * takes effect within its `pollMs`. Policies are cached for `cacheTtlMs`. Every failure is the
+ * same UnauthorizedError.
  */
 import { ForbiddenError, UnauthorizedError } from './errors';
 import { metrics, type AuthFailureReason } from './metrics';
 import { grants, type Permission, type Policy } from './policies';
 import { isDeviceId, type Device } from './registry/device';
-import { parseSasToken, verifyDeviceToken, verifyPolicyDeviceToken, verifyPolicyToken, type SasToken } from './sas';
+import { DeviceCache, type DeviceCacheOptions, type DeviceCacheSource } from './registry/deviceCache';
+import { parseSasToken, verifyDeviceToken, verifyPolicyDeviceToken, verifyPolicyToken, type HubHosts, type SasToken } from './sas';
 import { TtlCache } from './ttlCache';
 
-export interface RegistryReader {
-  getDevice(deviceId: string): Promise<Device | undefined>;
+export interface RegistryReader extends DeviceCacheSource {
   getPolicy(name: string): Promise<Policy | undefined>;
 }
 
 export interface AuthOptions {
-  hubHostname: string;
+  /** Host names tokens may name (the first is the hub's own; more for other front doors). */
+  hubHostname: HubHosts;
+  /** How long policies are served from memory. */
   cacheTtlMs: number;
-  /** Unknown devices are remembered briefly too, so a flood of bad ids cannot hammer the table. */
-  negativeCacheTtlMs?: number;
+  devices: Omit<DeviceCacheOptions, 'now'>;
   now?: () => number;
 }
 
 export class Authenticator {
-  private readonly devices: TtlCache<Device | null>;
+  private readonly devices: DeviceCache;
   private readonly policies: TtlCache<Policy | null>;
   private readonly now: () => number;
 
@@ -33,7 +35,7 @@ export class Authenticator {
     private readonly opts: AuthOptions,
   ) {
     this.now = opts.now ?? Date.now;
-    this.devices = new TtlCache(10_000, this.now);
+    this.devices = new DeviceCache(registry, { ...opts.devices, now: this.now });
     this.policies = new TtlCache(100, this.now);
   }
 
@@ -121,19 +123,11 @@ export class Authenticator {
 
   /** Drops a device from the cache (after this instance changed or deleted it). */
   forgetDevice(deviceId: string): void {
-    this.devices.delete(deviceId);
+    this.devices.forget(deviceId);
   }
 
-  private async cachedDevice(deviceId: string): Promise<Device | null> {
-    const hit = this.devices.get(deviceId);
-    if (hit !== undefined) return hit;
-    const device = (await this.registry.getDevice(deviceId)) ?? null;
-    this.devices.set(
-      deviceId,
-      device,
-      device ? this.opts.cacheTtlMs : Math.min(this.opts.cacheTtlMs, this.opts.negativeCacheTtlMs ?? 1000),
-    );
-    return device;
+  private cachedDevice(deviceId: string): Promise<Device | null> {
+    return this.devices.get(deviceId);
   }
 
   private async cachedPolicy(name: string): Promise<Policy | null> {

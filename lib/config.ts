@@ -13,8 +13,19 @@ export interface HubConfig {
   routingDeadLetterQueue: string;
   /** The router's on-failure destination (batches that failed by age or retries). */
   routerFailureQueue: string;
-  /** How long a device's keys and status may be served from memory (disable takes effect within this). */
+  /** How long policies and device tags (routing enrichments) may be served from memory. */
   deviceCacheTtlMs: number;
+  /**
+   * Device credentials (keys, status, existence) as authentication caches them
+   * (lib/registry/deviceCache.ts): a disable, delete or key change takes effect within `changePollMs`.
+   */
+  deviceAuthCache: {
+    /** How old the registry change-feed read serving a request may be (the staleness bound). */
+    changePollMs: number;
+    /** Backstop entry lifetime, should a change-feed write be lost. */
+    ttlMs: number;
+    maxEntries: number;
+  };
   c2d: {
     defaultTtlSeconds: number;
     maxTtlSeconds: number;
@@ -81,6 +92,11 @@ export function parseConfig(env: Env): HubConfig {
     routingDeadLetterQueue: required(env, 'ROUTING_DLQ'),
     routerFailureQueue: required(env, 'ROUTER_FAILURE_QUEUE'),
     deviceCacheTtlMs: integer(env, 'DEVICE_CACHE_TTL_MS', 10_000, 0, 300_000),
+    deviceAuthCache: {
+      changePollMs: integer(env, 'REGISTRY_CHANGE_POLL_MS', 5000, 0, 60_000),
+      ttlMs: integer(env, 'DEVICE_AUTH_CACHE_TTL_MS', 3_600_000, 0, 86_400_000),
+      maxEntries: integer(env, 'DEVICE_AUTH_CACHE_MAX_ENTRIES', 50_000, 1, 1_000_000),
+    },
     c2d: {
       defaultTtlSeconds: integer(env, 'C2D_DEFAULT_TTL_SECONDS', 3600, 1, maxTtlSeconds),
       maxTtlSeconds,

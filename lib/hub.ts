@@ -16,6 +16,7 @@ import type { Device } from './registry/device';
 import type { AwsClients } from './adapters/aws/awsClients';
 import { DeviceStore } from './adapters/aws/deviceStore';
 import { PolicyStore } from './adapters/aws/policyStore';
+import { RegistryChangeStore } from './adapters/aws/registryChangeStore';
 import { StreamWriter } from './adapters/aws/streamWriter';
 import type { CommandQueue } from './c2d/commandQueue';
 import { createCommandQueue } from './c2d/createCommandQueue';
@@ -56,9 +57,23 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
   const devices = new DeviceStore(clients.dynamo, config.tables.devices);
   const policies = new PolicyStore(clients.dynamo, config.tables.policies);
   const events = new StreamWriter(clients.kinesis, config.eventsStream);
+  const changes = new RegistryChangeStore(clients.dynamo, config.tables.devices);
   const auth = new Authenticator(
-    { getDevice: (id) => devices.get(id), getPolicy: (name) => policies.get(name) },
-    { hubHostname: config.hubHostname, cacheTtlMs: config.deviceCacheTtlMs },
+    {
+      getDevice: (id, consistent) => devices.get(id, consistent),
+      readChanges: () => changes.read(),
+      getPolicy: (name) => policies.get(name),
+    },
+    {
+      hubHostname: config.hubHostname,
+      cacheTtlMs: config.deviceCacheTtlMs,
+      devices: {
+        pollMs: config.deviceAuthCache.changePollMs,
+        ttlMs: config.deviceAuthCache.ttlMs,
+        maxEntries: config.deviceAuthCache.maxEntries,
+        negativeTtlMs: 1000,
+      },
+    },
   );
   const commands = createCommandQueue(config, clients);
   const limiter = new DeviceRateLimiter(config.deviceRateLimitPerSecond);
@@ -83,11 +98,14 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
     auth,
     // A deleted device's command queue and socket go with it; a disabled device loses its socket.
     registry: new RegistryService(devices, events, config.hubName, {
+      // Every instance's authentication cache learns of the change from the feed within its poll.
       onDeleted: async (device) => {
+        await changes.record([device.deviceId]);
         await closeDeviceSocket(connections, sockets, device.deviceId, 'DeviceDeleted');
         await commands.dropDevice(device.deviceId);
       },
       onUpdated: async (device) => {
+        await changes.record([device.deviceId]);
         if (device.status !== 'enabled') await closeDeviceSocket(connections, sockets, device.deviceId, 'DeviceDisabled');
       },
     }),

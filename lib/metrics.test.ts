@@ -4,6 +4,7 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Authenticator } from './auth';
+import { EMPTY_CHANGES } from './registry/changeFeed';
 import type { StreamWriter } from './adapters/aws/streamWriter';
 import { CommandQueue } from './c2d/commandQueue';
 import { QueueDepthExceededError } from './c2d/errors';
@@ -111,8 +112,12 @@ describe('authentication failure reasons', () => {
   };
   const policy = { name: 'registryRead', primaryKey: key, secondaryKey: key, permissions: ['RegistryRead'] } as unknown as Policy;
   const auth = new Authenticator(
-    { getDevice: async (id) => devices[id], getPolicy: async (name) => (name === policy.name ? policy : undefined) },
-    { hubHostname: hub, cacheTtlMs: 0, now: () => nowMs },
+    {
+      getDevice: async (id) => devices[id],
+      readChanges: async () => EMPTY_CHANGES,
+      getPolicy: async (name) => (name === policy.name ? policy : undefined),
+    },
+    { hubHostname: hub, cacheTtlMs: 0, devices: { ttlMs: 0, negativeTtlMs: 0, pollMs: 0, maxEntries: 10 }, now: () => nowMs },
   );
   const soon = nowMs / 1000 + 60;
   const deviceToken = (id: string, expiry = soon, k = key) => buildSasToken({ resource: `${hub}/devices/${id}`, keyBase64: k, expiry });

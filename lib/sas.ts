@@ -95,45 +95,52 @@ export function deviceResource(hubHost: string, deviceId: string): string {
   return `${hubHost}/devices/${encodeURIComponent(deviceId)}`;
 }
 
+/** Host names a token may name: the hub's configured hosts (e.g. the HTTP API's and the function URL's). */
+export type HubHosts = string | readonly string[];
+
+function namesHubHost(resource: string, hubHost: HubHosts): boolean {
+  const host = splitResource(resource).host;
+  return (typeof hubHost === 'string' ? [hubHost] : hubHost).some((h) => splitResource(h).host === host);
+}
+
+export interface DeviceTokenCheck {
+  hubHost: HubHosts;
+  deviceId: string;
+  keys: readonly string[];
+  nowSeconds: number;
+}
+
 /**
- * Validates a device token for `deviceId` against the device's keys.
- * Returns false for every failure; the caller turns that into one indistinguishable 401.
+ * A token for one device's endpoints: unexpired, resource `{host}/devices/{id}`, signed with one of
+ * `keys`. `byPolicy` says whose keys those are: the device's own (no `skn`) or a policy's (`skn`,
+ * IoT Hub's DeviceConnect; the permission is the caller's check). False for every failure: the
+ * caller turns that into one indistinguishable 401.
  */
-export function verifyDeviceToken(
-  token: SasToken,
-  opts: { hubHost: string; deviceId: string; keys: readonly string[]; nowSeconds: number },
-): boolean {
-  if (token.keyName !== undefined) return false;
+function verifyDeviceResourceToken(token: SasToken, opts: DeviceTokenCheck, byPolicy: boolean): boolean {
+  if ((token.keyName !== undefined) !== byPolicy) return false;
   if (token.expiry <= opts.nowSeconds) return false;
-  const { host, path } = splitResource(token.resource);
-  if (host !== splitResource(opts.hubHost).host) return false;
+  if (!namesHubHost(token.resource, opts.hubHost)) return false;
+  const { path } = splitResource(token.resource);
   if (path.length !== 2 || path[0]?.toLowerCase() !== 'devices') return false;
   if (safeDecode(path[1] ?? '') !== opts.deviceId) return false;
   return signatureMatches(token, opts.keys);
 }
 
-/**
- * Validates a policy (`skn`) token for one device's endpoints: resource `{host}/devices/{id}`,
- * signed with the policy's key (IoT Hub's DeviceConnect). The permission is the caller's check.
- */
-export function verifyPolicyDeviceToken(
-  token: SasToken,
-  opts: { hubHost: string; deviceId: string; keys: readonly string[]; nowSeconds: number },
-): boolean {
-  if (token.keyName === undefined) return false;
-  if (token.expiry <= opts.nowSeconds) return false;
-  const { host, path } = splitResource(token.resource);
-  if (host !== splitResource(opts.hubHost).host) return false;
-  if (path.length !== 2 || path[0]?.toLowerCase() !== 'devices') return false;
-  if (safeDecode(path[1] ?? '') !== opts.deviceId) return false;
-  return signatureMatches(token, opts.keys);
+/** Validates a device token for `deviceId` against the device's keys. */
+export function verifyDeviceToken(token: SasToken, opts: DeviceTokenCheck): boolean {
+  return verifyDeviceResourceToken(token, opts, false);
+}
+
+/** Validates a policy (`skn`) token for one device's endpoints, against the policy's keys. */
+export function verifyPolicyDeviceToken(token: SasToken, opts: DeviceTokenCheck): boolean {
+  return verifyDeviceResourceToken(token, opts, true);
 }
 
 /** Validates a policy (`skn`) token whose resource is the hub host (optionally with a path). */
-export function verifyPolicyToken(token: SasToken, opts: { hubHost: string; keys: readonly string[]; nowSeconds: number }): boolean {
+export function verifyPolicyToken(token: SasToken, opts: { hubHost: HubHosts; keys: readonly string[]; nowSeconds: number }): boolean {
   if (token.keyName === undefined) return false;
   if (token.expiry <= opts.nowSeconds) return false;
-  if (splitResource(token.resource).host !== splitResource(opts.hubHost).host) return false;
+  if (!namesHubHost(token.resource, opts.hubHost)) return false;
   return signatureMatches(token, opts.keys);
 }
 

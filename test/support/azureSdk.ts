@@ -67,7 +67,7 @@ export async function startSdkHub(): Promise<SdkHub> {
     inMemory: true,
     tls: true,
     stage: 'sdk',
-    params: { deviceCacheTtlMs: '1000', c2dLockTimeoutSeconds: '5', c2dMaxDeliveryCount: '3' },
+    params: { deviceCacheTtlMs: '1000', registryChangePollMs: '1000', c2dLockTimeoutSeconds: '5', c2dMaxDeliveryCount: '3' },
     echoFunctions: false,
     poller: false,
     log: () => undefined,

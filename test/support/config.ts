@@ -15,6 +15,7 @@ export const TEST_PORTS = portsFrom(base);
 /** Short bounds so expiry, lock timeouts and cache staleness are observable in seconds. */
 export const TEST_PARAMS: Record<string, string> = {
   deviceCacheTtlMs: '1000',
+  registryChangePollMs: '1000',
   c2dLockTimeoutSeconds: '5',
   c2dMaxDeliveryCount: '3',
   routingCacheTtlMs: '500',

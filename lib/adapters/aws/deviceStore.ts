@@ -15,10 +15,11 @@ export class DeviceStore {
     private readonly table: string,
   ) {}
 
-  async get(deviceId: string): Promise<Device | undefined> {
+  /** Strongly consistent unless asked otherwise (authentication's cache reads eventually consistently: half the price). */
+  async get(deviceId: string, consistent = true): Promise<Device | undefined> {
     // No device has such an id, and DynamoDB answers a key over 2 KB with an error (a 500).
     if (!isDeviceId(deviceId)) return undefined;
-    const out = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: { deviceId }, ConsistentRead: true }));
+    const out = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: { deviceId }, ConsistentRead: consistent }));
     return out.Item as Device | undefined;
   }
 
@@ -94,7 +95,8 @@ export class DeviceStore {
     );
     const last = out.LastEvaluatedKey?.deviceId;
     return {
-      devices: (out.Items ?? []) as Device[],
+      // The table also holds the registry's change feed (./registryChangeStore.ts), under a key no device can have.
+      devices: ((out.Items ?? []) as Device[]).filter((d) => isDeviceId(d.deviceId)),
       ...(typeof last === 'string' ? { continuationToken: Buffer.from(last, 'utf8').toString('base64url') } : {}),
     };
   }
