@@ -23,6 +23,14 @@ export interface SystemProperties {
   'dt-dataschema'?: string;
 }
 
+/**
+ * Port: the built-in endpoint (lib/adapters/aws/streamWriter.ts). Resolves only once every
+ * item is stored, and throws otherwise, so nothing is acknowledged that is not in the stream.
+ */
+export interface EventStream {
+  putJson(items: readonly { partitionKey: string; value: unknown }[]): Promise<void>;
+}
+
 export interface Envelope {
   schemaVersion: 1;
   deviceId: string;

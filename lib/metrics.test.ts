@@ -5,7 +5,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Authenticator } from './auth';
 import { EMPTY_CHANGES } from './registry/changeFeed';
-import type { StreamWriter } from './adapters/aws/streamWriter';
+import type { EventStream } from './envelope';
 import { CommandQueue } from './c2d/commandQueue';
 import { QueueDepthExceededError } from './c2d/errors';
 import { MemoryFeedback, MemoryStore } from './c2d/memoryStore';
@@ -69,7 +69,7 @@ describe('device-to-cloud metrics', () => {
   const message = (size: number) => ({ body: Buffer.alloc(size), system: {}, properties: {} });
 
   it('counts messages, bytes and the batch size per transport once the stream write succeeded', async () => {
-    const stream = { putJson: async () => undefined } as unknown as StreamWriter;
+    const stream: EventStream = { putJson: async () => undefined };
     const service = new TelemetryService(stream);
     const lines = await captureEmf(async () => {
       await service.accept(device, [message(10), message(20)], 'https');
@@ -82,11 +82,11 @@ describe('device-to-cloud metrics', () => {
   });
 
   it('counts nothing when the stream write fails (nothing was accepted)', async () => {
-    const stream = {
+    const stream: EventStream = {
       putJson: async () => {
         throw new Error('kinesis down');
       },
-    } as unknown as StreamWriter;
+    };
     const lines = await captureEmf(() => expect(new TelemetryService(stream).accept(device, [message(1)], 'https')).rejects.toThrow());
     expect(total(lines, 'MessagesAccepted')).toBe(0);
   });

@@ -1,13 +1,12 @@
 /** Accepting device-to-cloud telemetry: stamp, then store in the built-in stream before answering. */
-import type { StreamWriter } from '../adapters/aws/streamWriter';
-import type { Envelope } from '../envelope';
+import type { Envelope, EventStream } from '../envelope';
 import { metrics } from '../metrics';
 import type { Device } from '../registry/device';
 import { toEnvelope, type DeviceConnection, type DeviceMessage } from './telemetry';
 
 export class TelemetryService {
   constructor(
-    private readonly stream: StreamWriter,
+    private readonly stream: EventStream,
     private readonly now: () => Date = () => new Date(),
   ) {}
 

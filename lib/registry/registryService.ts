@@ -1,9 +1,27 @@
 /** Registry operations of the service API: the rules around the device store. */
-import type { DeviceStore } from '../adapters/aws/deviceStore';
-import type { StreamWriter } from '../adapters/aws/streamWriter';
+import type { EventStream } from '../envelope';
 import { BadRequestError, NotFoundError } from '../errors';
 import { createDevice, parseDeviceInput, updateDevice, validateDeviceId, type Device } from './device';
 import { lifecycleEvent } from './lifecycle';
+
+export interface DevicePage {
+  devices: Device[];
+  continuationToken?: string;
+}
+
+/** Port: the device registry's records (lib/adapters/aws/deviceStore.ts). */
+export interface DeviceRecords {
+  get(deviceId: string): Promise<Device | undefined>;
+  /** The device, or a NotFoundError. */
+  require(deviceId: string): Promise<Device>;
+  /** Creates the device; a ConflictError if it exists. */
+  create(device: Device): Promise<void>;
+  /** Replaces the device if its etag is still `expectedEtag` (PreconditionFailedError otherwise). */
+  replace(device: Device, expectedEtag: string): Promise<void>;
+  /** Deletes (if `ifMatch`, only at that etag); returns what was deleted, or a NotFoundError. */
+  delete(deviceId: string, ifMatch?: string): Promise<Device>;
+  list(limit: number, continuationToken?: string): Promise<DevicePage>;
+}
 
 export interface RegistryHooks {
   /** Called after a device is deleted (its command queue goes with it). */
@@ -14,8 +32,8 @@ export interface RegistryHooks {
 
 export class RegistryService {
   constructor(
-    private readonly store: DeviceStore,
-    private readonly stream: StreamWriter,
+    private readonly store: DeviceRecords,
+    private readonly stream: EventStream,
     private readonly hubName: string,
     private readonly hooks: RegistryHooks = {},
     private readonly now: () => Date = () => new Date(),

@@ -5,11 +5,26 @@
  * callers repeat while `remaining` is true.
  */
 import { metrics } from '../metrics';
-import type { DeadLetterQueue, ReceivedDeadLetter } from '../adapters/aws/routing/deadLetterQueue';
 import type { DeadLetter } from './deadLetter';
 import type { DeliveryResult } from './delivery';
 import type { Endpoint } from './model';
 import type { OutgoingMessage } from './outgoing';
+
+export interface ReceivedDeadLetter {
+  receiptHandle: string;
+  messageId: string;
+  deadLetter: DeadLetter;
+}
+
+/** Port: the routing dead-letter queue as redrive uses it (lib/adapters/aws/routing/deadLetterQueue.ts). */
+export interface DeadLetterSource {
+  /** Takes up to a batch of records, invisible to others for `visibilitySeconds`. */
+  receive(visibilitySeconds: number): Promise<ReceivedDeadLetter[]>;
+  /** Deletes taken records (redriven). */
+  delete(receiptHandles: readonly string[]): Promise<void>;
+  /** Makes taken records visible again at once. */
+  release(receiptHandles: readonly string[]): Promise<void>;
+}
 
 export interface DeadLetterView extends DeadLetter {
   /** The SQS message id of the dead-letter record. */
@@ -26,14 +41,14 @@ export interface RedriveResult {
 }
 
 export interface RedriveDeps {
-  queue: DeadLetterQueue;
+  queue: DeadLetterSource;
   endpoints: () => Promise<Endpoint[]>;
   deliverTo: (endpoint: Endpoint, messages: readonly OutgoingMessage[]) => Promise<DeliveryResult>;
   nowMs?: () => number;
 }
 
 /** Reads up to `top` records and makes them visible again. */
-export async function listDeadLetters(queue: DeadLetterQueue, top: number, endpoint?: string): Promise<DeadLetterView[]> {
+export async function listDeadLetters(queue: DeadLetterSource, top: number, endpoint?: string): Promise<DeadLetterView[]> {
   const seen = new Map<string, ReceivedDeadLetter>();
   const handles: string[] = [];
   try {

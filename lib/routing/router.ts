@@ -2,12 +2,12 @@
  * The router: routes one batch of built-in stream records to the custom endpoints, dead-letters
  * what cannot be delivered, records endpoint health, and returns the ids of the records it
  * could not finish (neither delivered nor dead-lettered) for batchItemFailures. AWS access is
- * injected (see ./aws), so this runs the same in Lambda, under the local poller and in tests.
+ * injected (ports below; adapters in lib/adapters/aws/routing), so this runs the same in Lambda, under the local poller and in tests.
  */
 import { errorFields, log } from '../log';
 import { metrics } from '../metrics';
 import { deliveryDeadLetter, malformedDeadLetter, type DeadLetter } from './deadLetter';
-import { deliver, describe, type DeliveryResult } from './delivery';
+import { deliver, describe, type DeliveryResult, type SendBatch } from './delivery';
 import { attemptsFor, initialHealth, newerHealth, nextHealth } from './health';
 import type { Endpoint, EndpointHealth, RoutingConfig } from './model';
 import type { OutgoingMessage } from './outgoing';
@@ -21,7 +21,15 @@ import {
   type TagLookup,
 } from './plan';
 import { compileRoutingTable, type ConditionCache, type RoutingTable } from './table';
-import type { EndpointSender } from '../adapters/aws/routing/senders';
+
+/** Port: sends to one custom endpoint (lib/adapters/aws/routing/senders.ts). */
+export interface EndpointSender {
+  send: SendBatch;
+  /** Splits messages into the endpoint's batches (count and size limits). */
+  split: (messages: readonly OutgoingMessage[]) => OutgoingMessage[][];
+  /** True for an error caused by a message's content (dead-letter it at once, never retry). */
+  isPoison: (err: unknown) => boolean;
+}
 
 export interface RouterDeps {
   loadConfig: () => Promise<{ config: RoutingConfig; health: EndpointHealth[] }>;

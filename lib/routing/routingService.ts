@@ -2,12 +2,10 @@
 import type { Envelope } from '../envelope';
 import { BadRequestError, ConflictError, NotFoundError } from '../errors';
 import { fromEnvelope } from '../query';
-import type { RoutingStore } from '../adapters/aws/routing/routingStore';
-import type { ProbeTarget } from '../adapters/aws/routing/endpointProbe';
 import { compileRouteCondition } from './conditions';
 import { checkEndpointResource, type EndpointNamePolicy } from './endpointGuard';
 import { initialHealth } from './health';
-import { LIMITS, type Endpoint, type EndpointHealth, type Enrichment, type FallbackRoute, type Route } from './model';
+import { LIMITS, type Endpoint, type EndpointType, type EndpointHealth, type Enrichment, type FallbackRoute, type Route } from './model';
 import { parseTarget } from './targets';
 import { parseTestMessage } from './testMessage';
 import {
@@ -20,13 +18,39 @@ import {
   validateName,
 } from './validation';
 
+/** Port: where the routing configuration is kept (lib/adapters/aws/routing/routingStore.ts). */
+export interface RoutingConfigStore {
+  listEndpoints(): Promise<Endpoint[]>;
+  getEndpoint(name: string): Promise<Endpoint | undefined>;
+  putEndpoint(endpoint: Endpoint): Promise<void>;
+  deleteEndpoint(name: string): Promise<boolean>;
+  listRoutes(): Promise<Route[]>;
+  getRoute(name: string): Promise<Route | undefined>;
+  putRoute(route: Route): Promise<void>;
+  deleteRoute(name: string): Promise<boolean>;
+  getFallback(): Promise<FallbackRoute | undefined>;
+  putFallback(fallback: FallbackRoute): Promise<void>;
+  deleteFallback(): Promise<boolean>;
+  listEnrichments(endpoint?: string): Promise<Enrichment[]>;
+  putEnrichment(enrichment: Enrichment): Promise<void>;
+  deleteEnrichment(endpoint: string, key: string): Promise<boolean>;
+  listHealth(): Promise<EndpointHealth[]>;
+  deleteHealth(endpoint: string): Promise<boolean>;
+}
+
+/**
+ * Port: checks that an endpoint's target exists and is reachable; answers the address the
+ * router sends to (queue URL or stream name), or throws a BadRequestError.
+ */
+export type ProbeTarget = (type: EndpointType, target: string) => Promise<string>;
+
 export interface TwinTagReader {
   (deviceId: string): Promise<Record<string, unknown> | undefined>;
 }
 
 export class RoutingService {
   constructor(
-    private readonly store: RoutingStore,
+    private readonly store: RoutingConfigStore,
     private readonly probe: ProbeTarget,
     private readonly readTags: TwinTagReader,
     private readonly endpointPolicy: EndpointNamePolicy,

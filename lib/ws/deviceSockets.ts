@@ -2,17 +2,16 @@
  * Closing a device's WebSocket from the service side: a deleted or disabled device must not keep
  * a socket that commands could be pushed to (IoT Hub disconnects such devices too).
  */
-import type { ConnectionStore } from '../adapters/aws/connectionStore';
 import { errorFields, log } from '../log';
 import { closingFrame, type RevocationReason } from './socketAuth';
-import type { FrameSink } from './socketService';
+import type { CurrentConnections, FrameSink } from './ports';
 
 /**
  * Closes and forgets the device's current connection, if it has one, after a closing frame that
  * says why (as the socket's own checks do). Never throws.
  */
 export async function closeDeviceSocket(
-  store: ConnectionStore,
+  store: CurrentConnections,
   sink: FrameSink,
   deviceId: string,
   reason: Extract<RevocationReason, 'DeviceDeleted' | 'DeviceDisabled'>,

@@ -4,8 +4,6 @@
  * bookkeeping lives on the connection's item and changes only through version-conditioned
  * writes, so the send path and the settle path can push concurrently without exceeding it.
  */
-import type { Connection, ConnectionStore } from '../adapters/aws/connectionStore';
-import { ConnectionGoneError } from '../adapters/aws/socketPusher';
 import type { CommandQueue } from '../c2d/commandQueue';
 import { StaleDeviceError } from '../c2d/errors';
 import type { CommandRecord } from '../c2d/types';
@@ -13,8 +11,9 @@ import { previousDeliveries } from '../c2d/wire';
 import { HubError } from '../errors';
 import { errorFields, log } from '../log';
 import { randomBytes } from 'node:crypto';
+import { ConnectionGoneError, type CommandSlots, type Connection, type CurrentConnections, type FrameSink } from './ports';
 import { nack } from './protocol';
-import type { FrameSink, SocketCommands } from './socketService';
+import type { SocketCommands } from './socketService';
 
 const SLOT_ATTEMPTS = 5;
 
@@ -58,8 +57,8 @@ export function c2dFrame(record: CommandRecord): C2dFrame {
 export class SocketCommandChannel implements SocketCommands {
   constructor(
     private readonly deps: {
-      commands: CommandQueue;
-      store: ConnectionStore;
+      commands: Pick<CommandQueue, 'receive' | 'settleByDevice'>;
+      store: CommandSlots;
       sink: FrameSink;
       maxInFlight: number;
       lockMs: number;
@@ -163,7 +162,7 @@ export class SocketCommandChannel implements SocketCommands {
 }
 
 /** The send path's push: if the device holds a socket, offer it its pending commands now. */
-export async function pushToConnectedDevice(store: ConnectionStore, channel: SocketCommands, deviceId: string): Promise<void> {
+export async function pushToConnectedDevice(store: CurrentConnections, channel: SocketCommands, deviceId: string): Promise<void> {
   try {
     const conn = await store.current(deviceId);
     if (conn) await channel.pushPending(conn);

@@ -4,9 +4,8 @@
  * channel) cloud-to-device commands pushed and settled over the socket.
  */
 import type { Authenticator } from '../auth';
-import type { Connection, ConnectionStore } from '../adapters/aws/connectionStore';
-import type { StreamWriter } from '../adapters/aws/streamWriter';
 import type { TelemetryService } from '../d2c/telemetryService';
+import type { EventStream } from '../envelope';
 import { HubError, UnauthorizedError } from '../errors';
 import { errorFields, log } from '../log';
 import { metrics } from '../metrics';
@@ -14,14 +13,9 @@ import type { Device } from '../registry/device';
 import { parseSasToken, splitResource } from '../sas';
 import { TtlCache } from '../ttlCache';
 import { connectionStateEvent } from './connectionEvents';
+import type { Connection, FrameSink, SocketConnections } from './ports';
 import { ack, errorReply, nack, parseFrame, type DeviceFrame } from './protocol';
 import { closingFrame, credentialOf, revocation, type RevocationReason } from './socketAuth';
-
-/** Where replies and pushed commands go. */
-export interface FrameSink {
-  post(endpoint: string, connectionId: string, frame: unknown): Promise<void>;
-  close(endpoint: string, connectionId: string): Promise<void>;
-}
 
 /** Cloud-to-device operations over a socket (implemented on the C2D queue). */
 export interface SocketCommands {
@@ -37,12 +31,12 @@ export class SocketService {
   constructor(
     private readonly deps: {
       hubName: string;
-      auth: Authenticator;
+      auth: Pick<Authenticator, 'authenticateDevice' | 'currentDevice' | 'forgetDevice'>;
       /** Throws 429 when the device exceeds its request rate (each frame counts as a request). */
       limiter?: { take(deviceId: string): void };
-      store: ConnectionStore;
-      telemetry: TelemetryService;
-      events: StreamWriter;
+      store: SocketConnections;
+      telemetry: Pick<TelemetryService, 'accept'>;
+      events: EventStream;
       sink: FrameSink;
       commands?: SocketCommands;
       /** Notes device activity (lastActivityTime); throttled by the caller. */

@@ -9,25 +9,11 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-
-export interface Connection {
-  deviceId: string;
-  connectionId: string;
-  generationId: string;
-  connectedAt: string;
-  /** Where to post frames for this connection (API Gateway management endpoint). */
-  endpoint: string;
-  /** Epoch seconds: DynamoDB TTL cleans up after API Gateway's 2-hour connection limit. */
-  ttl: number;
-  /** Epoch seconds the connecting SAS token expires (lib/ws/socketAuth.ts). */
-  tokenExpiry?: number;
-  /** Fingerprint of the device key that signed the connecting token. */
-  keyFingerprint?: string;
-}
+import type { CommandSlots, Connection, SocketConnections } from '../../ws/ports';
 
 const CONNECTION_LIFETIME_SECONDS = 2 * 3600 + 600;
 
-export class ConnectionStore {
+export class ConnectionStore implements SocketConnections, CommandSlots {
   constructor(
     private readonly dynamo: DynamoDBDocumentClient,
     private readonly table: string,

@@ -3,13 +3,9 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError } from '../../errors';
 import { isDeviceId, type Device } from '../../registry/device';
+import type { DevicePage, DeviceRecords } from '../../registry/registryService';
 
-export interface DevicePage {
-  devices: Device[];
-  continuationToken?: string;
-}
-
-export class DeviceStore {
+export class DeviceStore implements DeviceRecords {
   constructor(
     private readonly dynamo: DynamoDBDocumentClient,
     private readonly table: string,

@@ -13,15 +13,9 @@ import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { metrics } from '../../metrics';
 import { traced } from '../../tracing';
+import { ConnectionGoneError, type FrameSink } from '../../ws/ports';
 
-export class ConnectionGoneError extends Error {
-  constructor(readonly connectionId: string) {
-    super(`connection ${connectionId} is gone`);
-    this.name = 'ConnectionGoneError';
-  }
-}
-
-export class SocketPusher {
+export class SocketPusher implements FrameSink {
   private readonly clients = new Map<string, ApiGatewayManagementApiClient>();
   private readonly handler = new NodeHttpHandler({
     httpAgent: new Agent({ keepAlive: true }),

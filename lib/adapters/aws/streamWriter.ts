@@ -4,6 +4,7 @@
  * never acknowledges a message that is not in the stream.
  */
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import type { EventStream } from '../../envelope';
 import { ServiceUnavailableError } from '../../errors';
 
 export interface StreamRecord {
@@ -20,7 +21,7 @@ export interface StreamWriterOptions {
 const MAX_RECORDS_PER_CALL = 500;
 const MAX_BYTES_PER_CALL = 5 * 1024 * 1024;
 
-export class StreamWriter {
+export class StreamWriter implements EventStream {
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly sleep: (ms: number) => Promise<void>;

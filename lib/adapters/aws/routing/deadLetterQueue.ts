@@ -10,12 +10,7 @@ import {
 import { chunk, SQS_BATCH } from '../../../routing/batching';
 import { malformedDeadLetter, parseDeadLetter, type DeadLetter } from '../../../routing/deadLetter';
 import { describe } from '../../../routing/delivery';
-
-export interface ReceivedDeadLetter {
-  receiptHandle: string;
-  messageId: string;
-  deadLetter: DeadLetter;
-}
+import type { DeadLetterSource, ReceivedDeadLetter } from '../../../routing/redrive';
 
 export interface DeadLetterQueueOptions {
   maxAttempts: number;
@@ -23,7 +18,7 @@ export interface DeadLetterQueueOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export class DeadLetterQueue {
+export class DeadLetterQueue implements DeadLetterSource {
   private url: string | undefined;
   private readonly sleep: (ms: number) => Promise<void>;
 

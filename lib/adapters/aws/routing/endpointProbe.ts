@@ -5,10 +5,8 @@
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { BadRequestError } from '../../../errors';
-import type { EndpointType } from '../../../routing/model';
+import type { ProbeTarget } from '../../../routing/routingService';
 import { parseTarget } from '../../../routing/targets';
-
-export type ProbeTarget = (type: EndpointType, target: string) => Promise<string>;
 
 function unreachable(target: string, err: unknown): BadRequestError {
   const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err);

@@ -5,6 +5,7 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Endpoint, EndpointHealth, Enrichment, FallbackRoute, Route, RoutingConfig } from '../../../routing/model';
+import type { RoutingConfigStore } from '../../../routing/routingService';
 
 type Kind = 'endpoint' | 'route' | 'fallback' | 'enrichment' | 'health';
 type Item = Record<string, unknown> & { kind: Kind; name: string };
@@ -17,7 +18,7 @@ function strip<T>(item: Record<string, unknown>): T {
   return rest as T;
 }
 
-export class RoutingStore {
+export class RoutingStore implements RoutingConfigStore {
   constructor(
     private readonly dynamo: DynamoDBDocumentClient,
     private readonly table: string,

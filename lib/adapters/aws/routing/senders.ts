@@ -9,7 +9,8 @@ import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { chunk, KINESIS_BATCH, SQS_BATCH } from '../../../routing/batching';
 import type { EntryFailure, SendBatch } from '../../../routing/delivery';
 import type { Endpoint } from '../../../routing/model';
-import { byteSize, sqsAttributes, type OutgoingMessage } from '../../../routing/outgoing';
+import type { EndpointSender } from '../../../routing/router';
+import { byteSize, sqsAttributes } from '../../../routing/outgoing';
 
 export function sqsSendBatch(sqs: SQSClient, queueUrl: string, fifo: boolean): SendBatch {
   return async (batch) => {
@@ -55,12 +56,6 @@ export function kinesisSendBatch(kinesis: KinesisClient, streamName: string): Se
     });
     return failures;
   };
-}
-
-export interface EndpointSender {
-  send: SendBatch;
-  split: (messages: readonly OutgoingMessage[]) => OutgoingMessage[][];
-  isPoison: (err: unknown) => boolean;
 }
 
 /**
