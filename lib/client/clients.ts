@@ -3,6 +3,7 @@ import { commandHeaders, parseReceived, type OutgoingCommand, type ReceivedComma
 import type { Device } from '../registry/device';
 import type { Endpoint, EndpointHealth, EndpointType, Enrichment, FallbackRoute, Route, RouteSource } from '../routing/model';
 import type { DeadLetterView, RedriveResult } from '../routing/redrive';
+import { headersFromProperties } from '../messageProperties';
 import { parseConnectionString, tokenFromConnectionString, type ConnectionString } from '../sas';
 import { describeError, httpCall, type HttpResponse } from './http';
 
@@ -233,15 +234,7 @@ export interface OutgoingMessage {
 }
 
 export function messageHeaders(msg: OutgoingMessage): Record<string, string> {
-  const h: Record<string, string> = {};
-  if (msg.messageId !== undefined) h['iothub-messageid'] = msg.messageId;
-  if (msg.correlationId !== undefined) h['iothub-correlationid'] = msg.correlationId;
-  if (msg.userId !== undefined) h['iothub-userid'] = msg.userId;
-  if (msg.contentType !== undefined) h['iothub-contenttype'] = msg.contentType;
-  if (msg.contentEncoding !== undefined) h['iothub-contentencoding'] = msg.contentEncoding;
-  if (msg.creationTimeUtc !== undefined) h['iothub-creation-time-utc'] = msg.creationTimeUtc;
-  for (const [k, v] of Object.entries(msg.properties ?? {})) h[`iothub-app-${k}`] = v;
-  return h;
+  return headersFromProperties(msg);
 }
 
 export class DeviceClient extends BaseClient {
