@@ -20,6 +20,7 @@ module.exports = {
       transform,
       testMatch: [
         '<rootDir>/lib/**/*.test.ts',
+        '<rootDir>/client/**/*.test.ts',
         '<rootDir>/cli/**/*.test.ts',
         '<rootDir>/bench/**/*.test.ts',
         '<rootDir>/infra/**/*.test.ts',

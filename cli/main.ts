@@ -1,5 +1,5 @@
 /** The devhub CLI: `devhub <command> ...`. Errors are one line on stderr and a non-zero exit. */
-import { ApiError } from '../lib/client/clients';
+import { ApiError } from '../client/clients';
 import { HubContext, UsageError } from './context';
 import { deviceCommand } from './commands/device';
 import { sendCommand } from './commands/send';

@@ -21,7 +21,7 @@ import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { createAwsClients } from '../lib/aws/clients';
 import { ServiceUnavailableError } from '../lib/errors';
 import { DeviceTags } from '../lib/routing/aws/deviceTags';
-import { readStream } from '../lib/client/streamReader';
+import { readStream } from '../client/streamReader';
 import type { Envelope } from '../lib/envelope';
 import { senderFor } from '../lib/routing/aws/senders';
 import type { DeadLetter } from '../lib/routing/deadLetter';

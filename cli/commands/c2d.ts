@@ -1,7 +1,7 @@
 /** devhub c2d send|receive|complete|reject|abandon|purge: cloud-to-device commands over HTTPS. */
-import type { ReceivedCommand } from '../../lib/c2d/client';
+import type { ReceivedCommand } from '../../client/commands';
 import { ACK_MODES, type AckMode } from '../../lib/c2d/types';
-import { DeviceClient } from '../../lib/client/clients';
+import { DeviceClient } from '../../client/clients';
 import { bodyArg, intOption, parse, positional, properties, str } from '../args';
 import { UsageError, type HubContext } from '../context';
 import { serviceClient } from './device';

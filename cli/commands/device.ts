@@ -1,5 +1,5 @@
 /** devhub device create|show|list|delete|enable|disable|connection-string */
-import { ServiceClient } from '../../lib/client/clients';
+import { ServiceClient } from '../../client/clients';
 import type { Device } from '../../lib/registry/device';
 import { deviceConnectionString } from '../../lib/sas';
 import { flag, intOption, parse, positional, str } from '../args';

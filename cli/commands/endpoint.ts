@@ -1,5 +1,5 @@
 /** devhub endpoint add|list|show|remove|health: custom routing endpoints. */
-import { RoutingClient } from '../../lib/client/clients';
+import { RoutingClient } from '../../client/clients';
 import { ENDPOINT_TYPES, type EndpointType } from '../../lib/routing/model';
 import { parse, positional, str } from '../args';
 import { UsageError, type HubContext } from '../context';

@@ -1,7 +1,7 @@
 /** devhub listen: hold a WebSocket as a device, print commands, optionally settle them. */
-import { DEFAULT_PING_SECONDS, DEVICE_BACKOFF, reconnectDelayMs } from '../../lib/client/backoff';
-import { WsConnectError, WsDevice } from '../../lib/client/wsDevice';
-import type { OutgoingMessage } from '../../lib/client/clients';
+import { DEFAULT_PING_SECONDS, DEVICE_BACKOFF, reconnectDelayMs } from '../../client/backoff';
+import { WsConnectError, WsDevice } from '../../client/wsDevice';
+import type { OutgoingMessage } from '../../client/clients';
 import { parse, str } from '../args';
 import { UsageError, type HubContext } from '../context';
 import { deviceConnection } from './send';

@@ -1,6 +1,6 @@
 /** devhub route add|list|show|remove|enable|disable|fallback|test: message routes. */
 import { readFileSync } from 'node:fs';
-import { ApiError, conditionPosition } from '../../lib/client/clients';
+import { ApiError, conditionPosition } from '../../client/clients';
 import { ROUTE_SOURCES, type RouteSource } from '../../lib/routing/model';
 import { flag, parse, positional, str } from '../args';
 import { UsageError, type HubContext } from '../context';

@@ -3,7 +3,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { listFailures, queueUrl, replayFailure } from '../../lib/client/routerFailures';
+import { listFailures, queueUrl, replayFailure } from '../../client/routerFailures';
 import { flag, parse, str } from '../args';
 import { UsageError, type HubContext } from '../context';
 

@@ -1,5 +1,5 @@
 /** devhub send: telemetry as a device over the HTTPS device API. */
-import { DeviceClient } from '../../lib/client/clients';
+import { DeviceClient } from '../../client/clients';
 import { deviceConnectionString } from '../../lib/sas';
 import { bodyArg, parse, positional, properties, str, flag } from '../args';
 import { UsageError, type HubContext } from '../context';

@@ -6,7 +6,7 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Envelope } from '../../lib/envelope';
-import { decodeRecord, parseStartPosition, readStream } from '../../lib/client/streamReader';
+import { decodeRecord, parseStartPosition, readStream } from '../../client/streamReader';
 import { paletteFor } from '../colors';
 import { flag, intOption, parse, str } from '../args';
 import { UsageError, type HubContext } from '../context';

@@ -1,7 +1,7 @@
-/** The client side of the cloud-to-device HTTP contract (used by lib/client/clients.ts, the CLI, tests, benchmarks). */
-import type { HttpResponse } from '../client/http';
-import { headersFromProperties, propertiesFromHeaders, unquoteLockToken, type MessageProperties } from '../messageProperties';
-import type { AckMode } from './types';
+/** The client side of the cloud-to-device HTTP contract (used by client/clients.ts, the CLI, tests, benchmarks). */
+import type { HttpResponse } from './http';
+import { headersFromProperties, propertiesFromHeaders, unquoteLockToken, type MessageProperties } from '../lib/messageProperties';
+import type { AckMode } from '../lib/c2d/types';
 
 export interface OutgoingCommand {
   body: Buffer | string;

@@ -1,10 +1,10 @@
 /** Typed clients for the service API (policy connection string) and the device API (device key). */
-import { commandHeaders, parseReceived, type OutgoingCommand, type ReceivedCommand } from '../c2d/client';
-import type { Device } from '../registry/device';
-import type { Endpoint, EndpointHealth, EndpointType, Enrichment, FallbackRoute, Route, RouteSource } from '../routing/model';
-import type { DeadLetterView, RedriveResult } from '../routing/redrive';
-import { headersFromProperties } from '../messageProperties';
-import { parseConnectionString, tokenFromConnectionString, type ConnectionString } from '../sas';
+import { commandHeaders, parseReceived, type OutgoingCommand, type ReceivedCommand } from './commands';
+import type { Device } from '../lib/registry/device';
+import type { Endpoint, EndpointHealth, EndpointType, Enrichment, FallbackRoute, Route, RouteSource } from '../lib/routing/model';
+import type { DeadLetterView, RedriveResult } from '../lib/routing/redrive';
+import { headersFromProperties } from '../lib/messageProperties';
+import { parseConnectionString, tokenFromConnectionString, type ConnectionString } from '../lib/sas';
 import { describeError, httpCall, type HttpResponse } from './http';
 
 export class ApiError extends Error {
