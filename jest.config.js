@@ -22,6 +22,7 @@ module.exports = {
         '<rootDir>/lib/**/*.test.ts',
         '<rootDir>/cost/**/*.test.ts',
         '<rootDir>/ledger/**/*.test.ts',
+        '<rootDir>/client/**/*.test.ts',
         '<rootDir>/cli/**/*.test.ts',
         '<rootDir>/bench/**/*.test.ts',
         '<rootDir>/infra/**/*.test.ts',

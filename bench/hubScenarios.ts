@@ -9,8 +9,8 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
-import { DeviceClient, ServiceClient } from '../lib/client/clients';
-import { WsDevice } from '../lib/client/wsDevice';
+import { DeviceClient, ServiceClient } from '../client/clients';
+import { WsDevice } from '../client/wsDevice';
 import { deviceConnectionString } from '../lib/sas';
 import { ramp, type Stats } from './load';
 

@@ -3,7 +3,7 @@
  * functions process's RSS sampled every 30 s, so growth that does not level off shows.
  */
 import { randomBytes } from 'node:crypto';
-import { DeviceClient } from '../lib/client/clients';
+import { DeviceClient } from '../client/clients';
 import { createDevices, type BenchHub } from './hubScenarios';
 import { openLoop, type Stats } from './load';
 

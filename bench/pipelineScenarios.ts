@@ -5,8 +5,8 @@
 import { conventionalName } from '../lib/routing/endpointGuard';
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
-import { DeviceClient, RoutingClient, ServiceClient } from '../lib/client/clients';
-import { WsDevice } from '../lib/client/wsDevice';
+import { DeviceClient, RoutingClient, ServiceClient } from '../client/clients';
+import { WsDevice } from '../client/wsDevice';
 import type { Envelope } from '../lib/envelope';
 import { createDevices, type BenchHub, type Plan, type ScenarioResult } from './hubScenarios';
 import { ramp } from './load';

@@ -10,7 +10,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { DeviceClient, RoutingClient, ServiceClient } from '../lib/client/clients';
+import { DeviceClient, RoutingClient, ServiceClient } from '../client/clients';
 import { deviceConnectionString } from '../lib/sas';
 import type { DeviceIdentity } from './args';
 import { HubContext, UsageError } from './context';

@@ -1,6 +1,6 @@
 /** The devhub CLI: `devhub <command> ...`. Errors are one line on stderr and a non-zero exit. */
 import { CommanderError } from '@commander-js/extra-typings';
-import { ApiError } from '../lib/client/clients';
+import { ApiError } from '../client/clients';
 import { UsageError } from './context';
 import { Hub } from './hub';
 import { buildProgram } from './program';

@@ -6,8 +6,8 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { randomBytes } from 'node:crypto';
-import { decodeRecord, StreamCursor } from '../lib/client/streamReader';
-import { ServiceClient } from '../lib/client/clients';
+import { decodeRecord, StreamCursor } from '../client/streamReader';
+import { ServiceClient } from '../client/clients';
 import type { Envelope } from '../lib/envelope';
 import type { Device } from '../lib/registry/device';
 import { deviceConnectionString, parseConnectionString, serviceConnectionString } from '../lib/sas';

@@ -4,8 +4,8 @@
  * delivery count 3, sweeper every 2 s (test/support/config.ts).
  */
 import type { FeedbackRecord, FeedbackStatus } from '../lib/c2d/types';
-import { httpCall, type HttpResponse } from '../lib/client/http';
-import { DeviceClient } from '../lib/client/clients';
+import { httpCall, type HttpResponse } from '../client/http';
+import { DeviceClient } from '../client/clients';
 import { buildSasToken, deviceConnectionString, deviceResource } from '../lib/sas';
 import { closeFeedbackReader, feedbackFor } from './support/feedback';
 import { hubInfo, newDevice, service } from './support/hub';

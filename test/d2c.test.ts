@@ -1,7 +1,7 @@
 /** Device-to-cloud over HTTPS through serverless offline, read back from the built-in stream. */
 import { randomBytes } from 'node:crypto';
-import { DeviceClient } from '../lib/client/clients';
-import { httpCall } from '../lib/client/http';
+import { DeviceClient } from '../client/clients';
+import { httpCall } from '../client/http';
 import type { Envelope } from '../lib/envelope';
 import { buildSasToken, deviceResource } from '../lib/sas';
 import { hubInfo, kinesis, newDevice, service, StreamWatcher } from './support/hub';

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WsDevice } from '../lib/client/wsDevice';
+import { WsDevice } from '../client/wsDevice';
 import { hubInfo, injectFault, newDevice } from './support/hub';
 
 const iotHubCode = (body: string) => (JSON.parse(body) as { ExceptionMessage?: string }).ExceptionMessage ?? '';

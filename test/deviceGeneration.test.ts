@@ -4,8 +4,8 @@
  * WebSocket, whatever the functions' per-instance device caches still hold.
  */
 import { randomBytes } from 'node:crypto';
-import { DeviceClient } from '../lib/client/clients';
-import { WsDevice, type HubFrame } from '../lib/client/wsDevice';
+import { DeviceClient } from '../client/clients';
+import { WsDevice, type HubFrame } from '../client/wsDevice';
 import { deviceConnectionString } from '../lib/sas';
 import { closeFeedbackReader, feedbackFor } from './support/feedback';
 import { hubInfo, service, uniqueId } from './support/hub';

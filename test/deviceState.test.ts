@@ -1,5 +1,5 @@
 /** The runtime fields of IoT Hub's device JSON: pending commands, connection state, activity. */
-import { WsDevice } from '../lib/client/wsDevice';
+import { WsDevice } from '../client/wsDevice';
 import { hubInfo, newDevice, service } from './support/hub';
 
 interface DeviceJson {

@@ -3,7 +3,7 @@
  * built-in stream from a caller-kept position), GET /auth/policy, GET /devices/{id}/commands,
  * POST /feedback/receive, and the console's static files with their security headers.
  */
-import { httpCall } from '../lib/client/http';
+import { httpCall } from '../client/http';
 import { decodePosition, encodePosition } from '../lib/events/position';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { hubInfo, injectFault, kinesis, newDevice, resourceName, service } from './support/hub';

@@ -4,7 +4,7 @@
  * is visible, complete (DELETE) and abandon (POST .../abandon), ServiceConnect only.
  */
 import type { FeedbackRecord } from '../lib/c2d/types';
-import type { HttpResponse } from '../lib/client/http';
+import type { HttpResponse } from '../client/http';
 import { newDevice, service } from './support/hub';
 
 const FEEDBACK = '/messages/serviceBound/feedback';

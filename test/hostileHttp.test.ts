@@ -6,7 +6,7 @@
  * answers afterwards; and that only accepted messages reach the stream.
  */
 import fc from 'fast-check';
-import type { HttpResponse } from '../lib/client/http';
+import type { HttpResponse } from '../client/http';
 import { BATCH_CONTENT_TYPE } from '../lib/d2c/telemetry';
 import { kinesis, newDevice, service, StreamWatcher } from './support/hub';
 import {

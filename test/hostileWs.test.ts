@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import WebSocket from 'ws';
-import { WsDevice } from '../lib/client/wsDevice';
+import { WsDevice } from '../client/wsDevice';
 import { hubInfo, kinesis, newDevice, StreamWatcher } from './support/hub';
 import { deviceToken, hubAnswers, leaksInternals, nowSeconds, telemetryOf } from './support/security';
 

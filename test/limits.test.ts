@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DeviceClient, ServiceClient } from '../lib/client/clients';
-import { WsDevice, WsMessageTooLargeError } from '../lib/client/wsDevice';
+import { DeviceClient, ServiceClient } from '../client/clients';
+import { WsDevice, WsMessageTooLargeError } from '../client/wsDevice';
 import { deviceConnectionString } from '../lib/sas';
 import { portsFrom, TEST_PORTS } from './support/config';
 import { hubInfo, newDevice, service, uniqueId } from './support/hub';

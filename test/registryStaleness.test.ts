@@ -5,7 +5,7 @@
  * every request that starts once that bound has passed since the registry answered.
  */
 import { randomBytes } from 'node:crypto';
-import { DeviceClient } from '../lib/client/clients';
+import { DeviceClient } from '../client/clients';
 import { deviceConnectionString } from '../lib/sas';
 import { TEST_PARAMS } from './support/config';
 import { hubInfo, newDevice, service } from './support/hub';

@@ -16,7 +16,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { RoutingClient } from '../lib/client/clients';
+import { RoutingClient } from '../client/clients';
 import type { Envelope } from '../lib/envelope';
 import { failureRecord } from '../lib/routing/failureRecord';
 import { devhub } from './support/cli';

@@ -21,7 +21,7 @@ import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { createAwsClients } from '../lib/adapters/aws/awsClients';
 import { ServiceUnavailableError } from '../lib/errors';
 import { DeviceTags } from '../lib/adapters/aws/routing/deviceTags';
-import { readStream } from '../lib/client/streamReader';
+import { readStream } from '../client/streamReader';
 import type { Envelope } from '../lib/envelope';
 import { senderFor } from '../lib/adapters/aws/routing/senders';
 import type { DeadLetter } from '../lib/routing/deadLetter';

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { WsConnectError, WsDevice } from '../lib/client/wsDevice';
+import { WsConnectError, WsDevice } from '../client/wsDevice';
 import { parseEmf } from '../lib/emfTestkit';
 import { hubInfo, newDevice, service, uniqueId } from './support/hub';
 import { deviceToken, policyToken, rawRequest, readPolicies, signatureOf } from './support/security';

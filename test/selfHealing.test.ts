@@ -24,7 +24,7 @@ import { sleep, type SoakContext } from '../bench/soak/context';
 import { runHttpsTelemetry } from '../bench/soak/httpsDevice';
 import { C2dLedger, D2cLedger, ENDPOINTS, type EndpointName } from '../ledger/ledger';
 import { WsSoakDevice } from '../bench/soak/wsSoakDevice';
-import { DeviceClient, RoutingClient, ServiceClient } from '../lib/client/clients';
+import { DeviceClient, RoutingClient, ServiceClient } from '../client/clients';
 import type { Envelope } from '../lib/envelope';
 import { deviceConnectionString } from '../lib/sas';
 import type { StatusReport } from '../cli/status/report';

@@ -5,8 +5,8 @@
  * the WebSocket channel, and the CLI. Path parameters are decoded exactly once.
  */
 import { randomBytes } from 'node:crypto';
-import { DeviceClient } from '../lib/client/clients';
-import { WsDevice } from '../lib/client/wsDevice';
+import { DeviceClient } from '../client/clients';
+import { WsDevice } from '../client/wsDevice';
 import { deviceConnectionString } from '../lib/sas';
 import { devhub } from './support/cli';
 import { hubInfo, kinesis, service, StreamWatcher } from './support/hub';

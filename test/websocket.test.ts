@@ -3,7 +3,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
-import { WsConnectError, WsDevice, WsMessageTooLargeError } from '../lib/client/wsDevice';
+import { WsConnectError, WsDevice, WsMessageTooLargeError } from '../client/wsDevice';
 import type { Envelope } from '../lib/envelope';
 import { buildSasToken, deviceResource } from '../lib/sas';
 import { hubInfo, injectFault, kinesis, newDevice, resourceName, StreamWatcher } from './support/hub';

@@ -1,6 +1,6 @@
 /** Cloud-to-device over the WebSocket: pushed on send, settled like HTTPS, same queue and feedback. */
-import { DeviceClient } from '../lib/client/clients';
-import { WsDevice, type HubFrame } from '../lib/client/wsDevice';
+import { DeviceClient } from '../client/clients';
+import { WsDevice, type HubFrame } from '../client/wsDevice';
 import { closeFeedbackReader, feedbackFor } from './support/feedback';
 import { hubInfo, newDevice, service } from './support/hub';
 

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { WsDevice, type HubFrame } from '../lib/client/wsDevice';
+import { WsDevice, type HubFrame } from '../client/wsDevice';
 import { buildSasToken, deviceResource } from '../lib/sas';
 import { devhub, spawnDevhub, spawnNode } from './support/cli';
 import { hubInfo, newDevice, service, uniqueId } from './support/hub';

@@ -3,7 +3,7 @@
  * and then purges a device's queue. A send that got no answer is "unknown": the command may
  * exist, so its deliveries and feedback are expected but not required.
  */
-import type { ServiceClient } from '../../lib/client/clients';
+import type { ServiceClient } from '../../client/clients';
 import { jitter, sleep, type SoakContext } from './context';
 
 export async function runCommandSender(

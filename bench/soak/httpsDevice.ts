@@ -3,9 +3,9 @@
  * batches), retrying a request until the hub answers 204, and polls for commands, settling
  * them (complete, abandon, reject, or letting the lock lapse).
  */
-import { DeviceClient } from '../../lib/client/clients';
-import type { HttpResponse } from '../../lib/client/http';
-import { parseReceived } from '../../lib/c2d/client';
+import { DeviceClient } from '../../client/clients';
+import type { HttpResponse } from '../../client/http';
+import { parseReceived } from '../../client/commands';
 import { chooseSettlement, jitter, sleep, soakProperties, type SoakContext } from './context';
 import type { Channel, SettleAction } from '../../ledger/ledger';
 import { LOCK_MS } from './soakHub';

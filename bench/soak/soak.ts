@@ -7,7 +7,7 @@
  */
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
-import { DeviceClient, ServiceClient } from '../../lib/client/clients';
+import { DeviceClient, ServiceClient } from '../../client/clients';
 import type { Envelope } from '../../lib/envelope';
 import { deviceConnectionString } from '../../lib/sas';
 import { runCommandSender } from './backend';

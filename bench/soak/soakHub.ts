@@ -11,7 +11,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { RoutingClient } from '../../lib/client/clients';
+import { RoutingClient } from '../../client/clients';
 import type { LocalHub } from '../../infra/local/stack';
 
 /** Short C2D bounds so locks lapse, deliveries run out and commands expire within a run. */

@@ -5,8 +5,8 @@
  * replaces the old), asks for queued commands after each connect, and also polls over HTTPS
  * sometimes, so a command can be offered to two holders.
  */
-import type { DeviceClient } from '../../lib/client/clients';
-import { WsDevice, type HubFrame } from '../../lib/client/wsDevice';
+import type { DeviceClient } from '../../client/clients';
+import { WsDevice, type HubFrame } from '../../client/wsDevice';
 import { chooseSettlement, jitter, sleep, soakProperties, type SoakContext } from './context';
 import type { SettleAction } from '../../ledger/ledger';
 import { LOCK_MS } from './soakHub';

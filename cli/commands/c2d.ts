@@ -1,6 +1,6 @@
 /** devhub c2d send|receive|complete|reject|abandon|purge: cloud-to-device commands over HTTPS. */
 import { Command, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
-import type { ReceivedCommand } from '../../lib/c2d/client';
+import type { ReceivedCommand } from '../../client/commands';
 import { ACK_MODES } from '../../lib/c2d/types';
 import { bodyArg, deviceConnectionStringOption, deviceOption, intIn, propertyOption } from '../args';
 import type { Hub } from '../hub';

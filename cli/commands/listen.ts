@@ -1,8 +1,8 @@
 /** devhub listen: hold a WebSocket as a device, print commands, optionally settle them. */
 import { Command, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
-import { DEFAULT_PING_SECONDS, DEVICE_BACKOFF, reconnectDelayMs } from '../../lib/client/backoff';
-import { WsConnectError, WsDevice } from '../../lib/client/wsDevice';
-import type { OutgoingMessage } from '../../lib/client/clients';
+import { DEFAULT_PING_SECONDS, DEVICE_BACKOFF, reconnectDelayMs } from '../../client/backoff';
+import { WsConnectError, WsDevice } from '../../client/wsDevice';
+import type { OutgoingMessage } from '../../client/clients';
 import { deviceConnectionStringOption, deviceOption, positiveNumber } from '../args';
 import type { Hub } from '../hub';
 

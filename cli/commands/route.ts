@@ -1,7 +1,7 @@
 /** devhub route add|list|show|remove|enable|disable|fallback|test: message routes. */
 import { readFileSync } from 'node:fs';
 import { Command, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
-import { ApiError, conditionPosition } from '../../lib/client/clients';
+import { ApiError, conditionPosition } from '../../client/clients';
 import { ROUTE_SOURCES } from '../../lib/routing/model';
 import { json } from '../args';
 import { UsageError } from '../context';

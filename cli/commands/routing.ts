@@ -1,6 +1,6 @@
 /** devhub routing failures [list] | devhub routing failures replay (--all | --start <seq>): the router's given-up ranges. */
 import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
-import { listFailures, queueUrl, replayFailure } from '../../lib/client/routerFailures';
+import { listFailures, queueUrl, replayFailure } from '../../client/routerFailures';
 import { UsageError } from '../context';
 import type { Hub } from '../hub';
 

@@ -5,7 +5,7 @@
  */
 import { Command, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Envelope } from '../../lib/envelope';
-import { decodeRecord, parseStartPosition, readStream, type StartPosition } from '../../lib/client/streamReader';
+import { decodeRecord, parseStartPosition, readStream, type StartPosition } from '../../client/streamReader';
 import { intIn, parsedBy } from '../args';
 import { paletteFor } from '../colors';
 import { UsageError } from '../context';

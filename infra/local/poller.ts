@@ -10,7 +10,7 @@
  * <data dir>/poller-state.json for `devhub status`.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { kinesisEvent } from '../../lib/client/routerFailures';
+import { kinesisEvent } from '../../client/routerFailures';
 import { failureRecord } from '../../lib/routing/failureRecord';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, type _Record } from '@aws-sdk/client-kinesis';
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';

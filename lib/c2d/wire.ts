@@ -4,8 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HubConfig } from '../config';
-import { checkSize, messageFromHeaders } from '../d2c/telemetry';
+import { checkSize, messageFromProperties } from '../d2c/telemetry';
 import { BadRequestError } from '../errors';
+import { headersFromProperties, lockTokenEtag, propertiesFromHeaders, type MessageProperties } from '../messageProperties';
 import { ACK_MODES, type AckMode, type CommandContent, type CommandRecord } from './types';
 
 /** IoT Hub's limit for one cloud-to-device message (body + properties). */
@@ -28,9 +29,7 @@ function parseAck(value: string | undefined): AckMode {
 }
 
 /** `iothub-expiry` (absolute time), else `iothub-ttl` (seconds, a devhub extension), else the hub default. */
-function parseExpiry(headers: Headers, nowMs: number, c2d: C2dConfig): number {
-  const expiry = headers['iothub-expiry'];
-  const ttl = headers['iothub-ttl'];
+function parseExpiry({ expiry, ttl }: MessageProperties, nowMs: number, c2d: C2dConfig): number {
   let expiresAtMs: number;
   if (expiry !== undefined && expiry !== '') {
     expiresAtMs = Date.parse(expiry);
@@ -49,22 +48,23 @@ function parseExpiry(headers: Headers, nowMs: number, c2d: C2dConfig): number {
   return expiresAtMs;
 }
 
-/** Parses POST /devices/{id}/messages/devicebound (headers lower-cased). */
+/** Parses POST /devices/{id}/messages/devicebound. */
 export function parseSendRequest(headers: Headers, body: Buffer, nowMs: number, c2d: C2dConfig): SendRequest {
-  // The same header rules as device-to-cloud messages (names, values, message id length).
-  const msg = messageFromHeaders(headers, body);
+  const props = propertiesFromHeaders(headers);
+  // The same property rules as device-to-cloud messages (names, values, message id length).
+  const msg = messageFromProperties(props, body);
   checkSize([msg], MAX_COMMAND_BYTES);
   const s = msg.system;
   const content: CommandContent = {
     messageId: s['message-id'] ?? randomUUID(),
-    ack: parseAck(headers['iothub-ack']),
+    ack: parseAck(props.ack),
     properties: msg.properties,
     ...(s['correlation-id'] !== undefined ? { correlationId: s['correlation-id'] } : {}),
     ...(s['user-id'] !== undefined ? { userId: s['user-id'] } : {}),
     ...(s['content-type'] !== undefined ? { contentType: s['content-type'] } : {}),
     ...(s['content-encoding'] !== undefined ? { contentEncoding: s['content-encoding'] } : {}),
   };
-  return { content, body, expiresAtMs: parseExpiry(headers, nowMs, c2d) };
+  return { content, body, expiresAtMs: parseExpiry(props, nowMs, c2d) };
 }
 
 /** `IotHub-MessageLockTimeout` in seconds, clamped to 1..maxLockTimeoutSeconds; absent → the hub default. */
@@ -85,32 +85,34 @@ export function previousDeliveries(record: Pick<CommandRecord, 'deliveryCount'>)
   return Math.max(0, record.deliveryCount - 1);
 }
 
-/** The headers of a 200 to GET .../messages/devicebound, exactly as IoT Hub names them. */
-export function receiveHeaders(record: CommandRecord): Record<string, string> {
-  const h: Record<string, string> = {
-    etag: `"${record.lockToken ?? ''}"`,
-    'content-type': record.contentType ?? 'application/octet-stream',
-    'iothub-messageid': record.messageId,
-    'iothub-sequencenumber': String(record.sequenceNumber),
-    'iothub-to': `/devices/${encodeURIComponent(record.deviceId)}/messages/devicebound`,
-    'iothub-ack': record.ack,
-    'iothub-expiry': new Date(record.expiresAtMs).toISOString(),
-    'iothub-deliverycount': String(previousDeliveries(record)),
-    'iothub-enqueuedtime': new Date(record.enqueuedAtMs).toISOString(),
+/** A locked command's properties as a device receives them (HTTPS headers and WebSocket `c2d` frames). */
+export function receivedProperties(record: CommandRecord): MessageProperties {
+  return {
+    messageId: record.messageId,
+    sequenceNumber: String(record.sequenceNumber),
+    to: `/devices/${encodeURIComponent(record.deviceId)}/messages/devicebound`,
+    ack: record.ack,
+    expiry: new Date(record.expiresAtMs).toISOString(),
+    deliveryCount: String(previousDeliveries(record)),
+    enqueuedTime: new Date(record.enqueuedAtMs).toISOString(),
+    correlationId: record.correlationId,
+    userId: record.userId,
+    contentType: record.contentType,
+    contentEncoding: record.contentEncoding,
+    properties: record.properties,
   };
-  if (record.correlationId !== undefined) h['iothub-correlationid'] = record.correlationId;
-  if (record.userId !== undefined) h['iothub-userid'] = record.userId;
-  if (record.contentType !== undefined) h['iothub-contenttype'] = record.contentType;
-  if (record.contentEncoding !== undefined) h['iothub-contentencoding'] = record.contentEncoding;
-  for (const [name, value] of Object.entries(record.properties)) h[`iothub-app-${name}`] = value;
-  return h;
 }
 
-/** A lock token as the device sends it back (ETag quotes tolerated). */
-export function unquoteLockToken(raw: string): string {
-  const t = raw.trim();
-  return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1) : t;
+/** The headers of a 200 to GET .../messages/devicebound, exactly as IoT Hub names them. */
+export function receiveHeaders(record: CommandRecord): Record<string, string> {
+  return {
+    etag: lockTokenEtag(record.lockToken ?? ''),
+    'content-type': record.contentType ?? 'application/octet-stream',
+    ...headersFromProperties(receivedProperties(record)),
+  };
 }
+
+export { unquoteLockToken } from '../messageProperties';
 
 /** A query parameter by name, case-insensitively (SDKs differ in how they spell it). */
 function queryValue(query: Readonly<Record<string, string | undefined>>, name: string): string | undefined {

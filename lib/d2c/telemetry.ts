@@ -4,6 +4,7 @@
  */
 import { BadRequestError, PayloadTooLargeError } from '../errors';
 import type { Envelope, MessageSource, SystemProperties } from '../envelope';
+import { defineProperty, propertiesFromHeaders, SETTABLE_FIELDS, type MessageProperties, type SettableField } from '../messageProperties';
 
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 export const MAX_MESSAGE_ID_LENGTH = 128;
@@ -39,19 +40,18 @@ export interface DeviceMessage {
   properties: Record<string, string>;
 }
 
-// Header (lower-case) → system property the device may set.
-const SYSTEM_HEADERS: Readonly<Record<string, keyof DeviceMessage['system']>> = {
-  'iothub-messageid': 'message-id',
-  'iothub-correlationid': 'correlation-id',
-  'iothub-userid': 'user-id',
-  'iothub-contenttype': 'content-type',
-  'iothub-contentencoding': 'content-encoding',
-  'iothub-creation-time-utc': 'iothub-creation-time-utc',
-  'dt-subject': 'dt-subject',
-  'dt-dataschema': 'dt-dataschema',
+// The settable properties' names in the envelope (IoT Hub's AMQP names), by their wire field.
+const ENVELOPE_NAMES: Readonly<Record<SettableField, keyof DeviceMessage['system']>> = {
+  messageId: 'message-id',
+  correlationId: 'correlation-id',
+  userId: 'user-id',
+  contentType: 'content-type',
+  contentEncoding: 'content-encoding',
+  creationTimeUtc: 'iothub-creation-time-utc',
+  subject: 'dt-subject',
+  dataSchema: 'dt-dataschema',
 };
 
-const APP_PREFIX = 'iothub-app-';
 // IoT Hub over HTTPS: names and values are ASCII alphanumerics plus these.
 const TOKEN_CHARS = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
 
@@ -69,17 +69,23 @@ function printable(value: string): string {
   return cut.replace(/[^\x20-\x7e]/g, '?');
 }
 
-/** Builds a message from HTTP headers (names lower-cased) and the raw body. */
+/** Builds a message from HTTP headers (any case) and the raw body. */
 export function messageFromHeaders(headers: Readonly<Record<string, string | undefined>>, body: Buffer): DeviceMessage {
+  return messageFromProperties(propertiesFromHeaders(headers), body);
+}
+
+/**
+ * Builds a message from its wire properties (lib/messageProperties.ts) and the raw body, with
+ * IoT Hub's rules: only the settable system properties are kept, application property names
+ * and values are checked, then the system properties.
+ */
+export function messageFromProperties(props: MessageProperties, body: Buffer): DeviceMessage {
   const msg: DeviceMessage = { body, system: {}, properties: {} };
-  for (const [rawName, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    const name = rawName.toLowerCase();
-    const system = SYSTEM_HEADERS[name];
-    if (system) msg.system[system] = value;
-    // Property names keep their case (batches carry it; HTTP/1.1 headers arrive lower-cased).
-    else if (name.startsWith(APP_PREFIX)) addProperty(msg, rawName.slice(APP_PREFIX.length), value);
+  for (const field of SETTABLE_FIELDS) {
+    const value = props[field];
+    if (value !== undefined) msg.system[ENVELOPE_NAMES[field]] = value;
   }
+  for (const [name, value] of Object.entries(props.properties)) addProperty(msg, name, value);
   validateSystem(msg);
   return msg;
 }
@@ -89,8 +95,8 @@ function addProperty(msg: DeviceMessage, name: string, value: unknown): void {
   if (name === '') throw new BadRequestError('Property names must not be empty');
   checkToken('Property name', name);
   checkToken(`Value of property "${name}"`, value);
-  // defineProperty, not assignment: a property named "__proto__" must be data, not a prototype.
-  Object.defineProperty(msg.properties, name, { value, enumerable: true, writable: true, configurable: true });
+  // Not assignment: a property named "__proto__" must be data, not a prototype.
+  defineProperty(msg.properties, name, value);
 }
 
 function validateSystem(msg: DeviceMessage): void {

@@ -4,7 +4,18 @@
  * error frame, and the connection stays usable.
  */
 import { BadRequestError, HubError, PayloadTooLargeError } from '../errors';
-import { checkSize, messageFromHeaders, type DeviceMessage } from '../d2c/telemetry';
+import { checkSize, messageFromProperties, type DeviceMessage } from '../d2c/telemetry';
+import { defineProperty, type MessageProperties, type SettableField } from '../messageProperties';
+
+/** The system properties a `send` frame may carry, as top-level fields named as in lib/messageProperties.ts. */
+const FRAME_FIELDS: readonly SettableField[] = [
+  'messageId',
+  'correlationId',
+  'userId',
+  'contentType',
+  'contentEncoding',
+  'creationTimeUtc',
+];
 
 /** API Gateway's WebSocket message limit. */
 export const MAX_FRAME_BYTES = 128 * 1024;
@@ -104,31 +115,19 @@ function toFrame(value: Record<string, unknown>): DeviceFrame {
 }
 
 function deviceMessage(m: Record<string, unknown>, where: string): { messageId?: string; message: DeviceMessage } {
-  const headers: Record<string, string> = {};
+  const props: MessageProperties = { properties: {} };
   const str = (name: string): string | undefined => {
     const v = m[name];
     if (v === undefined) return undefined;
     if (typeof v !== 'string') throw new BadRequestError(`${where}: "${name}" must be a string`);
     return v;
   };
-  const messageId = str('messageId');
-  if (messageId !== undefined) headers['iothub-messageid'] = messageId;
-  const system: Record<string, string> = {
-    correlationId: 'iothub-correlationid',
-    userId: 'iothub-userid',
-    contentType: 'iothub-contenttype',
-    contentEncoding: 'iothub-contentencoding',
-    creationTimeUtc: 'iothub-creation-time-utc',
-  };
-  for (const [field, header] of Object.entries(system)) {
-    const v = str(field);
-    if (v !== undefined) headers[header] = v;
-  }
+  for (const field of FRAME_FIELDS) props[field] = str(field);
   if (m.properties !== undefined) {
     if (!isObject(m.properties)) throw new BadRequestError(`${where}: "properties" must be an object of strings`);
     for (const [k, v] of Object.entries(m.properties)) {
       if (typeof v !== 'string') throw new BadRequestError(`${where}: property "${k.slice(0, 40)}" must be a string`);
-      headers[`iothub-app-${k}`] = v;
+      defineProperty(props.properties, k, v);
     }
   }
   const rawBody = m.body;
@@ -144,7 +143,8 @@ function deviceMessage(m: Record<string, unknown>, where: string): { messageId?:
     // A JSON value as the body: stored as its JSON text.
     body = Buffer.from(JSON.stringify(rawBody), 'utf8');
   } else throw new BadRequestError(`${where}: a base64 body must be a string`);
-  return { ...(messageId !== undefined ? { messageId } : {}), message: messageFromHeaders(headers, body) };
+  const { messageId } = props;
+  return { ...(messageId !== undefined ? { messageId } : {}), message: messageFromProperties(props, body) };
 }
 
 // Replies ------------------------------------------------------------------------------------

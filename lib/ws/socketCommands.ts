@@ -7,7 +7,8 @@
 import type { CommandQueue } from '../c2d/commandQueue';
 import { StaleDeviceError } from '../c2d/errors';
 import type { CommandRecord } from '../c2d/types';
-import { previousDeliveries } from '../c2d/wire';
+import { previousDeliveries, receivedProperties } from '../c2d/wire';
+import type { MessageProperties } from '../messageProperties';
 import { HubError } from '../errors';
 import { errorFields, log } from '../log';
 import { randomBytes } from 'node:crypto';
@@ -17,39 +18,29 @@ import type { SocketCommands } from './socketService';
 
 const SLOT_ATTEMPTS = 5;
 
-export interface C2dFrame {
+/**
+ * A command pushed over the WebSocket: the properties an HTTPS receive sends as headers, as
+ * fields named as in lib/messageProperties.ts (sequence number and delivery count as numbers),
+ * with the lock token and the body (base64).
+ */
+export type C2dFrame = Omit<MessageProperties, 'to' | 'sequenceNumber' | 'deliveryCount'> & {
   type: 'c2d';
   lockToken: string;
-  messageId: string;
   sequenceNumber: number;
   deliveryCount: number;
-  enqueuedTime: string;
-  expiry: string;
-  correlationId?: string;
-  userId?: string;
-  contentType?: string;
-  contentEncoding?: string;
-  ack: string;
-  properties: Record<string, string>;
-  /** base64 */
   body: string;
-}
+};
 
 export function c2dFrame(record: CommandRecord): C2dFrame {
+  // `to` names the HTTPS resource; a frame needs none.
+  const { to: _to, sequenceNumber: _seq, deliveryCount: _count, ...fields } = receivedProperties(record);
+  // Unset properties are undefined here and absent from the frame's JSON.
   return {
     type: 'c2d',
     lockToken: record.lockToken ?? '',
-    messageId: record.messageId,
+    ...fields,
     sequenceNumber: record.sequenceNumber,
     deliveryCount: previousDeliveries(record),
-    enqueuedTime: new Date(record.enqueuedAtMs).toISOString(),
-    expiry: new Date(record.expiresAtMs).toISOString(),
-    ...(record.correlationId !== undefined ? { correlationId: record.correlationId } : {}),
-    ...(record.userId !== undefined ? { userId: record.userId } : {}),
-    ...(record.contentType !== undefined ? { contentType: record.contentType } : {}),
-    ...(record.contentEncoding !== undefined ? { contentEncoding: record.contentEncoding } : {}),
-    ack: record.ack,
-    properties: record.properties,
     body: (record.body ?? Buffer.alloc(0)).toString('base64'),
   };
 }

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createConsumer, type Batch, type ConsumerEvent, type ConsumerOptions, type GroupConsumer } from '../../consumer';
-import type { DeviceClient } from '../../lib/client/clients';
+import type { DeviceClient } from '../../client/clients';
 import type { Envelope } from '../../lib/envelope';
 import { hubInfo, kinesis, newDevice, resourceName, uniqueId } from './hub';
 

@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
-import { httpCall, type HttpResponse } from '../../lib/client/http';
+import { httpCall, type HttpResponse } from '../../client/http';
 import type { Envelope } from '../../lib/envelope';
 import type { Policy } from '../../lib/policies';
 import { buildSasToken, deviceResource } from '../../lib/sas';

@@ -3,6 +3,7 @@
  * state (GET /devices/{id}/commands) and its feedback (POST /feedback/receive, which takes only
  * the feedback of commands sent from this page); purge a device's queue.
  */
+import { defineProperty, headersFromProperties } from '../../../lib/messageProperties';
 import { attempt, lacks, type App } from '../app';
 import { confirmDialog, formatTime, h, notice, replace } from '../dom';
 
@@ -87,15 +88,22 @@ export function commandsView(app: App, main: HTMLElement): (() => void) | void {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     void attempt(out, async () => {
-      const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', 'iothub-ack': ack.value };
-      if (ttl.value) headers['iothub-ttl'] = ttl.value;
-      if (messageId.value.trim()) headers['iothub-messageid'] = messageId.value.trim();
+      const properties: Record<string, string> = {};
       for (const line of props.value.split('\n')) {
         if (!line.trim()) continue;
         const eq = line.indexOf('=');
         if (eq <= 0) throw new Error(`Property line "${line}" is not name=value.`);
-        headers[`iothub-app-${line.slice(0, eq).trim()}`] = line.slice(eq + 1).trim();
+        defineProperty(properties, line.slice(0, eq).trim(), line.slice(eq + 1).trim());
       }
+      const headers = {
+        'content-type': 'text/plain; charset=utf-8',
+        ...headersFromProperties({
+          ack: ack.value,
+          ttl: ttl.value || undefined,
+          messageId: messageId.value.trim() || undefined,
+          properties,
+        }),
+      };
       const id = deviceId.value.trim();
       const res = await app.api.call<{ messageId: string }>('POST', `/devices/${encodeURIComponent(id)}/messages/devicebound`, {
         rawBody: body.value,

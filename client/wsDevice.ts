@@ -3,8 +3,8 @@
  * `devhub send --ws`, the tests and the benchmarks. See examples/ws-device.js for a minimal one.
  */
 import WebSocket from 'ws';
-import { WS_MAX_FRAME_BYTES, WS_MAX_MESSAGE_BYTES } from '../http/eventFormat';
-import { parseConnectionString, tokenFromConnectionString } from '../sas';
+import { WS_MAX_FRAME_BYTES, WS_MAX_MESSAGE_BYTES } from '../lib/http/eventFormat';
+import { parseConnectionString, tokenFromConnectionString } from '../lib/sas';
 
 export interface HubFrame {
   type: string;

@@ -1,9 +1,10 @@
 /** Typed clients for the service API (policy connection string) and the device API (device key). */
-import { commandHeaders, parseReceived, type OutgoingCommand, type ReceivedCommand } from '../c2d/client';
-import type { Device } from '../registry/device';
-import type { Endpoint, EndpointHealth, EndpointType, Enrichment, FallbackRoute, Route, RouteSource } from '../routing/model';
-import type { DeadLetterView, RedriveResult } from '../routing/redrive';
-import { parseConnectionString, tokenFromConnectionString, type ConnectionString } from '../sas';
+import { commandHeaders, parseReceived, type OutgoingCommand, type ReceivedCommand } from './commands';
+import type { Device } from '../lib/registry/device';
+import type { Endpoint, EndpointHealth, EndpointType, Enrichment, FallbackRoute, Route, RouteSource } from '../lib/routing/model';
+import type { DeadLetterView, RedriveResult } from '../lib/routing/redrive';
+import { headersFromProperties } from '../lib/messageProperties';
+import { parseConnectionString, tokenFromConnectionString, type ConnectionString } from '../lib/sas';
 import { describeError, httpCall, type HttpResponse } from './http';
 
 export class ApiError extends Error {
@@ -233,15 +234,7 @@ export interface OutgoingMessage {
 }
 
 export function messageHeaders(msg: OutgoingMessage): Record<string, string> {
-  const h: Record<string, string> = {};
-  if (msg.messageId !== undefined) h['iothub-messageid'] = msg.messageId;
-  if (msg.correlationId !== undefined) h['iothub-correlationid'] = msg.correlationId;
-  if (msg.userId !== undefined) h['iothub-userid'] = msg.userId;
-  if (msg.contentType !== undefined) h['iothub-contenttype'] = msg.contentType;
-  if (msg.contentEncoding !== undefined) h['iothub-contentencoding'] = msg.contentEncoding;
-  if (msg.creationTimeUtc !== undefined) h['iothub-creation-time-utc'] = msg.creationTimeUtc;
-  for (const [k, v] of Object.entries(msg.properties ?? {})) h[`iothub-app-${k}`] = v;
-  return h;
+  return headersFromProperties(msg);
 }
 
 export class DeviceClient extends BaseClient {

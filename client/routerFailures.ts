@@ -14,7 +14,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { parseFailureRecord, sequenceAfter, type FailedRange } from '../routing/failureRecord';
+import { parseFailureRecord, sequenceAfter, type FailedRange } from '../lib/routing/failureRecord';
 
 export interface FailureEntry {
   messageId: string;
