@@ -96,7 +96,7 @@ describe('devhub CLI', () => {
     expect(unknown.stderr).toMatch(/^devhub: unknown command "frobnicate"/);
     const missing = await devhub('device', 'create');
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/^devhub: missing device id/);
+    expect(missing.stderr).toMatch(/^devhub: missing required argument "device-id"/);
     const badTags = await devhub('device', 'create', 'x', '--tags', '{nope');
     expect(badTags.code).toBe(2);
     const badFlag = await devhub('tail', '--from', 'yesterday-ish');
