@@ -68,10 +68,17 @@ export function renderReport(r: CostReport): string {
     `          events stream ${u.kinesis.mode}${u.kinesis.mode === 'provisioned' ? `, ${u.kinesis.configuredShards} shard(s) configured` : ''};` +
       ` router batch ${s.router.batchSize}, parallelization ${s.router.parallelizationFactor}, window ${s.router.maximumBatchingWindowSeconds} s` +
       `${s.router.fromServerlessYml ? '' : ' (defaults)'}; ~${qty(u.router.recordsPerInvocation)} records/invocation;` +
-      ` log retention ${s.logRetentionDays ?? 'never'} d; device cache ${s.deviceCacheTtlMs / 1000} s (${pct(u.registry.hitRatio)} hits)`,
+      ` log retention ${s.logRetentionDays ?? 'never'} d`,
+  );
+  const reg = s.registryReads;
+  out.push(
+    `          devices reach the device API through ${s.deviceFrontDoor === 'functionUrl' ? 'a Lambda function URL (no API Gateway request fee)' : 'the HTTP API'};` +
+      ` registry cache ${qty(reg.cacheTtlMs / 1000)} s per instance (${pct(u.registry.hitRatio)} hits)` +
+      `${reg.changePollMs !== null ? `, change feed polled every ${qty(reg.changePollMs / 1000)} s` : ''};` +
+      ` routing table reloaded every ${qty(s.routingCacheTtlMs / 1000)} s per router instance`,
   );
   out.push(
-    `          logs: application ${s.logging.applicationLevel}${s.logging.debugSampleRate > 0 ? ` (debug sampled ${pct(s.logging.debugSampleRate)})` : ''}, system ${s.logging.systemLevel}` +
+    `          logs: ${s.logging.format}, application ${s.logging.applicationLevel}${s.logging.debugSampleRate > 0 ? ` (debug sampled ${pct(s.logging.debugSampleRate)})` : ''}, system ${s.logging.systemLevel}` +
       ` → ${qty(u.logs.systemGb)} GB platform records + ${qty(u.logs.applicationGb)} GB hub lines + ${qty(u.logs.metricsGb)} GB EMF metrics a month;` +
       ` ${s.logging.metricsEnabled ? `${qty(u.cloudwatch.customMetrics)} custom metrics` : 'metrics off'}, ${s.monitoring.alarms} alarms watching ${s.monitoring.alarmMetrics} metrics, ${s.monitoring.dashboards} dashboard(s)`,
   );

@@ -19,7 +19,7 @@ function repositorySettings(params: Record<string, string> = {}): DeploymentSett
 describe('operations settings from serverless.yml', () => {
   it('reads the log levels, metrics switch, alarms and dashboard of this repository', () => {
     const s = repositorySettings();
-    expect(s.logging).toEqual({ applicationLevel: 'INFO', systemLevel: 'WARN', debugSampleRate: 0, metricsEnabled: true });
+    expect(s.logging).toEqual({ format: 'JSON', applicationLevel: 'INFO', systemLevel: 'WARN', debugSampleRate: 0, metricsEnabled: true });
     expect(s.monitoring.dashboards).toBe(1);
     expect(s.monitoring.alarms).toBeGreaterThanOrEqual(30);
     // Metric-math alarms bill every metric they use: more metrics than alarms.
@@ -33,6 +33,21 @@ describe('operations settings from serverless.yml', () => {
     const s = repositorySettings({ logLevel: 'DEBUG', systemLogLevel: 'INFO', metricsDisabled: 'true', eventsRetentionHours: '72' });
     expect(s.logging).toMatchObject({ applicationLevel: 'DEBUG', systemLevel: 'INFO', metricsEnabled: false });
     expect(s.kinesis.retentionHours).toBe(72);
+  });
+
+  it('prices the routing reload and the registry cache from the settings serverless.yml gives the functions', () => {
+    const defaults = repositorySettings();
+    expect(defaults.routingCacheTtlMs).toBe(5000); // ROUTING_CACHE_TTL_MS
+    const slow = repositorySettings({ routingCacheTtlMs: '60000', deviceCacheTtlMs: '20000' });
+    expect(slow.routingCacheTtlMs).toBe(60_000);
+    if (slow.registryReads.mode === 'ttl') expect(slow.registryReads.cacheTtlMs).toBe(20_000); // DEVICE_CACHE_TTL_MS
+    const routingLine = (s: DeploymentSettings) =>
+      priceUsage(computeUsage(testTraffic(), s, testAssumptions(), testPrices()), testPrices()).find((l) =>
+        l.item.startsWith('routing table reloads'),
+      );
+    // The one router instance is invoked about once a second: 12 times fewer reloads at 60 s than at 5 s.
+    expect((routingLine(defaults)?.quantity ?? 0) / (routingLine(slow)?.quantity ?? 1)).toBeCloseTo(12, 6);
+    expect(routingLine(slow)?.item).toMatch(/every 60 s/);
   });
 });
 

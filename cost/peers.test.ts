@@ -42,14 +42,30 @@ describe('awsIotCore', () => {
     // rules 30 M × $0.15/M = 4.50; actions 30 M × $0.15/M = 4.50
     // connectivity: 10,000 devices × 720 h × 60 = 432,000,000 min × $0.08/M = 34.56
     // total 73.56; per million messages 73.56 / 30 = 2.452
-    const e = awsIotCore(testTraffic(), testPrices(), testAssumptions(), false);
+    const a = testAssumptions();
+    a.peers.iotCoreConnectedFraction = 1; // --set peers.iotCoreConnectedFraction=1
+    const e = awsIotCore(testTraffic(), testPrices(), a, false);
     expect(e.monthlyUsd).toBeCloseTo(73.56, 6);
     expect(e.perMillionMessagesUsd).toBeCloseTo(2.452, 6);
   });
 
   it('drops the device publishes with Basic Ingest', () => {
     // 73.56 − 30.00 messaging = 43.56
-    expect(awsIotCore(testTraffic(), testPrices(), testAssumptions(), true).monthlyUsd).toBeCloseTo(43.56, 6);
+    const a = testAssumptions();
+    a.peers.iotCoreConnectedFraction = 1;
+    expect(awsIotCore(testTraffic(), testPrices(), a, true).monthlyUsd).toBeCloseTo(43.56, 6);
+  });
+
+  it('prices the same transport by default: HTTPS devices hold no connection, WebSocket devices are MQTT over WebSockets', () => {
+    // HTTPS only: Basic Ingest = rules 4.50 + actions 4.50 = 9.00, $0.30 per million; no connection minutes
+    const https = awsIotCore(testTraffic(), testPrices(), testAssumptions(), true);
+    expect(https.monthlyUsd).toBeCloseTo(9, 6);
+    expect(https.perMillionMessagesUsd).toBeCloseTo(0.3, 6);
+    expect(https.lines[3]?.quantity).toBe(0);
+    // a quarter of the devices on WebSocket: 2,500 devices × 43,200 min × $0.08/M = 8.64
+    const ws = awsIotCore(testTraffic({ websocketFraction: 0.25 }), testPrices(), testAssumptions(), true);
+    expect(ws.lines[3]?.quantity).toBe(108_000_000);
+    expect(ws.monthlyUsd).toBeCloseTo(9 + 8.64, 6);
   });
 
   it('tiers messaging and counts C2D as publish + delivery + PUBACK', () => {

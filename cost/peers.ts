@@ -75,7 +75,8 @@ export function awsIotCore(traffic: TrafficProfile, prices: PriceTable, a: Assum
   const actionsPerMessage = traffic.routes > 0 ? Math.max(1, traffic.routes * a.router.routeMatchFraction) : 1;
   const rulesTriggered = M * rules * d2cUnits;
   const actionsApplied = M * actionsPerMessage * d2cUnits;
-  const minutes = traffic.devices * a.peers.iotCoreConnectedFraction * prices.hoursPerMonth * 60;
+  const connected = iotCoreConnectedFraction(traffic, a);
+  const minutes = traffic.devices * connected * prices.hoursPerMonth * 60;
   const lines: PeerLine[] = [
     {
       item: basicIngest ? 'messaging (C2D only; Basic Ingest publishes are free)' : 'messaging (5 KB units, D2C + C2D)',
@@ -99,7 +100,7 @@ export function awsIotCore(traffic: TrafficProfile, prices: PriceTable, a: Assum
       monthlyUsd: (actionsApplied / MILLION) * iot.actionsAppliedPerMillion,
     },
     {
-      item: `connectivity (${fmtInt(traffic.devices)} devices, ${Math.round(a.peers.iotCoreConnectedFraction * 100)}% connected)`,
+      item: `connectivity (${fmtInt(traffic.devices)} devices, ${Math.round(connected * 100)}% connected${a.peers.iotCoreConnectedFraction === null ? ': the WebSocket share, as MQTT over WebSockets; HTTPS publishes hold no connection' : ''})`,
       quantity: minutes,
       unit: 'minutes',
       rate: rateText(iot.connectionMinutesPerMillion, 'M'),
@@ -109,11 +110,20 @@ export function awsIotCore(traffic: TrafficProfile, prices: PriceTable, a: Assum
   const total = lines.reduce((s, l) => s + l.monthlyUsd, 0);
   return {
     name: basicIngest ? 'AWS IoT Core (Basic Ingest)' : 'AWS IoT Core',
-    summary: `${basicIngest ? 'Basic Ingest publishes (no messaging charge)' : 'MQTT messaging'} + ${rules} rule${rules === 1 ? '' : 's'}/${round1(actionsPerMessage)} action${actionsPerMessage === 1 ? '' : 's'} per message + always-on connections`,
+    summary: `${basicIngest ? 'Basic Ingest publishes (no messaging charge)' : 'MQTT messaging'} + ${rules} rule${rules === 1 ? '' : 's'}/${round1(actionsPerMessage)} action${actionsPerMessage === 1 ? '' : 's'} per message + ${connected > 0 ? `${Math.round(connected * 100)}% of devices always connected` : 'HTTPS publishes (no connection minutes)'}`,
     lines,
     monthlyUsd: total,
     perMillionMessagesUsd: M > 0 ? total / (M / MILLION) : 0,
   };
+}
+
+/**
+ * Share of IoT Core devices holding a connection: as assumed, or (null) by transport like devhub's
+ * own devices: WebSocket devices compare with MQTT over WebSockets (connected all the time), HTTPS
+ * devices with IoT Core's HTTPS publish (no connection minutes).
+ */
+export function iotCoreConnectedFraction(traffic: TrafficProfile, a: Assumptions): number {
+  return a.peers.iotCoreConnectedFraction ?? traffic.websocketFraction;
 }
 
 function fmtInt(n: number): string {

@@ -15,7 +15,7 @@ describe('priceUsage: 1 M messages/day of 1 KB, batch 1, 10,000 devices (test pr
 
   it('prices each dimension', () => {
     // API Gateway: 30,000,000 requests × $1.00/M                       = 30.0000
-    expect(usd('HTTP API requests (512 KB units)')).toBeCloseTo(30, 6);
+    expect(usd('HTTP API requests (512 KB units; device and service APIs)')).toBeCloseTo(30, 6);
     // Lambda deviceApi: 30 M × $0.20/M = 6.0000; 150,000 GB-s × $0.00001 = 1.5000
     expect(usd('deviceApi requests')).toBeCloseTo(6, 6);
     expect(usd(/^deviceApi duration/)).toBeCloseTo(1.5, 6);
@@ -31,7 +31,7 @@ describe('priceUsage: 1 M messages/day of 1 KB, batch 1, 10,000 devices (test pr
     // DynamoDB: 29,656,751 RRU × $0.125/M = 3.70709; 172,800 × $0.125/M = 0.0216; 21,600 × $0.125/M = 0.0027
     expect(usd(/^registry reads/)).toBeCloseTo(3.70709, 4);
     expect(usd('C2D sweeper reads')).toBeCloseTo(0.0216, 8);
-    expect(usd('routing table reads (router cache refresh)')).toBeCloseTo(0.0027, 8);
+    expect(usd('routing table reloads (every 60 s per router instance, 1 RRU each)')).toBeCloseTo(0.0054, 8);
     // storage: 10,000 × 700 B = 0.0065193 GB × $0.25 = 0.00162981
     expect(usd('storage (registry, connections)')).toBeCloseTo(0.00162981, 7);
     // CloudWatch Logs: 12.1576 GB × $0.50 = 6.07880; 1.01698 GB-month × $0.03 = 0.0305094

@@ -13,12 +13,22 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
   const http = tieredCost(u.http.billedRequests, p.apiGateway.http.perMillion, MILLION);
   add({
     service: 'API Gateway',
-    item: 'HTTP API requests (512 KB units)',
+    item: `HTTP API requests (512 KB units; ${u.deviceApi.frontDoor === 'httpApi' ? 'device and service APIs' : 'service API'})`,
     quantity: u.http.billedRequests,
     unit: 'requests',
     rate: effectiveRateText(http, u.http.billedRequests, MILLION, 'M', p.apiGateway.http.perMillion),
     monthlyUsd: http,
   });
+  if (u.deviceApi.frontDoor === 'functionUrl') {
+    add({
+      service: 'API Gateway',
+      item: 'device API via Lambda function URL (no per-request fee)',
+      quantity: u.deviceApi.requests,
+      unit: 'requests',
+      rate: '$0',
+      monthlyUsd: 0,
+    });
+  }
   const wsMsgs = tieredCost(u.websocket.billedMessages, p.apiGateway.websocket.messagesPerMillion, MILLION);
   add({
     service: 'API Gateway',
@@ -150,7 +160,11 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
   rru('C2D sweeper reads', d.readUnits.sweeper);
   rru('WebSocket connection reads', d.readUnits.connections);
   wru('WebSocket connection writes', d.writeUnits.connections);
-  rru('routing table reads (router cache refresh)', d.readUnits.routing);
+  rru('registry change feed polls (strongly consistent)', d.readUnits.changeFeed);
+  rru(
+    `routing table reloads (every ${round(u.routing.cacheTtlMs / 1000)} s per router instance, ${round(u.routing.readUnitsPerReload)} RRU each)`,
+    d.readUnits.routing,
+  );
   add({
     service: 'DynamoDB',
     item: 'storage (registry, connections)',

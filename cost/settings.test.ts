@@ -126,6 +126,35 @@ describe('deriveSettings', () => {
     expect(s.logRetentionDays).toBeNull();
   });
 
+  it('finds the device front door: the device function URL, unless the device routes are on the HTTP API', () => {
+    const device = (fn: Record<string, unknown>, environment: Record<string, string> = {}) =>
+      deriveSettings({ provider: { environment }, functions: { deviceApi: { handler: 'dist/functions/deviceApi.handler', ...fn } } });
+    const url = device({ url: true });
+    expect(url.deviceFrontDoor).toBe('functionUrl');
+    expect(url.functions.deviceApi.inServerlessYml).toBe(true);
+    const routes = { events: [{ httpApi: { method: 'POST', path: '/devices/{id}/messages/events' } }] };
+    expect(device(routes).deviceFrontDoor).toBe('httpApi');
+    expect(device({ ...routes, url: true }).deviceFrontDoor).toBe('httpApi');
+    expect(device({ ...routes, url: true }, { DEVICE_FRONT_DOOR: 'functionUrl' }).deviceFrontDoor).toBe('functionUrl');
+  });
+
+  it('reads the registry read settings: the TTL cache, or the change feed when the stack has one', () => {
+    const reads = (environment: Record<string, string>) => deriveSettings({ provider: { environment }, functions: {} }).registryReads;
+    expect(reads({ DEVICE_CACHE_TTL_MS: '10000' })).toMatchObject({ mode: 'ttl', cacheTtlMs: 10_000, changePollMs: null });
+    expect(reads({ DEVICE_CACHE_TTL_MS: '10000', REGISTRY_CHANGE_POLL_MS: '5000', DEVICE_AUTH_CACHE_TTL_MS: '600000' })).toMatchObject({
+      mode: 'changeFeed',
+      cacheTtlMs: 600_000,
+      changePollMs: 5000,
+      missReadConsistent: false,
+    });
+  });
+
+  it('reads the log format', () => {
+    const logs = (lambda: Record<string, string>) => deriveSettings({ provider: { logs: { lambda } }, functions: {} }).logging;
+    expect(logs({ logFormat: 'JSON', systemLogLevel: 'WARN' })).toMatchObject({ format: 'JSON', systemLevel: 'WARN' });
+    expect(logs({}).format).toBe('Text');
+  });
+
   it('reads schedule rates', () => {
     expect(runsPerDay('rate(1 minute)')).toBe(1440);
     expect(runsPerDay('rate(2 hours)')).toBe(12);

@@ -11,7 +11,9 @@ import {
   type DeploymentSettings,
   type FunctionRole,
   type FunctionSettings,
+  type DeviceFrontDoor,
   type KinesisMode,
+  type RegistryReadSettings,
 } from './types';
 
 type Obj = Record<string, unknown>;
@@ -35,6 +37,39 @@ const LAMBDA_DEFAULT_MEMORY_MB = 1024;
 /** Event source mapping defaults for Kinesis (Lambda developer guide, services-kinesis-parameters). */
 const KINESIS_ESM_DEFAULTS = { batchSize: 100, parallelizationFactor: 1, maximumBatchingWindowSeconds: 0 };
 const DEFAULT_SWEEPER_RUNS_PER_DAY = 1440;
+/** lib/config.ts defaults, for a stack that does not set the variable. */
+const ROUTING_CACHE_TTL_DEFAULT_MS = 5000;
+const DEVICE_CACHE_TTL_DEFAULT_MS = 10_000;
+const DEVICE_AUTH_CACHE_TTL_DEFAULT_MS = 3_600_000;
+const DEVICE_AUTH_CACHE_MAX_ENTRIES_DEFAULT = 50_000;
+
+/**
+ * How authentication reads the registry, from the function environment: with REGISTRY_CHANGE_POLL_MS
+ * the long-lived cache behind the registry change feed (lib/registry/deviceCache.ts: misses read
+ * eventually consistently, every instance polls the feed item); without it the DEVICE_CACHE_TTL_MS
+ * cache whose misses read consistently.
+ */
+function registryReads(environment: Obj): RegistryReadSettings {
+  const poll = num(environment.REGISTRY_CHANGE_POLL_MS);
+  if (poll === undefined) {
+    return {
+      mode: 'ttl',
+      cacheTtlMs: num(environment.DEVICE_CACHE_TTL_MS) ?? DEVICE_CACHE_TTL_DEFAULT_MS,
+      maxEntries: null,
+      changePollMs: null,
+      missReadConsistent: null,
+      from: ['DEVICE_CACHE_TTL_MS'],
+    };
+  }
+  return {
+    mode: 'changeFeed',
+    cacheTtlMs: num(environment.DEVICE_AUTH_CACHE_TTL_MS) ?? DEVICE_AUTH_CACHE_TTL_DEFAULT_MS,
+    maxEntries: num(environment.DEVICE_AUTH_CACHE_MAX_ENTRIES) ?? DEVICE_AUTH_CACHE_MAX_ENTRIES_DEFAULT,
+    changePollMs: poll,
+    missReadConsistent: false,
+    from: ['REGISTRY_CHANGE_POLL_MS', 'DEVICE_AUTH_CACHE_TTL_MS', 'DEVICE_AUTH_CACHE_MAX_ENTRIES'],
+  };
+}
 
 interface HttpRoute {
   method: string;
@@ -55,6 +90,11 @@ function httpRoutes(fn: Obj): HttpRoute[] {
     if (isObj(h)) return [{ method: String(h.method ?? '*').toUpperCase(), path: String(h.path ?? '*') }];
     return [];
   });
+}
+
+/** A Lambda function URL on the function (`url: true` or `url: { ... }`). */
+function hasUrl(fn: Obj): boolean {
+  return fn.url === true || isObj(fn.url) || fn.url === 'true';
 }
 
 function wsRoutes(fn: Obj): string[] {
@@ -123,7 +163,8 @@ export function deriveSettings(resolved: unknown): DeploymentSettings {
 
   const providerMemory = num(provider.memorySize) ?? LAMBDA_DEFAULT_MEMORY_MB;
   const providerArch = arch(provider.architecture) ?? 'x86_64';
-  const find = (test: (fn: Obj) => boolean): string | undefined => Object.keys(functions).find((name) => test(functions[name] ?? {}));
+  const find = (test: (fn: Obj, name: string) => boolean): string | undefined =>
+    Object.keys(functions).find((name) => test(functions[name] ?? {}, name));
 
   // The events stream: the resource called EventsStream, else the only Kinesis stream.
   const streams = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Kinesis::Stream');
@@ -133,7 +174,8 @@ export function deriveSettings(resolved: unknown): DeploymentSettings {
   const roleNames: Record<FunctionRole, string | undefined> = {
     deviceApi:
       find((fn) => httpRoutes(fn).some((r) => r.path.includes('/messages/events'))) ??
-      find((fn) => httpRoutes(fn).some((r) => r.path.includes('/messages/devicebound') && r.method === 'GET')),
+      find((fn) => httpRoutes(fn).some((r) => r.path.includes('/messages/devicebound') && r.method === 'GET')) ??
+      find((fn, name) => hasUrl(fn) && /device/i.test(`${name} ${String(fn.handler ?? '')}`)),
     serviceApi:
       find((fn) => httpRoutes(fn).some((r) => r.method === 'POST' && /^\/devices\/\{[^}]+\}\/messages\/devicebound$/i.test(r.path))) ??
       find((fn) => httpRoutes(fn).some((r) => /^\/devices\/\{[^}]+\}$/.test(r.path))),
@@ -199,7 +241,10 @@ export function deriveSettings(resolved: unknown): DeploymentSettings {
   const providerLogs = isObj(provider.logs) && isObj(provider.logs.lambda) ? provider.logs.lambda : {};
   const upper = (v: unknown, fallback: string) => (typeof v === 'string' && v.trim() !== '' ? v.trim().toUpperCase() : fallback);
   // Without LoggingConfig Lambda writes its platform records and every application line.
+  // Lambda filters by level only for JSON logs; in Text format it writes every platform line.
+  const format = upper(providerLogs.logFormat, 'TEXT') === 'JSON' ? ('JSON' as const) : ('Text' as const);
   const logging = {
+    format,
     applicationLevel: upper(providerLogs.applicationLogLevel ?? environment.POWERTOOLS_LOG_LEVEL, 'INFO'),
     systemLevel: upper(providerLogs.systemLogLevel, 'INFO'),
     debugSampleRate: num(environment.POWERTOOLS_LOGGER_SAMPLE_RATE) ?? 0,
@@ -220,6 +265,18 @@ export function deriveSettings(resolved: unknown): DeploymentSettings {
     functions: Object.keys(functions).length,
   };
 
+  // The device front door: the device function's URL unless the device routes are on the HTTP API.
+  const deviceFn = roleNames.deviceApi !== undefined ? functions[roleNames.deviceApi] : undefined;
+  const deviceRoutesOnHttpApi =
+    deviceFn !== undefined && httpRoutes(deviceFn).some((r) => r.path.includes('/messages/events') || r.path.includes('/messages/device'));
+  const frontDoorEnv = typeof environment.DEVICE_FRONT_DOOR === 'string' ? environment.DEVICE_FRONT_DOOR : undefined;
+  let deviceFrontDoor: DeviceFrontDoor;
+  if (frontDoorEnv === 'functionUrl' || frontDoorEnv === 'httpApi') deviceFrontDoor = frontDoorEnv;
+  else deviceFrontDoor = deviceFn !== undefined && hasUrl(deviceFn) && !deviceRoutesOnHttpApi ? 'functionUrl' : 'httpApi';
+  if (deviceFrontDoor === 'functionUrl' && deviceFn !== undefined && !hasUrl(deviceFn)) {
+    notes.push('DEVICE_FRONT_DOOR says functionUrl but the device function has no url: priced as a function URL');
+  }
+
   return {
     region: typeof provider.region === 'string' ? provider.region : 'us-east-1',
     functions: fnSettings,
@@ -228,6 +285,9 @@ export function deriveSettings(resolved: unknown): DeploymentSettings {
     kinesis: { mode, shardCount, retentionHours: num(streamProps.RetentionPeriodHours) ?? 24 },
     logRetentionDays: num(provider.logRetentionInDays) ?? null,
     deviceCacheTtlMs: num(environment.DEVICE_CACHE_TTL_MS) ?? 10_000,
+    deviceFrontDoor,
+    registryReads: registryReads(environment),
+    routingCacheTtlMs: num(environment.ROUTING_CACHE_TTL_MS) ?? ROUTING_CACHE_TTL_DEFAULT_MS,
     devicesTablePitr: String(pitr.PointInTimeRecoveryEnabled) === 'true',
     logging,
     monitoring,

@@ -84,7 +84,7 @@ export function testAssumptions(): Assumptions {
     httpRequestOverheadBytes: 700,
     batchEntryOverheadBytes: 100,
     functions,
-    registry: { deviceItemBytes: 700, consistentRead: true, cacheMaxEntries: 10_000 },
+    registry: { deviceItemBytes: 700, consistentRead: true, cacheMaxEntries: 10_000, changeFeedItemBytes: 8000 },
     router: {
       recordsPerInvocation: null,
       pollIntervalSeconds: 1,
@@ -92,7 +92,8 @@ export function testAssumptions(): Assumptions {
       sqsBatchEntries: 10,
       sqsMessageOverheadBytes: 200,
       endpointFifo: false,
-      routesCacheSeconds: 60,
+      routingItemBytes: 300,
+      routingScanConsistent: true,
     },
     kinesis: { builtInEndpointReaders: 1, onDemandMinimumShards: 4 },
     c2d: {
@@ -127,11 +128,13 @@ export function testAssumptions(): Assumptions {
       metadataBytesPerEvent: 26,
       systemEventsPerInvocation: 3,
       systemBytesPerInvocation: 400,
+      textSystemEventsPerInvocation: 3,
+      textSystemBytesPerInvocation: 300,
       bytesPerLine: 400,
     },
     metrics: { emfBytesPerEndpoint: 0 },
     dynamodbStorage: { connectionItemBytes: 400 },
-    peers: { iotCoreConnectedFraction: 1, iotCoreTopicBytes: 40, iotCorePubackMetered: true },
+    peers: { iotCoreConnectedFraction: null, iotCoreTopicBytes: 40, iotCorePubackMetered: true },
   };
 }
 
@@ -151,8 +154,11 @@ export function testSettings(): DeploymentSettings {
     kinesis: { mode: 'provisioned', shardCount: 1, retentionHours: 24 },
     logRetentionDays: 14,
     deviceCacheTtlMs: 10_000,
+    deviceFrontDoor: 'httpApi',
+    registryReads: { mode: 'ttl', cacheTtlMs: 10_000, maxEntries: null, changePollMs: null, missReadConsistent: null, from: [] },
+    routingCacheTtlMs: 60_000,
     devicesTablePitr: false,
-    logging: { applicationLevel: 'INFO', systemLevel: 'INFO', debugSampleRate: 0, metricsEnabled: false },
+    logging: { format: 'JSON', applicationLevel: 'INFO', systemLevel: 'INFO', debugSampleRate: 0, metricsEnabled: false },
     monitoring: { alarms: 0, alarmMetrics: 0, dashboards: 0, functions: 7 },
     notes: [],
   };

@@ -74,7 +74,14 @@ export interface Assumptions {
   /** JSON around each message in a batch request (`{"body":..,"properties":{..}}`). */
   batchEntryOverheadBytes: number;
   functions: Record<FunctionRole, FunctionAssumption>;
-  registry: { deviceItemBytes: number; consistentRead: boolean; cacheMaxEntries: number };
+  registry: {
+    deviceItemBytes: number;
+    /** Misses read with ConsistentRead (the registry read without a change feed, lib/aws/deviceStore.ts). */
+    consistentRead: boolean;
+    cacheMaxEntries: number;
+    /** The shared change-feed item authentication polls (read strongly consistently), when the stack has one. */
+    changeFeedItemBytes: number;
+  };
   router: {
     recordsPerInvocation: number | null;
     pollIntervalSeconds: number;
@@ -82,7 +89,10 @@ export interface Assumptions {
     sqsBatchEntries: number;
     sqsMessageOverheadBytes: number;
     endpointFifo: boolean;
-    routesCacheSeconds: number;
+    /** The routing table's items (routes, endpoints, health records) as the router's reload scans them. */
+    routingItemBytes: number;
+    /** lib/routing/aws/routingStore.ts loadAll: Scan with ConsistentRead. */
+    routingScanConsistent: boolean;
   };
   kinesis: { builtInEndpointReaders: number; onDemandMinimumShards: number };
   c2d: {
@@ -118,12 +128,20 @@ export interface Assumptions {
     /** Lambda's platform records (start, report) per invocation when the system log level is INFO or DEBUG. */
     systemEventsPerInvocation: number;
     systemBytesPerInvocation: number;
+    /** The same in Text format (START, END, REPORT lines; written whatever the level). */
+    textSystemEventsPerInvocation: number;
+    textSystemBytesPerInvocation: number;
     /** Average bytes of one hub log or EMF line (to count log events for storage metadata). */
     bytesPerLine: number;
   };
   metrics: { emfBytesPerEndpoint: number };
   dynamodbStorage: { connectionItemBytes: number };
-  peers: { iotCoreConnectedFraction: number; iotCoreTopicBytes: number; iotCorePubackMetered: boolean };
+  /**
+   * iotCoreConnectedFraction: share of the time IoT Core devices are connected (billed connection
+   * minutes); null = by transport, like devhub's devices: HTTPS devices publish over HTTPS (no
+   * connection minutes), WebSocket devices are compared with MQTT over WebSockets (always connected).
+   */
+  peers: { iotCoreConnectedFraction: number | null; iotCoreTopicBytes: number; iotCorePubackMetered: boolean };
 }
 
 export interface FunctionSettings {
@@ -138,6 +156,26 @@ export interface FunctionSettings {
 
 export type KinesisMode = 'provisioned' | 'on-demand';
 
+/** How devices reach the device API: a Lambda function URL (no per-request fee) or the HTTP API. */
+export type DeviceFrontDoor = 'functionUrl' | 'httpApi';
+
+/**
+ * How authentication reads the registry. `ttl`: a per-instance cache of `cacheTtlMs`, misses read
+ * the device item. `changeFeed`: a long per-instance cache kept honest by polling a shared change
+ * item every `changePollMs` (lib/registry/deviceCache.ts); misses read eventually consistently.
+ */
+export interface RegistryReadSettings {
+  mode: 'ttl' | 'changeFeed';
+  cacheTtlMs: number;
+  /** Per-instance entries; null = the assumption registry.cacheMaxEntries. */
+  maxEntries: number | null;
+  changePollMs: number | null;
+  /** Misses read strongly consistently; null = the assumption registry.consistentRead. */
+  missReadConsistent: boolean | null;
+  /** The serverless.yml environment variables these came from. */
+  from: string[];
+}
+
 /** What the cost depends on in serverless.yml (and the resources it includes). */
 export interface DeploymentSettings {
   region: string;
@@ -149,9 +187,13 @@ export interface DeploymentSettings {
   /** null = never expire. */
   logRetentionDays: number | null;
   deviceCacheTtlMs: number;
+  deviceFrontDoor: DeviceFrontDoor;
+  registryReads: RegistryReadSettings;
+  /** ROUTING_CACHE_TTL_MS: how long a router instance serves its copy of the routing table. */
+  routingCacheTtlMs: number;
   devicesTablePitr: boolean;
   /** Lambda log levels and Powertools settings (provider.logs.lambda, provider.environment). */
-  logging: { applicationLevel: string; systemLevel: string; debugSampleRate: number; metricsEnabled: boolean };
+  logging: { format: 'JSON' | 'Text'; applicationLevel: string; systemLevel: string; debugSampleRate: number; metricsEnabled: boolean };
   /** CloudWatch resources in the stack: alarms (and the metrics they watch), dashboards; functions (ColdStart metrics). */
   monitoring: { alarms: number; alarmMetrics: number; dashboards: number; functions: number };
   /** Things worth telling the reader about how the settings were found. */

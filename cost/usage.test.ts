@@ -139,8 +139,9 @@ describe('computeUsage: 1 M messages/day of 1 KB, batch 1, 10,000 devices, HTTPS
     //       = 30,000,000 / 1.0115741 = 29,656,751; 700-byte item, consistent → 1 RRU each
     expect(u.registry.reads).toBeCloseTo(29_656_751, -1);
     expect(u.dynamodb.readUnits.registry).toBeCloseTo(29_656_751, -1);
-    // routes: 1 polled shard × 2,592,000 s / 60 s × 0.5 RRU = 21,600 RRU
-    expect(u.dynamodb.readUnits.routing).toBeCloseTo(21_600, 6);
+    // routing table: 1 router instance (1 shard × parallelization 1) invoked about once a second reloads
+    // once per ROUTING_CACHE_TTL_MS (60 s here): 2,592,000 s / 60 s × 1 RRU (consistent scan, 300 B) = 43,200 RRU
+    expect(u.dynamodb.readUnits.routing).toBeCloseTo(43_200, 6);
     expect(u.dynamodb.readUnits.c2d).toBe(0);
     expect(u.dynamodb.writeUnits.c2d).toBe(0);
   });
@@ -268,5 +269,122 @@ describe('computeUsage: routes, C2D, WebSocket', () => {
     // an on-demand stream starts at 4 shards: 11.574 / 4 = 2.894 records per invocation
     expect(u.kinesis.polledShards).toBe(4);
     expect(u.router.recordsPerInvocation).toBeCloseTo(2.894, 3);
+  });
+});
+
+describe('computeUsage: the settings each line follows', () => {
+  const traffic = testTraffic(); // 30 M messages a month over HTTPS, 10,000 devices
+  const settings = (change: (s: ReturnType<typeof testSettings>) => void) => {
+    const s = testSettings();
+    change(s);
+    return s;
+  };
+
+  it('bills API Gateway per device request only when the HTTP API is the device front door', () => {
+    const viaHttpApi = computeUsage(
+      traffic,
+      settings((s) => (s.deviceFrontDoor = 'httpApi')),
+      testAssumptions(),
+      testPrices(),
+    );
+    const viaUrl = computeUsage(
+      traffic,
+      settings((s) => (s.deviceFrontDoor = 'functionUrl')),
+      testAssumptions(),
+      testPrices(),
+    );
+    expect(viaHttpApi.http.billedRequests).toBe(30_000_000);
+    expect(viaUrl.http.billedRequests).toBe(0);
+    expect(viaUrl.deviceApi).toMatchObject({ frontDoor: 'functionUrl', requests: 30_000_000 });
+    // Lambda still runs every device request.
+    expect(viaUrl.functions.deviceApi.invocations).toBe(viaHttpApi.functions.deviceApi.invocations);
+    // The service API stays on the HTTP API: 10,000 devices × 1 command a day × 30 days.
+    const c2d = computeUsage(
+      testTraffic({ c2dPerDevicePerDay: 1 }),
+      settings((s) => (s.deviceFrontDoor = 'functionUrl')),
+      testAssumptions(),
+      testPrices(),
+    );
+    expect(c2d.http.billedRequests).toBe(300_000);
+  });
+
+  it('reloads the routing table once per ROUTING_CACHE_TTL_MS per router instance, at the scan consistency', () => {
+    const every5s = computeUsage(
+      traffic,
+      settings((s) => (s.routingCacheTtlMs = 5000)),
+      testAssumptions(),
+      testPrices(),
+    );
+    // about one invocation a second: 2,592,000 s / 5 s = 518,400 reloads × 1 RRU (consistent)
+    expect(every5s.dynamodb.readUnits.routing).toBeCloseTo(518_400, 6);
+    const eventual = testAssumptions();
+    eventual.router.routingScanConsistent = false;
+    expect(
+      computeUsage(
+        traffic,
+        settings((s) => (s.routingCacheTtlMs = 5000)),
+        eventual,
+        testPrices(),
+      ).dynamodb.readUnits.routing,
+    ).toBeCloseTo(259_200, 6);
+    // Four shards × parallelization 2 = 8 instances, each invoked more often than every 5 s: 8 × 518,400 reloads.
+    const wide = computeUsage(
+      traffic,
+      settings((s) => {
+        s.routingCacheTtlMs = 5000;
+        s.kinesis.shardCount = 4;
+        s.router.parallelizationFactor = 2;
+      }),
+      testAssumptions(),
+      testPrices(),
+    );
+    expect(wide.dynamodb.readUnits.routing).toBeCloseTo(8 * 518_400, 6);
+  });
+
+  it('reads the registry through the change feed: long cache, eventually consistent misses, one feed poll per instance and interval', () => {
+    const feed = computeUsage(
+      traffic,
+      settings(
+        (s) =>
+          (s.registryReads = {
+            mode: 'changeFeed',
+            cacheTtlMs: 3_600_000,
+            maxEntries: 50_000,
+            changePollMs: 5000,
+            missReadConsistent: false,
+            from: [],
+          }),
+      ),
+      testAssumptions(),
+      testPrices(),
+    );
+    const ttl = computeUsage(traffic, testSettings(), testAssumptions(), testPrices());
+    // A device sends every 864 s; its entry lives 3,600 s on the one instance: one miss per 3,600 + 864 s,
+    // 864 / 4,464 = 19.4% of lookups (the 10 s cache: 98.9%).
+    expect(feed.registry.hitRatio).toBeCloseTo(3600 / 4464, 6);
+    expect(ttl.registry.hitRatio).toBeCloseTo(10 / 874, 6);
+    expect(feed.dynamodb.readUnits.registry).toBeCloseTo(feed.registry.reads * 0.5, 6);
+    expect(ttl.dynamodb.readUnits.registry).toBeCloseTo(ttl.registry.reads, 6);
+    // One instance polls every 5 s while it serves ~11.6 requests/s: 518,400 reads × 2 RRU (8,000-byte item).
+    expect(feed.dynamodb.readUnits.changeFeed).toBeCloseTo(1_036_800, 6);
+    expect(ttl.dynamodb.readUnits.changeFeed).toBe(0);
+  });
+
+  it('bills the platform records in Text format whatever the system level', () => {
+    const textWarn = computeUsage(
+      traffic,
+      settings((s) => (s.logging = { ...s.logging, format: 'Text', systemLevel: 'WARN' })),
+      testAssumptions(),
+      testPrices(),
+    );
+    const jsonWarn = computeUsage(
+      traffic,
+      settings((s) => (s.logging = { ...s.logging, format: 'JSON', systemLevel: 'WARN' })),
+      testAssumptions(),
+      testPrices(),
+    );
+    const invocations = Object.values(textWarn.functions).reduce((n, f) => n + f.invocations, 0);
+    expect(textWarn.logs.systemGb * 1024 ** 3).toBeCloseTo(invocations * 300, 0);
+    expect(jsonWarn.logs.systemGb).toBe(0);
   });
 });

@@ -39,7 +39,11 @@ export interface FunctionUsage {
 export interface Usage {
   month: { hours: number; days: number; seconds: number };
   messages: { total: number; https: number; websocket: number; perSecondAvg: number; perSecondPeak: number };
+  /** API Gateway's HTTP API (the service API, and the device API when it is the device front door). */
   http: { requests: number; billedRequests: number; peakRps: number };
+  /** The device API's requests and which front door serves them. */
+  deviceApi: { frontDoor: DeploymentSettings['deviceFrontDoor']; requests: number; peakRps: number };
+  routing: { reloads: number; readUnitsPerReload: number; cacheTtlMs: number };
   websocket: {
     devices: number;
     connectionMinutes: number;
@@ -72,7 +76,7 @@ export interface Usage {
   router: { recordsPerInvocation: number; sqsCallsPerRoute: number; sqsEntriesPerCall: number };
   registry: { lookups: number; reads: number; hitRatio: number };
   dynamodb: {
-    readUnits: { registry: number; c2d: number; connections: number; routing: number; sweeper: number };
+    readUnits: { registry: number; changeFeed: number; c2d: number; connections: number; routing: number; sweeper: number };
     writeUnits: { c2d: number; connections: number };
     storageGb: number;
     pitrGb: number;
@@ -201,11 +205,14 @@ export function computeUsage(
     heartbeats * a.websocket.heartbeatReplies;
   const callbacks = outboundFrames; // every outbound frame is a POST to the @connections API
 
-  // ---- HTTP API requests
+  // ---- HTTP API requests: the service API always; the device API only when devices come through the
+  // HTTP API (a Lambda function URL has no per-request fee: the device function's requests are Lambda's).
   const c2dSendBytes = c2dSize + a.httpRequestOverheadBytes;
-  const httpRequests = d2cRequests + N + Nhttps + emptyPolls + Nhttps; // sends, service sends, receives, empty polls, completes
-  const httpBilled =
-    d2cRequests * meteredUnits(d2cRequestBytes, httpMeter) + N * meteredUnits(c2dSendBytes, httpMeter) + (Nhttps + emptyPolls + Nhttps) * 1;
+  const deviceRequests = d2cRequests + Nhttps + emptyPolls + Nhttps; // sends, receives, empty polls, completes
+  const deviceBilled = d2cRequests * meteredUnits(d2cRequestBytes, httpMeter) + (Nhttps + emptyPolls + Nhttps) * 1;
+  const viaHttpApi = settings.deviceFrontDoor === 'httpApi';
+  const httpRequests = N + (viaHttpApi ? deviceRequests : 0);
+  const httpBilled = N * meteredUnits(c2dSendBytes, httpMeter) + (viaHttpApi ? deviceBilled : 0);
 
   // ---- Kinesis
   const recordBytes = bodyB64 + a.envelopeOverheadBytes;
@@ -277,7 +284,11 @@ export function computeUsage(
   // ---- what each invocation logs, by the levels in serverless.yml (lib/log.ts, lib/metrics.ts)
   const lg = settings.logging;
   const levelRank = (l: string) => ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].indexOf(l.toUpperCase());
-  const systemOn = levelRank(lg.systemLevel) <= levelRank('INFO'); // WARN drops platform.start/report
+  // Lambda filters platform records by level only in JSON format (WARN drops platform.start/report);
+  // Text format always writes START, END and REPORT.
+  const systemOn = lg.format === 'Text' || levelRank(lg.systemLevel) <= levelRank('INFO');
+  const systemBytes = lg.format === 'Text' ? a.logs.textSystemBytesPerInvocation : a.logs.systemBytesPerInvocation;
+  const systemEvents = lg.format === 'Text' ? a.logs.textSystemEventsPerInvocation : a.logs.systemEventsPerInvocation;
   const appInfo = levelRank(lg.applicationLevel) <= levelRank('INFO') ? 1 : 0;
   const appDebug = levelRank(lg.applicationLevel) <= levelRank('DEBUG') ? 1 : clamp(lg.debugSampleRate, 0, 1);
   const logParts = { system: 0, application: 0, metrics: 0 };
@@ -287,7 +298,7 @@ export function computeUsage(
     const { invocations, ms } = calls[role];
     const avgMs = invocations > 0 ? ms / invocations : 0;
     const avgConcurrency = (invocations / seconds) * (avgMs / 1000);
-    const system = systemOn ? invocations * a.logs.systemBytesPerInvocation : 0;
+    const system = systemOn ? invocations * systemBytes : 0;
     const application = invocations * (appInfo * fx[role].logBytesPerInvocation + appDebug * fx[role].debugLogBytesPerInvocation);
     // The router writes one more EMF line per endpoint it delivered to (RoutedCopies by Endpoint).
     const emfPerInvocation = fx[role].emfBytesPerInvocation + (role === 'router' ? traffic.routes * a.metrics.emfBytesPerEndpoint : 0);
@@ -305,22 +316,25 @@ export function computeUsage(
       avgMs,
       gbSeconds: (ms / 1000) * (s.memoryMb / 1024),
       logBytes: system + application + emf,
-      logEvents: (systemOn ? invocations * a.logs.systemEventsPerInvocation : 0) + (application + emf) / Math.max(1, a.logs.bytesPerLine),
+      logEvents: (systemOn ? invocations * systemEvents : 0) + (application + emf) / Math.max(1, a.logs.bytesPerLine),
       avgConcurrency,
       peakConcurrency: avgConcurrency * peak,
     };
   }
 
-  // ---- registry reads (device cache per Lambda instance)
-  const rruPerRegistryRead = meteredUnits(a.registry.deviceItemBytes, 4096) * (a.registry.consistentRead ? 1 : 0.5);
-  const ttlSeconds = settings.deviceCacheTtlMs / 1000;
+  // ---- registry reads (device cache per Lambda instance; lib/auth.ts and the settings in serverless.yml)
+  const reg = settings.registryReads;
+  const missConsistent = reg.missReadConsistent ?? a.registry.consistentRead;
+  const rruPerRegistryRead = meteredUnits(a.registry.deviceItemBytes, 4096) * (missConsistent ? 1 : 0.5);
+  const ttlSeconds = reg.cacheTtlMs / 1000;
+  const cacheCapacity = reg.maxEntries ?? a.registry.cacheMaxEntries;
   const httpsAuth = functions.deviceApi.invocations / seconds;
   const httpsCache = registryCache({
     requestsPerSecond: httpsAuth,
     devices: httpsDevices,
     ttlSeconds,
     instances: functions.deviceApi.avgConcurrency,
-    capacity: a.registry.cacheMaxEntries,
+    capacity: cacheCapacity,
   });
   const connectAuth = connections / seconds;
   const connectCache = registryCache({
@@ -328,7 +342,7 @@ export function computeUsage(
     devices: wsDevices,
     ttlSeconds,
     instances: functions.wsConnect.avgConcurrency,
-    capacity: a.registry.cacheMaxEntries,
+    capacity: cacheCapacity,
   });
   // Every frame re-checks the device (cached like HTTPS auth) and finds its connection (cached per instance).
   const frameRate = inboundFrames / seconds;
@@ -337,7 +351,7 @@ export function computeUsage(
     devices: wsDevices,
     ttlSeconds,
     instances: functions.wsMessage.avgConcurrency,
-    capacity: a.registry.cacheMaxEntries,
+    capacity: cacheCapacity,
   });
   const connectionLookups = registryCache({
     requestsPerSecond: frameRate,
@@ -348,6 +362,28 @@ export function computeUsage(
   });
   const lookups = (httpsAuth + connectAuth + frameRate) * seconds;
   const registryReads = (httpsCache.readsPerSecond + connectCache.readsPerSecond + frameCache.readsPerSecond) * seconds;
+  // The change feed: each instance that authenticates reads the shared item (strongly consistent) at
+  // most once per poll interval, and only while it serves requests.
+  const feedReadsPerSecond = (fn: FunctionUsage): number => {
+    if (reg.changePollMs === null || fn.invocations <= 0) return 0;
+    const instances = Math.max(1, fn.avgConcurrency);
+    const perInstance = Math.min(fn.invocations / seconds / instances, reg.changePollMs > 0 ? 1000 / reg.changePollMs : Infinity);
+    return instances * perInstance;
+  };
+  const changeFeedReads =
+    (feedReadsPerSecond(functions.deviceApi) + feedReadsPerSecond(functions.wsConnect) + feedReadsPerSecond(functions.wsMessage)) * seconds;
+
+  // ---- routing table reloads: every router instance rescans the table when its copy is older than
+  // ROUTING_CACHE_TTL_MS and a batch arrives (lib/routing/router.ts), a Scan billed per 4 KB read.
+  const routerInstances = Math.max(1, polledShards * settings.router.parallelizationFactor);
+  const routerInvocationsPerInstance = routerInvocations / seconds / routerInstances;
+  const reloadsPerInstancePerSecond =
+    settings.routingCacheTtlMs > 0
+      ? Math.min(routerInvocationsPerInstance, 1000 / settings.routingCacheTtlMs)
+      : routerInvocationsPerInstance;
+  const routingItems = 1 + 3 * traffic.routes; // fallback/health records + a route, its endpoint and its health per route
+  const rruPerRoutingScan = meteredUnits(routingItems * a.router.routingItemBytes, 4096) * (a.router.routingScanConsistent ? 1 : 0.5);
+  const routingReloads = records > 0 ? routerInstances * reloadsPerInstancePerSecond * seconds : 0;
 
   // ---- DynamoDB request units
   const readUnits = {
@@ -360,7 +396,8 @@ export function computeUsage(
       connections * a.websocket.disconnectReadUnits +
       Nws * a.websocket.pushReadUnits +
       connectionLookups.readsPerSecond * seconds * a.websocket.connectionLookupReadUnits,
-    routing: records > 0 ? polledShards * (seconds / a.router.routesCacheSeconds) * 0.5 : 0,
+    routing: routingReloads * rruPerRoutingScan,
+    changeFeed: changeFeedReads * meteredUnits(a.registry.changeFeedItemBytes, 4096),
     sweeper: functions.sweeper.invocations * a.c2d.sweeperReadUnitsPerRun,
   };
   const writeUnits = {
@@ -385,6 +422,8 @@ export function computeUsage(
     month: { hours, days, seconds },
     messages: { total: M, https: Mhttps, websocket: Mws, perSecondAvg: M / seconds, perSecondPeak: (M / seconds) * peak },
     http: { requests: httpRequests, billedRequests: httpBilled, peakRps: (httpRequests / seconds) * peak },
+    deviceApi: { frontDoor: settings.deviceFrontDoor, requests: deviceRequests, peakRps: (deviceRequests / seconds) * peak },
+    routing: { reloads: routingReloads, readUnitsPerReload: rruPerRoutingScan, cacheTtlMs: settings.routingCacheTtlMs },
     websocket: {
       devices: wsDevices,
       connectionMinutes: wsDevices * hours * 60,
@@ -419,7 +458,7 @@ export function computeUsage(
       writeUnits,
       storageGb: devicesGb + connectionsGb,
       pitrGb: settings.devicesTablePitr ? devicesGb : 0,
-      peakRegistryReadUnitsPerSec: ((readUnits.registry + readUnits.c2d + readUnits.connections) / seconds) * peak,
+      peakRegistryReadUnitsPerSec: ((readUnits.registry + readUnits.changeFeed + readUnits.c2d + readUnits.connections) / seconds) * peak,
     },
     sqs: { routingRequests, feedbackRequests, fifoRouting: a.router.endpointFifo },
     logs: {
