@@ -7,6 +7,7 @@ import { loadConfig } from '../lib/config';
 import { parseTelemetryRequest } from '../lib/d2c/telemetry';
 import { createHub } from '../lib/hub';
 import { httpDeadline, hubErrors, observability } from '../lib/http/middleware';
+import { functionUrlHost } from '../lib/http/functionUrl';
 import { headers, type HttpEvent, pathParam, queryParameters, rawBody } from '../lib/http/request';
 import { binary, noContent } from '../lib/http/response';
 import { routeTable, type RouteHandler } from '../lib/http/routes';
@@ -16,7 +17,7 @@ const hub = createHub(loadConfig(), createAwsClients());
 async function sendEvents(event: HttpEvent) {
   const deviceId = pathParam(event, 'id');
   const h = headers(event);
-  const device = await hub.admitDevice(h.authorization, deviceId);
+  const device = await hub.admitDevice(h.authorization, deviceId, functionUrlHost(event));
   const messages = parseTelemetryRequest(h['content-type'], h, rawBody(event));
   await hub.telemetry.accept(device, messages, 'https');
   return noContent();
@@ -24,9 +25,9 @@ async function sendEvents(event: HttpEvent) {
 
 async function receiveCommand(event: HttpEvent) {
   const h = headers(event);
-  const device = await hub.admitDevice(h.authorization, pathParam(event, 'id'));
+  const device = await hub.admitDevice(h.authorization, pathParam(event, 'id'), functionUrlHost(event));
   const lockMs = lockTimeoutMs(requestedLockTimeout(h, queryParameters(event)), hub.config.c2d);
-  const record = await hub.receiveCommand(h.authorization, device, lockMs);
+  const record = await hub.receiveCommand(h.authorization, device, lockMs, functionUrlHost(event));
   if (!record) return noContent();
   return binary(200, record.body ?? Buffer.alloc(0), receiveHeaders(record));
 }
@@ -35,7 +36,7 @@ function settleCommand(action: DeviceAction | 'completeOrReject'): RouteHandler 
   return async (event) => {
     const h = headers(event);
     const deviceId = pathParam(event, 'id');
-    await hub.admitDevice(h.authorization, deviceId);
+    await hub.admitDevice(h.authorization, deviceId, functionUrlHost(event));
     const resolved = action === 'completeOrReject' ? completeOrReject(queryParameters(event)) : action;
     await hub.commands.settleByDevice(deviceId, unquoteLockToken(pathParam(event, 'lockToken')), resolved);
     return noContent();

@@ -17,7 +17,7 @@ export interface RegistryReader extends DeviceCacheSource {
 }
 
 export interface AuthOptions {
-  /** Host names tokens may name (the first is the hub's own; more for other front doors). */
+  /** Host names tokens may name (HUB_HOSTNAME, plus DEVICE_HOSTNAMES for other front doors). */
   hubHostname: HubHosts;
   /** How long policies are served from memory. */
   cacheTtlMs: number;
@@ -44,17 +44,18 @@ export class Authenticator {
    * own (signed with its key), or a policy token (`skn`) for `{host}/devices/{id}` whose policy
    * has DeviceConnect, as IoT Hub accepts on device endpoints.
    */
-  async authenticateDevice(authorization: string | undefined, deviceId: string): Promise<Device> {
+  async authenticateDevice(authorization: string | undefined, deviceId: string, arrivedVia?: string): Promise<Device> {
     const token = parseSasToken(authorization);
     // An id no device can have is never looked up (DynamoDB refuses keys over 2 KB: a 500).
     if (!token || !isDeviceId(deviceId)) throw refuse('MalformedToken');
-    if (token.keyName !== undefined) return this.authenticateDeviceByPolicy(token, token.keyName, deviceId);
+    const hubHost = this.deviceHosts(arrivedVia);
+    if (token.keyName !== undefined) return this.authenticateDeviceByPolicy(token, token.keyName, deviceId, hubHost);
     const device = await this.cachedDevice(deviceId);
     if (!device) throw refuse('UnknownDevice');
     if (device.status !== 'enabled') throw refuse('DeviceDisabled');
     const { primaryKey, secondaryKey } = device.authentication.symmetricKey;
     const ok = verifyDeviceToken(token, {
-      hubHost: this.opts.hubHostname,
+      hubHost,
       deviceId,
       keys: [primaryKey, secondaryKey],
       nowSeconds: Math.floor(this.now() / 1000),
@@ -63,13 +64,19 @@ export class Authenticator {
     return device;
   }
 
-  private async authenticateDeviceByPolicy(token: SasToken, keyName: string, deviceId: string): Promise<Device> {
+  /** The configured hosts, plus the host a function URL request arrived through (lib/http/functionUrl.ts). */
+  private deviceHosts(arrivedVia: string | undefined): HubHosts {
+    if (arrivedVia === undefined) return this.opts.hubHostname;
+    return [...(typeof this.opts.hubHostname === 'string' ? [this.opts.hubHostname] : this.opts.hubHostname), arrivedVia];
+  }
+
+  private async authenticateDeviceByPolicy(token: SasToken, keyName: string, deviceId: string, hubHost: HubHosts): Promise<Device> {
     const policy = await this.cachedPolicy(keyName);
     // Device endpoints answer every failure, a missing permission included, with the same 401.
     if (!policy) throw refuse('UnknownPolicy');
     if (!grants(policy, 'DeviceConnect')) throw refuse('MissingPermission');
     const ok = verifyPolicyDeviceToken(token, {
-      hubHost: this.opts.hubHostname,
+      hubHost,
       deviceId,
       keys: [policy.primaryKey, policy.secondaryKey],
       nowSeconds: Math.floor(this.now() / 1000),

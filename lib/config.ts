@@ -7,6 +7,12 @@ export interface HubConfig {
   hubName: string;
   /** Host name devices put in their SAS `sr` (IoT Hub: {hub}.azure-devices.net). */
   hubHostname: string;
+  /**
+   * More host names device tokens may name (DEVICE_HOSTNAMES, comma-separated): the device front
+   * door's host (a function URL, a CloudFront domain). A function URL request is also accepted for
+   * the host it arrived through (lib/http/functionUrl.ts).
+   */
+  deviceHostnames: string[];
   tables: { devices: string; policies: string; c2d: string; connections: string; routing: string };
   eventsStream: string;
   feedbackQueue: string;
@@ -80,6 +86,10 @@ export function parseConfig(env: Env): HubConfig {
   return {
     hubName: required(env, 'HUB_NAME'),
     hubHostname: required(env, 'HUB_HOSTNAME'),
+    deviceHostnames: (env.DEVICE_HOSTNAMES ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter((h) => h !== ''),
     tables: {
       devices: required(env, 'DEVICES_TABLE'),
       policies: required(env, 'POLICIES_TABLE'),

@@ -37,13 +37,18 @@ export interface Hub {
   /** Per-device request rate limit (off unless DEVICE_RATE_LIMIT_PER_SECOND is set). */
   limiter: DeviceRateLimiter;
   /** Every device request: authenticate the SAS token, then apply the device's rate limit. */
-  admitDevice(authorization: string | undefined, deviceId: string): Promise<Device>;
+  admitDevice(authorization: string | undefined, deviceId: string, arrivedVia?: string): Promise<Device>;
   /**
    * A device's HTTPS receive. If the queue finds the cached device is an earlier generation
    * than the registry's (deleted and re-created meanwhile), authenticates again from the
    * registry and retries once, so a stale cache can never purge the new device's commands.
    */
-  receiveCommand(authorization: string | undefined, device: Device, lockMs: number): Promise<CommandRecord | undefined>;
+  receiveCommand(
+    authorization: string | undefined,
+    device: Device,
+    lockMs: number,
+    arrivedVia?: string,
+  ): Promise<CommandRecord | undefined>;
   /** The device as the registry answers it: identity plus connection state, activity and pending commands. */
   describeDevice(device: Device): Promise<DeviceView>;
   /** Notes that the device was active (written at most once per ACTIVITY_RESOLUTION_MS per device and instance). */
@@ -65,7 +70,7 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
       getPolicy: (name) => policies.get(name),
     },
     {
-      hubHostname: config.hubHostname,
+      hubHostname: [config.hubHostname, ...config.deviceHostnames],
       cacheTtlMs: config.deviceCacheTtlMs,
       devices: {
         pollMs: config.deviceAuthCache.changePollMs,
@@ -112,8 +117,8 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
     telemetry: new TelemetryService(events),
     commands,
     limiter,
-    async admitDevice(authorization, deviceId) {
-      const device = await auth.authenticateDevice(authorization, deviceId);
+    async admitDevice(authorization, deviceId, arrivedVia) {
+      const device = await auth.authenticateDevice(authorization, deviceId, arrivedVia);
       limiter.take(deviceId);
       await recordActivity(deviceId);
       return device;
@@ -126,13 +131,13 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
       ]);
       return deviceView(device, { pendingCommands, ...state });
     },
-    async receiveCommand(authorization, device, lockMs) {
+    async receiveCommand(authorization, device, lockMs, arrivedVia) {
       try {
         return await commands.receive(device, lockMs);
       } catch (err) {
         if (!(err instanceof StaleDeviceError)) throw err;
         auth.forgetDevice(device.deviceId);
-        return commands.receive(await auth.authenticateDevice(authorization, device.deviceId), lockMs);
+        return commands.receive(await auth.authenticateDevice(authorization, device.deviceId, arrivedVia), lockMs);
       }
     },
   };

@@ -21,6 +21,7 @@ import { startFaultProxy } from './faultProxy';
 import { createLocalResources, type CfnResource } from './resources';
 import { DEFAULT_RESTART_POLICY, Supervisor, type ChildSpec, type RestartPolicy } from './supervisor';
 import { ensureCertificate } from './tls';
+import { startFunctionUrlFront } from './functionUrlFront';
 import { startWsLimitProxy } from './wsLimits';
 
 export interface LocalHubOptions {
@@ -30,6 +31,8 @@ export interface LocalHubOptions {
   httpPort: number;
   wsPort: number;
   lambdaPort: number;
+  /** The device front door: a function URL (./functionUrlFront.ts); default httpPort + 10. */
+  devicePort?: number;
   dynamoPort: number;
   kinesisPort: number;
   sqsPort: number;
@@ -63,6 +66,8 @@ export interface LocalHub {
   options: LocalHubOptions;
   httpUrl: string;
   wsUrl: string;
+  /** The device front door (the device function's URL), as deployed by default. */
+  deviceUrl: string;
   connectionString: string;
   connectionFile: string;
   service: ResolvedService;
@@ -147,6 +152,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
   const scheme = o.tls ? 'https' : 'http';
   const httpUrl = `${scheme}://${o.hostname}:${o.httpPort}`;
   const wsUrl = `${o.tls ? 'wss' : 'ws'}://${o.hostname}:${o.wsPort}`;
+  const devicePort = o.devicePort ?? o.httpPort + 10;
   const supervisor = new Supervisor(
     processes,
     join(dataDir, 'stack.json'),
@@ -169,6 +175,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       http: o.httpPort,
       websocket: o.wsPort,
       lambda: o.lambdaPort,
+      device: devicePort,
       dynamodb: o.dynamoPort,
       kinesis: o.kinesisPort,
       sqs: o.sqsPort,
@@ -269,6 +276,9 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       wsPort: String(offlineWsPort),
       lambdaPort: String(o.lambdaPort),
       websocketManagementEndpoint: `${o.tls ? 'https' : 'http'}://127.0.0.1:${offlineWsPort}`,
+      // Locally devices reach the device function both ways: through its function URL (the front
+      // below, as deployed by default) and through the HTTP API routes (deviceFrontDoor=httpApi).
+      deviceFrontDoor: 'both',
       ...o.params,
     };
     const service = await resolveService({ root: o.root, stage: o.stage, params });
@@ -335,6 +345,20 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       proxies.push(await startWsLimitProxy({ listenPort: o.wsPort, targetPort: offlineWsPort, ...(tlsDir ? { tlsDir } : {}), log: o.log }));
     }
 
+    // serverless offline has no function URLs: the device function's URL is served here.
+    const deviceFunction = service.functions.deviceApi;
+    if (!deviceFunction) throw new Error('serverless.yml defines no deviceApi function');
+    const front = await startFunctionUrlFront({
+      port: devicePort,
+      hostname: o.hostname,
+      functionName: deviceFunction.name,
+      lambdaEndpoint: `http://127.0.0.1:${o.lambdaPort}`,
+      region: awsEnv.AWS_REGION ?? 'us-east-1',
+      ...(tlsDir ? { tlsDir } : {}),
+      log: o.log,
+    });
+    proxies.push(front);
+
     const pollerArgs = [
       join(o.root, 'dist/local/poller.js'),
       JSON.stringify({
@@ -355,13 +379,14 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     // What the CLI needs to find this hub with no setup.
     writeFileSync(
       join(dataDir, 'endpoints.json'),
-      `${JSON.stringify({ httpUrl, wsUrl, tls: o.tls, aws: awsEnv, environment: service.environment }, null, 2)}\n`,
+      `${JSON.stringify({ httpUrl, wsUrl, deviceUrl: front.url, tls: o.tls, aws: awsEnv, environment: service.environment }, null, 2)}\n`,
       { mode: 0o600 },
     );
     return {
       options: o,
       httpUrl,
       wsUrl,
+      deviceUrl: front.url,
       connectionString,
       connectionFile,
       service,

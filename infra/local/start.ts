@@ -121,6 +121,7 @@ async function main(): Promise<void> {
   hub.fatal.catch((err: unknown) => void shutdown(`giving up (${err instanceof Error ? err.message : String(err)})`, 1));
   log(`
 devhub is running.
+  Devices:         ${hub.deviceUrl}   (the device function's URL; devices may use the HTTP API too)
   HTTP API:        ${hub.httpUrl}
   Console:         ${hub.httpUrl}/console   (sign in with the owner connection string below)
   WebSocket API:   ${hub.wsUrl}

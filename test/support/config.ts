@@ -29,6 +29,8 @@ export const TEST_HUB_FILE = join(tmpdir(), `devhub-test-hub-${base}.json`);
 export interface TestHubInfo {
   httpUrl: string;
   wsUrl: string;
+  /** The device front door: the device function's URL (infra/local/functionUrlFront.ts). */
+  deviceUrl: string;
   connectionString: string;
   dataDir: string;
   awsEnv: Record<string, string>;

@@ -33,6 +33,7 @@ export default async function globalSetup(): Promise<void> {
   const info: TestHubInfo = {
     httpUrl: hub.httpUrl,
     wsUrl: hub.wsUrl,
+    deviceUrl: hub.deviceUrl,
     connectionString: hub.connectionString,
     dataDir,
     awsEnv: hub.awsEnv,
