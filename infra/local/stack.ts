@@ -316,6 +316,9 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     const profile = process.env.DEVHUB_CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.DEVHUB_CPU_PROFILE_DIR] : [];
     const offlineArgs = [...profile, bin('osls', 'bin/serverless.js'), 'offline', 'start', '--stage', o.stage];
     for (const [k, v] of Object.entries(params)) offlineArgs.push('--param', `${k}=${v}`);
+    // The poller runs the schedules (at localScheduleSeconds, with state `devhub status` reads);
+    // offline's own cron would run every scheduled function a second time each period.
+    offlineArgs.push('--param', 'offlineSchedules=false');
     const tlsDir = o.tls ? await ensureCertificate(join(dataDir, 'tls'), o.hostname) : undefined;
     if (tlsDir) offlineArgs.push('--httpsProtocol', tlsDir);
     const hasWebSocket = Object.values(service.functions).some((f) => JSON.stringify(f.events ?? []).includes('"websocket"'));
