@@ -5,8 +5,8 @@
  * invocation payload limit (6 MB) is answered as a function URL does.
  */
 import { randomBytes } from 'node:crypto';
-import { DeviceClient } from '../lib/client/clients';
-import { httpCall } from '../lib/client/http';
+import { DeviceClient } from '../client/clients';
+import { httpCall } from '../client/http';
 import type { Envelope } from '../lib/envelope';
 import { buildSasToken, deviceConnectionString, deviceResource } from '../lib/sas';
 import { hubInfo, kinesis, newDevice, service, StreamWatcher } from './support/hub';

@@ -78,8 +78,20 @@ describe("README's routing section", () => {
       expect((run as { code?: number }).code ?? 0).toBe(0);
     }
 
+    // The router caches routes (500 ms in tests): a probe device sends until its messages land in
+    // both queues, so the routes the README created are the ones in force.
+    const probe = await newDevice('readme-probe');
+    for (const [queue, temp] of [
+      ['alerts', '31'],
+      ['archive', '20'],
+    ] as const) {
+      for (const deadline = Date.now() + 60_000; ;) {
+        await probe.client.send({ body: '{}', properties: { temp } });
+        if (await receiveFrom(queue, probe.device.deviceId, 2_000)) break;
+        if (Date.now() > deadline) throw new Error(`routes never took effect: nothing from the probe in ${queue}`);
+      }
+    }
     const { device, client } = await newDevice('readme');
-    await new Promise((r) => setTimeout(r, 1200)); // the router caches routes for 500 ms in tests
     await client.send({ body: '{}', properties: { temp: '31' } });
     await client.send({ body: '{}', properties: { temp: '20' } });
     const hot = await receiveFrom('alerts', device.deviceId);

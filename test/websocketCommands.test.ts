@@ -12,7 +12,6 @@ describe('commands over the WebSocket', () => {
   it('pushes a command sent while the device is connected, with every field, and completes it with Success feedback', async () => {
     const { device, connectionString } = await newDevice('wsc2d');
     const socket = await WsDevice.fromConnectionString(hubInfo().wsUrl, connectionString);
-    const sentAt = Date.now();
     await service().sendCommand(device.deviceId, {
       body: 'reboot',
       messageId: 'cmd-1',
@@ -23,9 +22,9 @@ describe('commands over the WebSocket', () => {
       properties: { urgency: 'high' },
       ttlSeconds: 600,
     });
-    const frame = await socket.next(isC2d);
-    const pushLatencyMs = Date.now() - sentAt;
-    expect(pushLatencyMs).toBeLessThan(5000); // locally it is milliseconds; the bound only catches "not pushed"
+    // Pushed: the device never asks (no receive frame) and no sweeper delivers commands, so only
+    // the send can have put it on the socket. The deadline only bounds a hang.
+    const frame = await socket.next(isC2d, 60_000);
     expect(frame).toMatchObject({
       messageId: 'cmd-1',
       correlationId: 'corr-1',

@@ -41,10 +41,11 @@ describe('WebSocket authentication after connect', () => {
 
     const other = await newDevice('wsexpire-active');
     const otherKey = other.device.authentication.symmetricKey.primaryKey;
-    const active = await WsDevice.connect(wsUrl(), tokenFor(other.device.deviceId, otherKey, nowSeconds() + 2));
+    const expiry = nowSeconds() + 2;
+    const active = await WsDevice.connect(wsUrl(), tokenFor(other.device.deviceId, otherKey, expiry));
     active.send({ action: 'ping' });
     expect(await active.next()).toEqual({ type: 'pong' });
-    await new Promise((r) => setTimeout(r, 2500));
+    while (nowSeconds() <= expiry) await new Promise((r) => setTimeout(r, 100)); // until the token has expired
     active.send({ action: 'send', messageId: 'after-expiry', body: 'x' });
     await closedWith(active, 'TokenExpired');
     expect(active.pending().filter((f) => f.type === 'ack')).toEqual([]); // nothing accepted after expiry
@@ -65,8 +66,14 @@ describe('WebSocket authentication after connect', () => {
     await service().updateDevice(device, { authentication: { type: 'sas', symmetricKey: { primaryKey: fresh, secondaryKey } } });
     await closedWith(byPrimary, 'KeyRegenerated');
 
+    // (A device holds one socket: a second connection would replace the first.)
     const bySecondary = await WsDevice.connect(wsUrl(), tokenFor(device.deviceId, secondaryKey));
-    await new Promise((r) => setTimeout(r, 5000)); // two sweeps and the device cache bound
+    // A canary whose token expires at once is closed by a sweep that started after bySecondary
+    // connected, so that sweep also checked bySecondary against the regenerated keys.
+    const canary = await newDevice('wsrekey-canary');
+    const canaryKey = canary.device.authentication.symmetricKey.primaryKey;
+    await closedWith(await WsDevice.connect(wsUrl(), tokenFor(canary.device.deviceId, canaryKey, nowSeconds() + 2)), 'TokenExpired');
+    expect(bySecondary.pending().filter(isClosing)).toEqual([]);
     bySecondary.send({ action: 'ping' });
     expect(await bySecondary.next()).toEqual({ type: 'pong' });
     await bySecondary.close();

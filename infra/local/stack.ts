@@ -22,6 +22,7 @@ import { createLocalResources, type CfnResource } from './resources';
 import { DEFAULT_RESTART_POLICY, Supervisor, type ChildSpec, type RestartPolicy } from './supervisor';
 import { ensureCertificate } from './tls';
 import { startFunctionUrlFront } from './functionUrlFront';
+import { startHttpGateway } from './httpGateway';
 import { startWsLimitProxy } from './wsLimits';
 
 export interface LocalHubOptions {
@@ -270,9 +271,11 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     // serverless offline serves WebSockets on an internal port; the public one is the proxy that
     // enforces API Gateway's frame and message limits (infra/local/wsLimits.ts).
     const offlineWsPort = await freePort();
+    // Likewise HTTP: the public port is API Gateway's request handling (infra/local/httpGateway.ts).
+    const offlineHttpPort = await freePort();
     const params: Record<string, string> = {
       hubHostname: o.hostname,
-      httpPort: String(o.httpPort),
+      httpPort: String(offlineHttpPort),
       wsPort: String(offlineWsPort),
       lambdaPort: String(o.lambdaPort),
       websocketManagementEndpoint: `${o.tls ? 'https' : 'http'}://127.0.0.1:${offlineWsPort}`,
@@ -323,24 +326,37 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     const profile = process.env.DEVHUB_CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.DEVHUB_CPU_PROFILE_DIR] : [];
     const offlineArgs = [...profile, bin('osls', 'bin/serverless.js'), 'offline', 'start', '--stage', o.stage];
     for (const [k, v] of Object.entries(params)) offlineArgs.push('--param', `${k}=${v}`);
+    // The poller runs the schedules (at localScheduleSeconds, with state `devhub status` reads);
+    // offline's own cron would run every scheduled function a second time each period.
+    offlineArgs.push('--param', 'offlineSchedules=false');
     const tlsDir = o.tls ? await ensureCertificate(join(dataDir, 'tls'), o.hostname) : undefined;
     if (tlsDir) offlineArgs.push('--httpsProtocol', tlsDir);
     const hasWebSocket = Object.values(service.functions).some((f) => JSON.stringify(f.events ?? []).includes('"websocket"'));
     const functionsSpec: ChildSpec = {
       name: 'functions',
       // serverless offline's own WebSocket port sits behind the API Gateway limit proxy (o.wsPort).
-      ports: hasWebSocket ? [o.httpPort, offlineWsPort, o.lambdaPort] : [o.httpPort, o.lambdaPort],
+      ports: hasWebSocket ? [offlineHttpPort, offlineWsPort, o.lambdaPort] : [offlineHttpPort, o.lambdaPort],
       start: () => spawnChild('functions', offlineArgs, functionEnv, o.echoFunctions),
       ready: async (proc) => {
         await Promise.all([
-          waitForPort(o.httpPort, 'serverless offline (HTTP)', 60_000, proc),
+          waitForPort(offlineHttpPort, 'serverless offline (HTTP)', 60_000, proc),
           ...(hasWebSocket ? [waitForPort(offlineWsPort, 'serverless offline (WebSocket)', 60_000, proc)] : []),
           waitForPort(o.lambdaPort, 'serverless offline (Lambda)', 60_000, proc),
         ]);
       },
     };
     await functionsSpec.ready(supervisor.start(functionsSpec));
-    // In the stack's own process, so it outlives restarts of the functions process.
+    // In the stack's own process, so they outlive restarts of the functions process.
+    const headRoutes = Object.values(service.functions).some((f) => (f.events ?? []).some(isHeadRoute));
+    proxies.push(
+      await startHttpGateway({
+        listenPort: o.httpPort,
+        targetPort: offlineHttpPort,
+        ...(tlsDir ? { tlsDir } : {}),
+        headRoutes,
+        log: o.log,
+      }),
+    );
     if (hasWebSocket) {
       proxies.push(await startWsLimitProxy({ listenPort: o.wsPort, targetPort: offlineWsPort, ...(tlsDir ? { tlsDir } : {}), log: o.log }));
     }
@@ -401,6 +417,14 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     await stop();
     throw err;
   }
+}
+
+/** An HTTP API route that a HEAD request matches: HEAD, ANY or the `$default` route. */
+function isHeadRoute(event: unknown): boolean {
+  const route = (event as { httpApi?: unknown }).httpApi;
+  if (route === '*' || (typeof route === 'string' && /^(HEAD|ANY|\$default)\b/i.test(route))) return true;
+  const method = (route as { method?: unknown } | undefined)?.method;
+  return typeof method === 'string' && /^(HEAD|ANY|\*)$/i.test(method);
 }
 
 function required(env: Record<string, string>, name: string): string {

@@ -171,3 +171,45 @@ export function rawSocketExchange(bytes: string, timeoutMs = 5_000): Promise<str
     socket.on('error', () => undefined);
   });
 }
+
+/**
+ * Sends a request head and the first part of its body, gives the server `pauseMs` to answer
+ * early, then sends the rest. A server that answers and closes before reading the body makes the
+ * rest of the body hit a closed socket (EPIPE/ECONNRESET, reported in `socketError`); one that reads
+ * the whole request first answers afterwards. The pause only makes the early answer observable;
+ * nothing is asserted about time.
+ */
+export function halfSentBodyExchange(
+  head: string,
+  body: Buffer,
+  pauseMs = 1_000,
+  timeoutMs = 15_000,
+): Promise<{ answer: string; socketError?: string; answeredBeforeBody: boolean }> {
+  const base = new URL(hubInfo().httpUrl);
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let socketError: string | undefined;
+    let answeredBeforeBody = false;
+    let bodySent = false;
+    const socket = connect({ host: base.hostname, port: Number(base.port) }, () => {
+      const split = Math.min(64 * 1024, body.length);
+      socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body.subarray(0, split)]));
+      setTimeout(() => {
+        // Not end(): a half-closed request is one Node's server gives up on.
+        if (!socket.destroyed) socket.write(body.subarray(split), () => (bodySent = true));
+      }, pauseMs);
+    });
+    socket.setTimeout(timeoutMs, () => socket.destroy());
+    socket.on('data', (c: Buffer) => {
+      if (!bodySent) answeredBeforeBody = true;
+      chunks.push(c);
+      // One answer is all we wait for (a HEAD answer ends with its headers).
+      if (/\r\n\r\n/.test(Buffer.concat(chunks).toString('latin1')) && bodySent) socket.destroy();
+    });
+    socket.on('error', (err) => (socketError = err.message));
+    socket.on('close', () => {
+      if (!socketError && !bodySent) socketError = 'closed by the server before the body was sent';
+      resolve({ answer: Buffer.concat(chunks).toString('latin1'), answeredBeforeBody, ...(socketError ? { socketError } : {}) });
+    });
+  });
+}
