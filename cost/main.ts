@@ -30,6 +30,8 @@ Traffic:
   --websocket-fraction <f>        share of devices on the WebSocket channel, 0..1 (default 0: HTTPS)
 Deployment:
   --kinesis-mode <m>              provisioned | on-demand (default: as in serverless.yml)
+  --device-front-door <d>         functionUrl | httpApi: how devices reach the device API (default: as in
+                                  serverless.yml, e.g. --param deviceFrontDoor=httpApi)
   --param <k=v>                   serverless.yml parameter, e.g. eventsShardCount=4 (repeatable)
   --stage <name>                  stage (default dev)
   --serverless <file>             service file (default serverless.yml), read through 'serverless print'
@@ -63,6 +65,7 @@ function main(argv: string[]): number {
       routes: { type: 'string' },
       'websocket-fraction': { type: 'string' },
       'kinesis-mode': { type: 'string' },
+      'device-front-door': { type: 'string' },
       param: { type: 'string', multiple: true },
       stage: { type: 'string' },
       serverless: { type: 'string' },
@@ -116,6 +119,15 @@ function main(argv: string[]): number {
   const serverlessFile = resolve(root, values.serverless ?? 'serverless.yml');
   const resolved = serverlessPrint({ root, file: serverlessFile, stage, params });
   const settings = deriveSettings(resolved);
+  const frontDoor = values['device-front-door'];
+  if (frontDoor !== undefined) {
+    if (frontDoor !== 'functionUrl' && frontDoor !== 'httpApi') {
+      throw new UsageError(`--device-front-door must be functionUrl or httpApi, got "${frontDoor}"`);
+    }
+    if (frontDoor !== settings.deviceFrontDoor)
+      settings.notes.push(`device front door ${frontDoor} (--device-front-door; serverless.yml: ${settings.deviceFrontDoor})`);
+    settings.deviceFrontDoor = frontDoor;
+  }
 
   const prices = readJson(resolve(root, values.prices ?? 'cost/prices.json')) as PriceTable;
   const defaults = readJson(resolve(root, 'cost/assumptions.json'));
