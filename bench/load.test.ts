@@ -22,11 +22,49 @@ describe('load generator statistics', () => {
     expect(calls).toBe(50);
     expect(s.p50).toBeGreaterThanOrEqual(29);
   });
-  it('stops ramping at the first unsustained step', async () => {
-    const r = await ramp([50, 100, 200], 0.1, async (i) => {
-      if (i % 2 === 0) throw new Error('x');
-    });
-    expect(r.steps).toHaveLength(1);
+  it('stops ramping when a step fails twice', async () => {
+    const r = await ramp(
+      [50, 100, 200],
+      0.1,
+      async (i) => {
+        if (i % 2 === 0) throw new Error('x');
+      },
+      { warmupSeconds: 0 },
+    );
+    expect(r.steps).toHaveLength(2);
+    expect(r.steps[1]?.retry).toBe(true);
     expect(r.maxSustained).toBe(0);
+  });
+  it('repeats a failed step once and goes on when the repeat is sustained', async () => {
+    let calls = 0;
+    // The first step's 5 requests fail (a cold start); everything after succeeds.
+    const r = await ramp(
+      [50, 100],
+      0.1,
+      async () => {
+        if (calls++ < 5) throw new Error('cold');
+      },
+      { warmupSeconds: 0 },
+    );
+    expect(r.steps.map((s) => [s.rate, s.retry ?? false])).toEqual([
+      [50, false],
+      [50, true],
+      [100, false],
+    ]);
+    expect(r.maxSustained).toBe(100);
+  });
+  it('warms the scenario up before measuring', async () => {
+    let calls = 0;
+    const r = await ramp(
+      [50],
+      0.1,
+      async () => {
+        if (calls++ < 5) throw new Error('cold');
+      },
+      { warmupSeconds: 0.1 },
+    );
+    expect(r.warmup?.errors).toBe(5);
+    expect(r.steps).toHaveLength(1);
+    expect(r.maxSustained).toBe(50);
   });
 });

@@ -104,20 +104,40 @@ export function sustained(s: Stats, p99BoundMs: number): boolean {
   return s.p99 <= p99BoundMs && s.errors + s.dropped <= s.offered * 0.001 && s.achievedPerSecond >= s.rate * 0.9;
 }
 
-/** Raises the rate step by step; returns every step and the highest sustained rate. */
+export interface RampOptions {
+  p99BoundMs?: number;
+  /** Seconds of load at the first rate before measuring (JIT, connection pools, Lambda-like module caches). */
+  warmupSeconds?: number;
+}
+
+/**
+ * Raises the rate step by step; returns every step and the highest sustained rate. The scenario is
+ * warmed up first (unmeasured), and a step that is not sustained is repeated once before the ramp
+ * stops: one cold or disturbed step (a GC pause, another process on a shared machine) must not end
+ * the ramp, a rate the system cannot carry fails twice. Repeated steps are reported with `retry: true`.
+ */
 export async function ramp(
   rates: readonly number[],
   seconds: number,
   op: (i: number) => Promise<void>,
-  p99BoundMs = 100,
-): Promise<{ steps: Stats[]; maxSustained: number; p99BoundMs: number }> {
-  const steps: Stats[] = [];
+  options: RampOptions | number = {},
+): Promise<{ steps: (Stats & { retry?: boolean })[]; maxSustained: number; p99BoundMs: number; warmup?: Stats }> {
+  const o = typeof options === 'number' ? { p99BoundMs: options } : options;
+  const p99BoundMs = o.p99BoundMs ?? 100;
+  const warmupSeconds = o.warmupSeconds ?? Math.min(5, seconds);
+  const steps: (Stats & { retry?: boolean })[] = [];
   let maxSustained = 0;
+  const first = rates[0];
+  const warmup = first !== undefined && warmupSeconds > 0 ? await openLoop(first, warmupSeconds, op) : undefined;
   for (const rate of rates) {
-    const s = await openLoop(rate, seconds, op);
+    let s: Stats & { retry?: boolean } = await openLoop(rate, seconds, op);
     steps.push(s);
+    if (!sustained(s, p99BoundMs)) {
+      s = { ...(await openLoop(rate, seconds, op)), retry: true };
+      steps.push(s);
+    }
     if (sustained(s, p99BoundMs)) maxSustained = rate;
     else break;
   }
-  return { steps, maxSustained, p99BoundMs };
+  return { steps, maxSustained, p99BoundMs, ...(warmup ? { warmup } : {}) };
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the benchmark suite on the local stack. Starts its own hub (in-memory, on
- * ports 15000-15005) unless --attach names a running test hub's info file. Prints, per
+ * ports 15000-15005, or DEVHUB_TEST_PORT_BASE and the five after it) unless --attach names a running test hub's info file. Prints, per
  * scenario, what it measured, the ceiling measured in the same run and their ratio, the
  * machine and the method; writes everything to bench-results/<time>.json.
  * A benchmark, not a test: nothing here fails on a time.
@@ -16,6 +16,9 @@ import { d2cHttpsBatch, d2cHttpsSingle, d2cWebSocket, type BenchHub, type Plan, 
 import type { Stats } from './load';
 import { benchQueryEngine, type QueryResult } from './queryEngine';
 import { consumerGroupScenario, type GroupBenchResult } from './consumerGroupScenario';
+import { measureFunctionSizes, measuredAssumptions, type FunctionSizesResult } from './functionSizes';
+import { createDevices } from './hubScenarios';
+import { envelopeStudy, type EnvelopeStudy } from './envelopeSize';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -24,6 +27,17 @@ runs for a fixed time, latency is measured from the due time (so queueing shows,
 omission). A step is "sustained" when p99 <= 100 ms, <= 0.1% errors and >= 90% of the offered
 rate completed; the ramp stops at the first step that is not. Ceilings are raw SDK calls against
 the same kinesalite in the same run. Hub, emulators and load generator share this machine.`;
+
+const SIZE_METHOD = `Each function's built bundle (dist/functions) is required in a fresh Node process with a
+Lambda-like environment (JSON logs at INFO, metrics on) and its handler is called directly with API
+Gateway HTTP API (payload 2.0) or Kinesis events against the local emulators; no HTTP server or
+event source in the loop. Per invocation: process CPU time (user+system), wall time, and the bytes
+written to stdout/stderr (log lines; EMF lines counted apart). After a warm-up, medians are taken.
+Lambda gives a function CPU in proportion to memory (1,769 MB = 1 vCPU); the share is emulated by
+a ratio: duration(memory) = CPU ms x 1769/memory + waiting ms (emulator answers, unscaled). The
+per-item cost is the CPU difference between a 100-item and a 1-item invocation. This machine's CPU
+is not a Lambda arm64 vCPU and the emulators are not AWS: treat durations as estimates of that
+size, measured, not guessed.`;
 
 function rssKb(pid: number | undefined): number | undefined {
   if (!pid || !existsSync(`/proc/${pid}/status`)) return undefined;
@@ -44,6 +58,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       only: { type: 'string' },
       'memory-minutes': { type: 'string' },
+      'measured-out': { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
@@ -67,6 +82,7 @@ async function main(): Promise<void> {
   let stop = async () => undefined as void;
   let functionsPid: number | undefined;
   let checkpointsTable: string | undefined;
+  let functionEnv: Record<string, string> = {};
   if (values.attach) {
     const info = JSON.parse(readFileSync(values.attach, 'utf8')) as BenchHub & {
       environment: Record<string, string>;
@@ -76,20 +92,23 @@ async function main(): Promise<void> {
     for (const [k, v] of Object.entries(info.awsEnv)) process.env[k] = v;
     hub = { ...info, eventsStream: info.environment.EVENTS_STREAM ?? '', endpointNames: info.environment.ROUTING_ENDPOINT_NAMES ?? '*' };
     checkpointsTable = info.environment.CHECKPOINTS_TABLE;
+    functionEnv = { ...info.environment, ...info.awsEnv };
   } else {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the built stack, exactly what `npm start` runs
     const stack = require(join(root, 'dist/local/stack.js')) as typeof import('../infra/local/stack');
     const dataDir = join(root, '.devhub-bench');
+    // DEVHUB_TEST_PORT_BASE moves the bench hub's six ports (several hubs on one machine).
+    const portBase = Number(process.env.DEVHUB_TEST_PORT_BASE ?? 15000);
     const local = await stack.startLocalHub({
       root,
       dataDir,
       hostname: 'localhost',
-      httpPort: 15000,
-      wsPort: 15001,
-      lambdaPort: 15002,
-      dynamoPort: 15003,
-      kinesisPort: 15004,
-      sqsPort: 15005,
+      httpPort: portBase + 0,
+      wsPort: portBase + 1,
+      lambdaPort: portBase + 2,
+      dynamoPort: portBase + 3,
+      kinesisPort: portBase + 4,
+      sqsPort: portBase + 5,
       inMemory: true,
       tls: false,
       stage: 'bench',
@@ -108,6 +127,7 @@ async function main(): Promise<void> {
     };
     functionsPid = local.processes.get('functions')?.child.pid;
     checkpointsTable = local.service.environment.CHECKPOINTS_TABLE;
+    functionEnv = { ...local.service.environment, ...local.awsEnv };
     stop = () => local.stop();
   }
 
@@ -128,6 +148,9 @@ async function main(): Promise<void> {
   let coldStarts: ColdStart[] = [];
   let memory: MemoryRun | undefined;
   let group: GroupBenchResult | undefined;
+  let sizes: FunctionSizesResult | undefined;
+  let measuredFile: string | undefined;
+  let envelopes: EnvelopeStudy[] = [];
   try {
     const hubScenarios: [string, (h: BenchHub, p: Plan) => Promise<ScenarioResult>][] = [
       ['1', d2cHttpsSingle],
@@ -191,6 +214,55 @@ async function main(): Promise<void> {
         );
       console.log('');
     }
+    if (want('10')) {
+      const [device] = await createDevices(hub, 1, 'size');
+      sizes = await measureFunctionSizes({
+        root,
+        env: functionEnv,
+        deviceConnectionString: device?.cs ?? '',
+        messageBytes: 1024,
+        quick,
+      });
+      console.log(
+        '10. Right-sized functions: each handler called in-process (own process, built bundle, local emulators), 1 KB JSON messages;',
+      );
+      console.log('   Lambda duration at each memory = CPU ms × 1769/memory + waiting ms (CPU share emulated by ratio)');
+      for (const f of sizes.functions) {
+        const inv = f.invocation;
+        console.log(
+          `  ${f.name}: CPU ${inv.cpuMsMedian} ms/invocation (p99 ${inv.cpuMsP99}) + ${f.cpuMsPerItem} ms per extra item (batch of ${f.itemsInBatch}); waiting ${inv.waitMsMedian} ms; log ${inv.logBytesMean} B + EMF ${inv.emfBytesMean} B per invocation; init ${f.init.wallMs} ms (CPU ${f.init.cpuMs}); first invocation ${f.firstInvocation.wallMs} ms; RSS ${f.rssMb} MB${f.errors > 0 ? `; ${f.errors} ERRORS (first: ${f.firstError ?? ''})` : ''}`,
+        );
+        for (const b of f.bySize)
+          console.log(
+            `    ${String(b.memoryMb).padStart(5)} MB: ${b.invocationMs} ms/invocation (p99 ${b.p99Ms}), +${b.perItemMs} ms/item, cold start ${b.coldStartMs} ms, ${b.gbSecondsPerMillion} GB-s per million`,
+          );
+        console.log(`    chosen ${f.chosenMemoryMb} MB: ${f.why}`);
+      }
+      console.log(`  deviceApi empty C2D poll: CPU ${sizes.poll.cpuMsMedian} ms, waiting ${sizes.poll.waitMsMedian} ms`);
+      if (!quick || values['measured-out']) {
+        measuredFile = values['measured-out'] ?? join(root, 'cost/measured.json');
+        writeFileSync(measuredFile, `${JSON.stringify(measuredAssumptions(sizes, `${SIZE_METHOD}`), null, 2)}\n`);
+        console.log(`  measured assumptions for npm run cost: ${measuredFile}`);
+      }
+      console.log('');
+    }
+    if (want('11')) {
+      envelopes = [
+        envelopeStudy(1024, 'application/json'),
+        envelopeStudy(1024, 'application/octet-stream'),
+        envelopeStudy(100, 'application/json'),
+        envelopeStudy(16 * 1024, 'application/json'),
+      ];
+      console.log('11. Stream record size: the envelope today and two compact forms (bytes on Kinesis, encode/decode CPU per record)');
+      for (const st of envelopes) {
+        console.log(`  ${st.bodyBytes} B ${st.contentType}:`);
+        for (const v of st.variants)
+          console.log(
+            `    ${v.name.padEnd(50)} ${String(v.bytes).padStart(6)} B (${v.overhead}x body)  encode ${v.encodeUs} µs  decode ${v.decodeUs} µs`,
+          );
+      }
+      console.log('');
+    }
     if (want('8') && functionsPid !== undefined) {
       const minutes = Number(values['memory-minutes'] ?? (quick ? 0.5 : 5));
       memory = await memoryUnderLoad(hub, () => rssKb(functionsPid), minutes);
@@ -221,6 +293,9 @@ async function main(): Promise<void> {
           coldStarts,
           memory,
           group,
+          sizes,
+          measuredFile,
+          envelopes,
           rssKb: { start: rssStart, afterScenario: rssAfter, end: rssKb(functionsPid) },
         },
         null,

@@ -13,6 +13,8 @@ export const QUOTAS = {
   websocketNewConnectionsPerSec: 500,
   /** Concurrent Lambda executions per account per Region (adjustable). */
   lambdaConcurrency: 1_000,
+  /** Synchronous invocations per second per Region: 10 × the concurrency quota (what a function URL front door meets). */
+  lambdaInvocationsPerSecPerConcurrency: 10,
   /** Kinesis write capacity of one shard. */
   shardRecordsPerSec: 1_000,
   shardBytesPerSec: 1024 * 1024,
@@ -36,6 +38,10 @@ export interface QuotaCheck {
 export function checkQuotas(u: Usage, settings: { routerParallelizationFactor: number }): QuotaCheck[] {
   const lambdaPeak = FUNCTION_ROLES.reduce((sum, role) => sum + u.functions[role].peakConcurrency, 0);
   const apiPeak = u.http.peakRps + u.websocket.peakMessagesPerSec;
+  const synchronous = ['deviceApi', 'serviceApi', 'wsConnect', 'wsDisconnect', 'wsMessage'] as const;
+  const synchronousPeak =
+    (synchronous.reduce((sum, role) => sum + u.functions[role].invocations, 0) / u.month.seconds) *
+    (u.messages.total > 0 ? u.messages.perSecondPeak / u.messages.perSecondAvg : 1);
   const routerMax = u.kinesis.polledShards * settings.routerParallelizationFactor;
   const checks: QuotaCheck[] = [
     {
@@ -45,6 +51,12 @@ export function checkQuotas(u: Usage, settings: { routerParallelizationFactor: n
       utilisation: 0,
     },
     { quota: 'Lambda concurrent executions (account)', limit: QUOTAS.lambdaConcurrency, peak: lambdaPeak, utilisation: 0 },
+    {
+      quota: 'Lambda synchronous invocations/s (10 × concurrency quota; device and API functions)',
+      limit: QUOTAS.lambdaConcurrency * QUOTAS.lambdaInvocationsPerSecPerConcurrency,
+      peak: synchronousPeak,
+      utilisation: 0,
+    },
     {
       quota: 'WebSocket new connections/s',
       limit: QUOTAS.websocketNewConnectionsPerSec,

@@ -5,7 +5,7 @@
  * serverless.yml, the price table in cost/prices.json and the assumptions in
  * cost/assumptions.json. The only I/O around the pure model in this folder (with serverlessPrint.ts).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkAssumptions, mergeAssumptions, setAssumption, setDuration } from './assumptions';
@@ -13,6 +13,7 @@ import { estimate } from './estimate';
 import { renderReport } from './format';
 import { parseBytes, parseCount, parseFraction } from './quantity';
 import { deriveSettings } from './settings';
+import { applyMeasured, parseMeasured, type AppliedMeasurement, type Measured } from './measured';
 import { serverlessPrint } from './serverlessPrint';
 import type { KinesisMode, PriceTable, TrafficProfile } from './types';
 
@@ -29,6 +30,8 @@ Traffic:
   --websocket-fraction <f>        share of devices on the WebSocket channel, 0..1 (default 0: HTTPS)
 Deployment:
   --kinesis-mode <m>              provisioned | on-demand (default: as in serverless.yml)
+  --device-front-door <d>         functionUrl | httpApi: how devices reach the device API (default: as in
+                                  serverless.yml, e.g. --param deviceFrontDoor=httpApi)
   --param <k=v>                   serverless.yml parameter, e.g. eventsShardCount=4 (repeatable)
   --stage <name>                  stage (default dev)
   --serverless <file>             service file (default serverless.yml), read through 'serverless print'
@@ -37,7 +40,11 @@ Assumptions and prices:
   --duration <fn=ms>              billed ms per invocation, fn one of deviceApi, serviceApi, router,
                                   wsConnect, wsDisconnect, wsMessage, sweeper (repeatable)
   --set <path=value>              any value of cost/assumptions.json, e.g. router.routeMatchFraction=0.3
-  --assumptions <file>            JSON merged over cost/assumptions.json (e.g. from a benchmark run)
+  --measured <file>               measured assumptions written by npm run bench (default cost/measured.json
+                                  when it exists): each measured function's duration at its memory size,
+                                  per-item time, log and EMF bytes, applied over cost/assumptions.json
+  --no-measured                   price with cost/assumptions.json alone
+  --assumptions <file>            JSON merged over the assumptions (applied after the measured file)
   --prices <file>                 price table (default cost/prices.json)
 Output:
   --json                          the full report as JSON
@@ -58,12 +65,15 @@ function main(argv: string[]): number {
       routes: { type: 'string' },
       'websocket-fraction': { type: 'string' },
       'kinesis-mode': { type: 'string' },
+      'device-front-door': { type: 'string' },
       param: { type: 'string', multiple: true },
       stage: { type: 'string' },
       serverless: { type: 'string' },
       duration: { type: 'string', multiple: true },
       set: { type: 'string', multiple: true },
       assumptions: { type: 'string', multiple: true },
+      measured: { type: 'string' },
+      'no-measured': { type: 'boolean' },
       prices: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -109,10 +119,28 @@ function main(argv: string[]): number {
   const serverlessFile = resolve(root, values.serverless ?? 'serverless.yml');
   const resolved = serverlessPrint({ root, file: serverlessFile, stage, params });
   const settings = deriveSettings(resolved);
+  const frontDoor = values['device-front-door'];
+  if (frontDoor !== undefined) {
+    if (frontDoor !== 'functionUrl' && frontDoor !== 'httpApi') {
+      throw new UsageError(`--device-front-door must be functionUrl or httpApi, got "${frontDoor}"`);
+    }
+    if (frontDoor !== settings.deviceFrontDoor)
+      settings.notes.push(`device front door ${frontDoor} (--device-front-door; serverless.yml: ${settings.deviceFrontDoor})`);
+    settings.deviceFrontDoor = frontDoor;
+  }
 
   const prices = readJson(resolve(root, values.prices ?? 'cost/prices.json')) as PriceTable;
   const defaults = readJson(resolve(root, 'cost/assumptions.json'));
-  let merged: unknown = mergeAssumptions(defaults, {});
+  // Precedence: cost/assumptions.json < the bench's measurements < --assumptions files < --duration / --set.
+  let merged: unknown = checkAssumptions(mergeAssumptions(defaults, {}), defaults);
+  const measuredFile = values['no-measured'] ? undefined : resolve(process.cwd(), values.measured ?? resolve(root, 'cost/measured.json'));
+  let measured: { file: string; data: Measured; applied: AppliedMeasurement[] } | undefined;
+  if (measuredFile !== undefined && (values.measured !== undefined || existsSync(measuredFile))) {
+    const data = parseMeasured(readJson(measuredFile), measuredFile);
+    const { assumptions: withMeasured, applied } = applyMeasured(checkAssumptions(merged, defaults), data, settings);
+    merged = withMeasured;
+    measured = { file: measuredFile, data, applied };
+  }
   for (const file of values.assumptions ?? []) merged = mergeAssumptions(merged, readJson(resolve(process.cwd(), file)));
   for (const d of values.duration ?? []) merged = setDuration(merged, d);
   for (const s of values.set ?? []) merged = setAssumption(merged, s);
@@ -125,11 +153,40 @@ function main(argv: string[]): number {
     prices,
     kinesisMode !== undefined ? { kinesisMode: kinesisMode as KinesisMode } : {},
   );
-  console.log(values.json ? JSON.stringify({ ...report, assumptions }, null, 2) : renderReport(report));
+  const provenance = measured
+    ? `Measured (${measured.file}, npm run bench ${measured.data.date}, ${measured.data.machine.cores} × ${measured.data.machine.cpu}): ` +
+      measured.applied.map((m) => `${m.role} ${round(m.invocationMs)} ms + ${round(m.perItemMs)} ms/item at ${m.memoryMb} MB`).join(', ') +
+      '; their log and EMF bytes too. Other functions: cost/assumptions.json.'
+    : 'No measured assumptions (run npm run bench to write cost/measured.json): durations and log bytes are the guesses in cost/assumptions.json.';
+  console.log(
+    values.json
+      ? JSON.stringify(
+          {
+            ...report,
+            assumptions,
+            measured: measured
+              ? {
+                  file: measured.file,
+                  date: measured.data.date,
+                  machine: measured.data.machine,
+                  method: measured.data.method,
+                  applied: measured.applied,
+                }
+              : null,
+          },
+          null,
+          2,
+        )
+      : `${renderReport(report)}\n${provenance}`,
+  );
   return 0;
 }
 
 class UsageError extends Error {}
+
+function round(n: number): string {
+  return n >= 10 ? String(Math.round(n)) : String(Math.round(n * 100) / 100);
+}
 
 function readJson(file: string): unknown {
   try {

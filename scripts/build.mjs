@@ -30,6 +30,12 @@ await Promise.all([
   build({ ...common, entryPoints: [join(root, 'cli/main.ts')], outfile: join(root, 'dist/cli.js'), external: ['esbuild'] }),
   build({ ...common, entryPoints: [join(root, 'bench/run.ts')], outfile: join(root, 'dist/bench/run.js'), packages: 'external' }),
   build({ ...common, entryPoints: [join(root, 'bench/soak/main.ts')], outfile: join(root, 'dist/bench/soak.js'), packages: 'external' }),
+  build({
+    ...common,
+    entryPoints: [join(root, 'bench/functionWorker.ts')],
+    outfile: join(root, 'dist/bench/functionWorker.js'),
+    packages: 'external',
+  }),
   // The web console (served by functions/console.ts): one script and one stylesheet for browsers.
   build({
     entryPoints: { app: join(root, 'console/src/main.ts') },

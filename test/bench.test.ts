@@ -18,15 +18,24 @@ it('runs every scenario in quick mode against the test hub and writes a JSON rep
   expect(stdout).toMatch(/machine: \d+ cores/);
   expect(stdout).toMatch(/method: Open-loop/);
   expect(stdout).toMatch(/9\. Consumer group/);
+  expect(stdout).toMatch(/10\. Right-sized functions/);
+  expect(stdout).toMatch(/11\. Stream record size/);
   const [file] = readdirSync(out);
   const report = JSON.parse(readFileSync(join(out, file ?? ''), 'utf8')) as {
     scenarios: { measured: { steps: unknown[] } }[];
     query: { agree: boolean }[];
     coldStarts: unknown[];
+    sizes: { functions: { name: string; errors: number; bySize: unknown[]; firstError?: string }[] };
   };
   expect(report.scenarios.length).toBeGreaterThanOrEqual(3);
   for (const s of report.scenarios) expect(s.measured.steps.length).toBeGreaterThan(0);
   expect(report.query.length).toBeGreaterThanOrEqual(10);
   expect(report.query.every((q) => q.agree)).toBe(true);
   expect(report.coldStarts.length).toBeGreaterThan(0);
+  // The in-process function calls succeed (a failing handler would measure its error path).
+  expect(report.sizes.functions.map((f) => [f.name, f.errors, f.firstError])).toEqual([
+    ['deviceApi', 0, undefined],
+    ['router', 0, undefined],
+  ]);
+  for (const f of report.sizes.functions) expect(f.bySize).toHaveLength(4);
 }, 180_000);

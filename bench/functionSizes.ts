@@ -1,0 +1,276 @@
+/**
+ * Scenario 10: right-sized functions. Each function runs in its own forked process
+ * (bench/functionWorker.ts) that calls the built handler in-process against the local emulators;
+ * this module turns its CPU and wall times into Lambda durations at 128-1024 MB, picks a memory
+ * size, and builds the measured-assumptions file `npm run cost` reads (cost/measured.json).
+ *
+ * Lambda allocates CPU in proportion to memory: 1,769 MB is one vCPU, so a 128 MB function gets
+ * 128/1769 = 7.2% of one. The machine running the bench cannot be throttled per process here
+ * (no cgroup control), so the share is emulated by a ratio: a warm invocation's CPU time (measured
+ * at full speed) is stretched by 1769/memory, its waiting time (wall − CPU: the emulators'
+ * answers) is not. Init is stretched the same way (Lambda documents no separate INIT allocation).
+ */
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+import { cpus, totalmem } from 'node:os';
+import { cpuShare, durationAt } from '../cost/measured';
+import type { InvocationSample, WorkerResult, WorkerScenario } from './functionWorker';
+
+export const MEMORY_SIZES_MB = [128, 256, 512, 1024] as const;
+/**
+ * The bounds a size must meet (chosen, not measured). The device API answers devices: a warm p99 of
+ * a quarter second inside the function keeps a device's request within its network round trip's
+ * order (cellular RTTs are 50-150 ms). The router is off the device's path: a batch within a second
+ * keeps up with its one-second batching window. A cold start happens once per new instance; 3 s is
+ * far below the 20 s function timeout and API Gateway's 30 s, and device SDKs retry on timeouts.
+ */
+export const DEVICE_P99_BOUND_MS = 250;
+export const ROUTER_P99_BOUND_MS = 1000;
+export const COLD_START_BOUND_MS = 3000;
+function quantile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return 0;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+}
+
+const r2 = (n: number) => Math.round(n * 100) / 100;
+
+export interface SampleSummary {
+  cpuMsMedian: number;
+  waitMsMedian: number;
+  cpuMsP99: number;
+  wallMsP99: number;
+  logBytesMean: number;
+  emfBytesMean: number;
+}
+
+export function summarise(samples: readonly InvocationSample[]): SampleSummary {
+  const mean = (xs: number[]) => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+  return {
+    cpuMsMedian: r2(
+      quantile(
+        samples.map((s) => s.cpuMs),
+        0.5,
+      ),
+    ),
+    waitMsMedian: r2(
+      quantile(
+        samples.map((s) => Math.max(0, s.wallMs - s.cpuMs)),
+        0.5,
+      ),
+    ),
+    cpuMsP99: r2(
+      quantile(
+        samples.map((s) => s.cpuMs),
+        0.99,
+      ),
+    ),
+    wallMsP99: r2(
+      quantile(
+        samples.map((s) => s.wallMs),
+        0.99,
+      ),
+    ),
+    logBytesMean: Math.round(mean(samples.map((s) => s.logBytes))),
+    emfBytesMean: Math.round(mean(samples.map((s) => s.emfBytes))),
+  };
+}
+
+export interface SizedFunction {
+  role: 'deviceApi' | 'router';
+  /** serverless.yml function key. */
+  name: string;
+  /** Fixed part per invocation (from the single-item scenario). */
+  invocation: SampleSummary;
+  /** CPU per extra item (message in a batch, record in a router batch), from the batch scenario. */
+  cpuMsPerItem: number;
+  itemsInBatch: number;
+  init: { wallMs: number; cpuMs: number };
+  firstInvocation: { cpuMs: number; wallMs: number };
+  /** Resident memory after init and the first invocation. */
+  rssMb: number;
+  /** Billed ms per invocation (single item), per batch item, and cold start, at each memory size. */
+  bySize: { memoryMb: number; invocationMs: number; p99Ms: number; perItemMs: number; coldStartMs: number; gbSecondsPerMillion: number }[];
+  chosenMemoryMb: number;
+  why: string;
+  errors: number;
+  firstError?: string;
+}
+
+/**
+ * The smallest memory whose warm p99 and cold start stay within their bounds and whose resident
+ * memory after the first invocation (code, SDK, runtime) leaves 40% for the heap to grow into
+ * (Lambda's Node runtime sizes the heap from the function's memory; unbounded, Node grows lazily).
+ */
+export function chooseMemory(
+  bySize: SizedFunction['bySize'],
+  rssMb: number,
+  bounds: { p99Ms: number; coldStartMs: number },
+): { memoryMb: number; why: string } {
+  for (const s of bySize) {
+    const fits = rssMb <= 0.6 * s.memoryMb;
+    if (fits && s.p99Ms <= bounds.p99Ms && s.coldStartMs <= bounds.coldStartMs) {
+      return {
+        memoryMb: s.memoryMb,
+        why: `smallest size with warm p99 ${Math.round(s.p99Ms)} ms <= ${bounds.p99Ms} ms, cold start ${Math.round(s.coldStartMs)} ms <= ${bounds.coldStartMs} ms and resident memory after the first invocation ${rssMb} MB <= 60% of memory; below 1,769 MB CPU time costs the same GB-s at any size, so a smaller size only adds waiting time billed at a lower rate`,
+      };
+    }
+  }
+  const last = bySize[bySize.length - 1];
+  return { memoryMb: last?.memoryMb ?? 1024, why: 'no measured size met the bounds: the largest measured' };
+}
+
+function runWorker(root: string, env: NodeJS.ProcessEnv, scenario: WorkerScenario): Promise<WorkerResult> {
+  return new Promise((resolveResult, reject) => {
+    const child = fork(join(root, 'dist/bench/functionWorker.js'), [], {
+      env: { ...env, DEVHUB_SIZE_SCENARIO: JSON.stringify(scenario) },
+      silent: true,
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.resume();
+    child.on('message', (m: { ok: boolean; result?: WorkerResult; error?: string }) => {
+      if (m.ok && m.result) resolveResult(m.result);
+      else reject(new Error(`${scenario.fn} (${scenario.kind}) failed: ${m.error ?? ''}`));
+    });
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`${scenario.fn} worker exited ${code}: ${stderr.slice(-2000)}`));
+    });
+  });
+}
+
+export interface FunctionSizesOptions {
+  root: string;
+  /** The local hub's function environment and the SDK's emulator endpoints. */
+  env: Record<string, string>;
+  deviceConnectionString: string;
+  messageBytes: number;
+  quick: boolean;
+}
+
+/** The Lambda-like environment a deployed function runs with (stage prod, JSON logs at INFO, metrics on). */
+function lambdaEnv(base: Record<string, string>, fn: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...base,
+    AWS_LAMBDA_FUNCTION_NAME: `devhub-prod-${fn}`,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+    AWS_LAMBDA_LOG_FORMAT: 'JSON',
+    AWS_LAMBDA_LOG_LEVEL: 'INFO',
+    POWERTOOLS_SERVICE_NAME: 'devhub-prod',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    POWERTOOLS_METRICS_DISABLED: 'false',
+    POWERTOOLS_DEV: 'false',
+    DEVHUB_LOG_STYLE: 'lambda',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+export interface FunctionSizesResult {
+  functions: SizedFunction[];
+  /** Device API empty C2D poll (GET devicebound → 204), for the per-request fixed part of receives. */
+  poll: SampleSummary;
+}
+
+export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<FunctionSizesResult> {
+  const n = o.quick ? { warm: 10, single: 40, batch: 8 } : { warm: 50, single: 400, batch: 60 };
+  const batchItems = 100;
+  const bundle = (fn: string) => join(o.root, 'dist/functions', `${fn}.js`);
+  const scenario = (fn: string, kind: WorkerScenario['kind'], items: number, invocations: number): WorkerScenario => ({
+    fn,
+    kind,
+    bundle: bundle(fn),
+    deviceConnectionString: o.deviceConnectionString,
+    items,
+    messageBytes: o.messageBytes,
+    warmup: n.warm,
+    invocations,
+  });
+  // One at a time: the machine's other cores stay with the emulators.
+  const send1 = await runWorker(o.root, lambdaEnv(o.env, 'deviceApi'), scenario('deviceApi', 'httpSend', 1, n.single));
+  const sendBatch = await runWorker(o.root, lambdaEnv(o.env, 'deviceApi'), scenario('deviceApi', 'httpSend', batchItems, n.batch));
+  const poll = await runWorker(o.root, lambdaEnv(o.env, 'deviceApi'), scenario('deviceApi', 'httpPoll', 1, n.single));
+  const route1 = await runWorker(o.root, lambdaEnv(o.env, 'router'), scenario('router', 'router', 1, n.single));
+  const routeBatch = await runWorker(o.root, lambdaEnv(o.env, 'router'), scenario('router', 'router', batchItems, n.batch));
+
+  const size = (role: SizedFunction['role'], one: WorkerResult, many: WorkerResult, p99BoundMs: number): SizedFunction => {
+    const a = summarise(one.samples);
+    const b = summarise(many.samples);
+    const cpuMsPerItem = Math.max(0, (b.cpuMsMedian - a.cpuMsMedian) / (many.items - 1));
+    const bySize = MEMORY_SIZES_MB.map((memoryMb) => {
+      const invocationMs = durationAt(memoryMb, a.cpuMsMedian, a.waitMsMedian);
+      return {
+        memoryMb,
+        invocationMs: r2(invocationMs),
+        // p99 of CPU, median waiting: on a shared machine the emulators' slowest answers measure the machine, not AWS.
+        p99Ms: r2(durationAt(memoryMb, a.cpuMsP99, a.waitMsMedian)),
+        perItemMs: Math.round((cpuMsPerItem / cpuShare(memoryMb)) * 1000) / 1000,
+        // Init is CPU only (its wall time here is other processes' CPU); the first invocation also waits for its first connections.
+        coldStartMs: r2(durationAt(memoryMb, one.init.cpuMs + one.first.cpuMs, Math.max(0, one.first.wallMs - one.first.cpuMs))),
+        gbSecondsPerMillion: r2((invocationMs / 1000) * (memoryMb / 1024) * 1e6),
+      };
+    });
+    const rssMb = Math.max(one.rssAfterFirstMb, many.rssAfterFirstMb);
+    const chosen = chooseMemory(bySize, rssMb, { p99Ms: p99BoundMs, coldStartMs: COLD_START_BOUND_MS });
+    const errors = one.errors + many.errors;
+    const firstError = one.firstError ?? many.firstError;
+    return {
+      role,
+      name: one.fn,
+      invocation: a,
+      cpuMsPerItem: Math.round(cpuMsPerItem * 1000) / 1000,
+      itemsInBatch: many.items,
+      init: { wallMs: r2(one.init.wallMs), cpuMs: r2(one.init.cpuMs) },
+      firstInvocation: { cpuMs: r2(one.first.cpuMs), wallMs: r2(one.first.wallMs) },
+      rssMb,
+      bySize,
+      chosenMemoryMb: chosen.memoryMb,
+      why: chosen.why,
+      errors,
+      ...(firstError !== undefined ? { firstError } : {}),
+    };
+  };
+  return {
+    functions: [size('deviceApi', send1, sendBatch, DEVICE_P99_BOUND_MS), size('router', route1, routeBatch, ROUTER_P99_BOUND_MS)],
+    poll: summarise(poll.samples),
+  };
+}
+
+/** The file `npm run cost` reads over cost/assumptions.json (see cost/measured.ts). */
+export function measuredAssumptions(r: FunctionSizesResult, method: string): unknown {
+  const machine = {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
+  return {
+    about:
+      'Written by `npm run bench` (scenario 10, bench/functionSizes.ts); read by `npm run cost` over cost/assumptions.json. Durations are derived per memory size from CPU and waiting time measured in-process, see method.',
+    date: new Date().toISOString(),
+    machine,
+    method,
+    functions: Object.fromEntries(
+      r.functions.map((f) => [
+        f.role,
+        {
+          cpuMsPerInvocation: f.invocation.cpuMsMedian,
+          waitMsPerInvocation: f.invocation.waitMsMedian,
+          cpuMsPerItem: f.cpuMsPerItem,
+          logBytesPerInvocation: f.invocation.logBytesMean,
+          emfBytesPerInvocation: f.invocation.emfBytesMean,
+          initCpuMs: f.init.cpuMs,
+          initWallMs: f.init.wallMs,
+          rssMb: f.rssMb,
+          chosenMemoryMb: f.chosenMemoryMb,
+          why: f.why,
+        },
+      ]),
+    ),
+    deviceApiEmptyPoll: {
+      cpuMsPerInvocation: r.poll.cpuMsMedian,
+      waitMsPerInvocation: r.poll.waitMsMedian,
+      emfBytesPerInvocation: r.poll.emfBytesMean,
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The measured assumptions `npm run bench` writes (cost/measured.json, bench/functionSizes.ts):
+ * per function, CPU and waiting time per invocation, CPU per extra item, log and EMF bytes, measured
+ * in-process. Applied over cost/assumptions.json for the memory size serverless.yml gives each
+ * function, with Lambda's CPU share (1,769 MB = one vCPU) emulated by a ratio. Pure.
+ */
+import { FUNCTION_ROLES, type Assumptions, type DeploymentSettings, type FunctionRole } from './types';
+
+/** Lambda: one full vCPU at 1,769 MB (Lambda developer guide, "Configuring function memory"). */
+export const FULL_VCPU_MB = 1769;
+
+export function cpuShare(memoryMb: number): number {
+  return Math.min(1, memoryMb / FULL_VCPU_MB);
+}
+
+/** Billed duration at `memoryMb` of an invocation that used `cpuMs` of CPU at full speed and waited `waitMs`. */
+export function durationAt(memoryMb: number, cpuMs: number, waitMs: number): number {
+  return cpuMs / cpuShare(memoryMb) + waitMs;
+}
+
+export interface MeasuredFunction {
+  cpuMsPerInvocation: number;
+  waitMsPerInvocation: number;
+  cpuMsPerItem: number;
+  logBytesPerInvocation: number;
+  emfBytesPerInvocation: number;
+  initCpuMs: number;
+  initWallMs: number;
+  rssMb: number;
+  chosenMemoryMb: number;
+  why: string;
+}
+
+export interface Measured {
+  date: string;
+  machine: { cores: number; cpu: string; memoryGb: number; node: string };
+  method: string;
+  functions: Partial<Record<FunctionRole, MeasuredFunction>>;
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Checks the file's shape (a hand-edited or truncated file fails loudly). */
+export function parseMeasured(raw: unknown, source: string): Measured {
+  if (!isObj(raw) || typeof raw.date !== 'string' || !isObj(raw.machine) || typeof raw.method !== 'string' || !isObj(raw.functions)) {
+    throw new Error(`${source}: not a measured-assumptions file (date, machine, method, functions)`);
+  }
+  for (const [role, f] of Object.entries(raw.functions)) {
+    if (!FUNCTION_ROLES.includes(role as FunctionRole)) throw new Error(`${source}: unknown function role "${role}"`);
+    for (const k of ['cpuMsPerInvocation', 'waitMsPerInvocation', 'cpuMsPerItem', 'logBytesPerInvocation', 'emfBytesPerInvocation']) {
+      const v = isObj(f) ? f[k] : undefined;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${source}: functions.${role}.${k} must be a number >= 0`);
+    }
+  }
+  return raw as unknown as Measured;
+}
+
+export interface AppliedMeasurement {
+  role: FunctionRole;
+  memoryMb: number;
+  invocationMs: number;
+  perItemMs: number;
+}
+
+/** The assumptions with each measured function's duration (at its memory in serverless.yml), per-item time and log bytes. */
+export function applyMeasured(
+  a: Assumptions,
+  m: Measured,
+  settings: DeploymentSettings,
+): { assumptions: Assumptions; applied: AppliedMeasurement[] } {
+  const out = structuredClone(a);
+  const applied: AppliedMeasurement[] = [];
+  for (const role of FUNCTION_ROLES) {
+    const f = m.functions[role];
+    if (!f) continue;
+    const memoryMb = settings.functions[role].memoryMb;
+    const perItemMs = f.cpuMsPerItem / cpuShare(memoryMb);
+    // The measured single-item invocation already holds one item: the model adds perItemMs per item.
+    const invocationMs = Math.max(0, durationAt(memoryMb, f.cpuMsPerInvocation, f.waitMsPerInvocation) - perItemMs);
+    out.functions[role] = {
+      ...out.functions[role],
+      invocationMs,
+      perItemMs,
+      logBytesPerInvocation: f.logBytesPerInvocation,
+      emfBytesPerInvocation: f.emfBytesPerInvocation,
+    };
+    applied.push({ role, memoryMb, invocationMs, perItemMs });
+  }
+  return { assumptions: out, applied };
+}
