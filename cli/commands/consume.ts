@@ -1,4 +1,5 @@
 /** devhub consume: read the built-in endpoint as a consumer group (leases, checkpoints, resume). */
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { createConsumer, parsePosition, type ConsumerEvent, type StartPosition } from '../../consumer';
 import { flag, intOption, parse, str } from '../args';
 import { UsageError, type HubContext } from '../context';
@@ -19,6 +20,8 @@ its shards over. A group that ran before resumes after its last checkpoint.
   --lease-ms    lease duration (default 10000): how soon another instance takes over from a dead one
   --batch-size  records per read and per batch (default 500)
   --instance    this instance's name in the lease table (default host-pid-random)
+  --efo         read through the group's enhanced fan-out consumer (SubscribeToShard) with this
+                consumer ARN (stack output EventsConsumer<Group>Arn); AWS only: kinesalite has none
 Lease changes and checkpoints are logged on stderr.`;
 
 const GROUP_NAME = /^[A-Za-z0-9._-]{1,128}$/;
@@ -35,6 +38,7 @@ export async function consumeCommand(argv: string[], ctx: HubContext): Promise<v
       'batch-size': { type: 'string' },
       'idle-ms': { type: 'string' },
       instance: { type: 'string' },
+      efo: { type: 'string' },
     },
     usage,
   );
@@ -57,7 +61,16 @@ export async function consumeCommand(argv: string[], ctx: HubContext): Promise<v
   const batchSize = intOption(p, 'batch-size', 1, 10_000);
   const idleMs = intOption(p, 'idle-ms', 10, 60_000);
   const instanceId = str(p, 'instance');
+  const consumerArn = str(p, 'efo');
   const clients = streamClients(ctx);
+  if (consumerArn !== undefined && process.env.AWS_ENDPOINT_URL_KINESIS) {
+    clients.destroy();
+    throw new UsageError(
+      `--efo needs Kinesis in AWS: the local stream (${process.env.AWS_ENDPOINT_URL_KINESIS}, kinesalite) has no SubscribeToShard`,
+    );
+  }
+  // SubscribeToShard is an HTTP/2 event stream: the SDK's default handler, not the HTTP/1.1 one kinesalite needs.
+  const subscriber = consumerArn !== undefined ? new KinesisClient({}) : undefined;
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const onEvent = (e: ConsumerEvent) => {
     if (e.type === 'lag') return;
@@ -84,9 +97,11 @@ export async function consumeCommand(argv: string[], ctx: HubContext): Promise<v
       await new Promise<void>((resolve, reject) => process.stdout.write(`${lines.join('\n')}\n`, (err) => (err ? reject(err) : resolve())));
     },
     onEvent,
+    ...(consumerArn !== undefined && subscriber ? { kinesis: subscriber, enhancedFanOut: { consumerArn } } : {}),
     ...(leaseMs !== undefined ? { leaseMs } : {}),
     ...(batchSize !== undefined ? { batchSize } : {}),
-    ...(idleMs !== undefined ? { idleMs } : { idleMs: follow ? 1000 : 200 }),
+    // Enhanced fan-out pushes records: no pause between reads unless asked for.
+    ...(idleMs !== undefined ? { idleMs } : consumerArn !== undefined ? {} : { idleMs: follow ? 1000 : 200 }),
     ...(instanceId !== undefined ? { instanceId } : {}),
   });
   let stopRequested = false;
@@ -112,5 +127,6 @@ export async function consumeCommand(argv: string[], ctx: HubContext): Promise<v
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     clients.destroy();
+    subscriber?.destroy();
   }
 }

@@ -122,6 +122,9 @@ class Resolver {
     if (a === 'true' || a === 'false') return a === 'true';
     const file = /^file\(([^)]*)\)(?::(.*))?$/.exec(a);
     if (file) {
+      // A JavaScript file is a fragment Serverless computes when packaging (infra/enhancedFanOut.cjs:
+      // enhanced fan-out consumers); it holds nothing the cost model reads.
+      if (/\.c?js$/.test(file[1]?.trim() ?? '')) return file[2] ? undefined : {};
       const content = this.ctx.readFile?.(file[1]?.trim() ?? '');
       return file[2] ? lookup(content, file[2]) : content;
     }
