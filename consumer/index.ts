@@ -11,6 +11,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Envelope } from '../lib/envelope';
 import { GroupConsumer, type GroupConsumerOptions } from './consumer';
 import { DynamoLeaseStore } from './dynamoLeaseStore';
+import { EnhancedFanOutShardSource, type EnhancedFanOutOptions } from './enhancedFanOutShardSource';
 import { KinesisShardSource, type KinesisShardSourceOptions } from './kinesisShardSource';
 import { pinPosition } from './position';
 import type { Lease, ShardInfo, StartPosition } from './types';
@@ -21,6 +22,7 @@ export { parsePosition, formatPosition, PositionError } from './position';
 export { GroupConsumer, type GroupConsumerOptions } from './consumer';
 export { DynamoLeaseStore } from './dynamoLeaseStore';
 export { KinesisShardSource } from './kinesisShardSource';
+export { EnhancedFanOutShardSource, type EnhancedFanOutOptions } from './enhancedFanOutShardSource';
 export type { LeaseStore, ShardSource } from './ports';
 
 export interface AwsLocation {
@@ -33,6 +35,13 @@ export interface AwsLocation {
   /** The lease table: `devhub-{stage}-checkpoints`. */
   tableName: string;
   kinesisOptions?: KinesisShardSourceOptions;
+  /**
+   * Read through the group's registered stream consumer with SubscribeToShard (enhanced fan-out:
+   * `--param enhancedFanOutGroups=<group>` when deploying; the ARN is the stack output
+   * `EventsConsumer<Group>Arn`) instead of GetRecords. The Kinesis client must speak HTTP/2 (the
+   * SDK's default). Not available locally: kinesalite has no SubscribeToShard.
+   */
+  enhancedFanOut?: Omit<EnhancedFanOutOptions, 'onResubscribe'>;
 }
 
 export type ConsumerOptions<T = Envelope> = Omit<GroupConsumerOptions<T>, 'store' | 'source' | 'decode' | 'streamName'> &
@@ -44,11 +53,25 @@ export function decodeEnvelope(data: Uint8Array): Envelope {
 }
 
 export function createConsumer<T = Envelope>(o: ConsumerOptions<T>): GroupConsumer<T> {
-  const { kinesis, dynamo, tableName, kinesisOptions, decode, ...rest } = o;
+  const { kinesis, dynamo, tableName, kinesisOptions, decode, enhancedFanOut, ...rest } = o;
+  const source = enhancedFanOut
+    ? new EnhancedFanOutShardSource(
+        kinesis,
+        o.streamName,
+        {
+          ...enhancedFanOut,
+          onResubscribe: (shardId, reason, err) =>
+            rest.onEvent?.({ type: 'resubscribed', shardId, reason, ...(err !== undefined ? { error: err as Error } : {}) }),
+        },
+        kinesisOptions,
+      )
+    : new KinesisShardSource(kinesis, o.streamName, kinesisOptions);
   return new GroupConsumer<T>({
+    // Records are pushed: no read quota to spare between empty events, so no pause after one.
+    ...(enhancedFanOut ? { idleMs: 0 } : {}),
     ...rest,
     store: new DynamoLeaseStore(dynamo, tableName),
-    source: new KinesisShardSource(kinesis, o.streamName, kinesisOptions),
+    source,
     decode: decode ?? (decodeEnvelope as unknown as (data: Uint8Array) => T),
   });
 }

@@ -47,4 +47,6 @@ export interface ShardSource {
   /** An iterator for a shard; `at-timestamp` records earlier than the time are filtered by `getRecords`' caller. */
   iterator(shardId: string, from: IteratorStart): Promise<string | undefined>;
   getRecords(iterator: string, limit: number): Promise<RecordsPage>;
+  /** The worker is done with an iterator (a subscription to close, for enhanced fan-out). */
+  release?(iterator: string): void;
 }

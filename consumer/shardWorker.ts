@@ -43,6 +43,8 @@ export class ShardWorker<T> {
   private stopping = false;
   private readonly wake = new AbortController();
   private readonly lease = new AbortController();
+  /** The current iterator (for enhanced fan-out: a subscription), released when the worker ends. */
+  private iterator: string | undefined;
   readonly status: ShardStatus;
 
   constructor(private readonly o: ShardWorkerOptions<T>) {
@@ -70,23 +72,31 @@ export class ShardWorker<T> {
   }
 
   async run(): Promise<WorkerEnd> {
+    try {
+      return await this.read();
+    } finally {
+      if (this.iterator) this.o.source.release?.(this.iterator);
+    }
+  }
+
+  private async read(): Promise<WorkerEnd> {
     const o = this.o;
     let position: IteratorStart = o.checkpoint ? { afterSequenceNumber: o.checkpoint } : o.start;
     // AT_TIMESTAMP may fall back to TRIM_HORIZON (kinesalite): drop what came before the time.
     const notBefore = !o.checkpoint && o.start.type === 'at-timestamp' ? o.start.time.getTime() : undefined;
-    let iterator: string | undefined;
     let failures = 0;
     while (!this.stopping) {
       if (!o.leaseValid()) return 'lost';
       let page;
       try {
-        iterator ??= await o.source.iterator(o.shardId, position);
-        if (!iterator) return await this.finish();
-        page = await o.source.getRecords(iterator, o.batchSize);
+        this.iterator ??= await o.source.iterator(o.shardId, position);
+        if (!this.iterator) return await this.finish();
+        page = await o.source.getRecords(this.iterator, o.batchSize);
         failures = 0;
       } catch (err) {
         // Expired iterator, or the stream failing past the retries: start again from the position.
-        iterator = undefined;
+        if (this.iterator) o.source.release?.(this.iterator);
+        this.iterator = undefined;
         failures++;
         o.emit({ type: 'error', where: `read ${o.shardId}`, error: err as Error });
         await sleep(backoffMs(failures, { baseMs: 200, maxMs: 5000 }), this.wake.signal);
@@ -100,8 +110,8 @@ export class ShardWorker<T> {
         if (end) return end;
       }
       if (last) position = { afterSequenceNumber: last.sequenceNumber };
-      iterator = page.nextIterator;
-      if (!iterator) return await this.finish();
+      this.iterator = page.nextIterator;
+      if (!this.iterator) return await this.finish();
       o.emit({
         type: 'lag',
         shardId: o.shardId,

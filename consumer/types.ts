@@ -84,7 +84,9 @@ export type ConsumerEvent =
   | { type: 'lag'; shardId: string; millisBehindLatest: number; recordsDelivered: number }
   | { type: 'handler-error'; shardId: string; attempt: number; error: Error; retryInMs: number }
   | { type: 'decode-error'; shardId: string; sequenceNumber: string; error: Error }
-  | { type: 'error'; where: string; error: Error };
+  | { type: 'error'; where: string; error: Error }
+  /** Enhanced fan-out: a subscription ended (`expired`: AWS' 5-minute end; `error`: retried) and the next one continues from it. */
+  | { type: 'resubscribed'; shardId: string; reason: 'expired' | 'error'; error?: Error };
 
 export interface ShardStatus {
   shardId: string;

@@ -301,6 +301,17 @@ describe('consumer groups', () => {
     await again.consumer.stop();
   });
 
+  it('consume --efo: refused against the local hub (kinesalite has no SubscribeToShard), before the group is created', async () => {
+    const group = uniqueId('efo');
+    const arn = `arn:aws:kinesis:us-east-1:123456789012:stream/devhub-test-events/consumer/${group}:1700000000`;
+    const out = await devhub('consume', '--group', group, '--efo', arn);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(
+      /--efo needs Kinesis in AWS: the local stream \(http:\/\/127\.0\.0\.1:\d+, kinesalite\) has no SubscribeToShard/,
+    );
+    expect((await devhub('groups', 'list')).stdout).not.toContain(group);
+  });
+
   it('reads a stream split and merged while it is read: nothing lost, each key in order, children after parents', async () => {
     const k = kinesis();
     const stream = uniqueId('reshard');

@@ -1,7 +1,9 @@
 /** devhub consume: read the built-in endpoint as a consumer group (leases, checkpoints, resume). */
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { createConsumer, parsePosition, type ConsumerEvent, type StartPosition } from '../../consumer';
 import { Command, InvalidArgumentError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { intIn, parsedBy } from '../args';
+import { UsageError } from '../context';
 import type { Hub } from '../hub';
 
 const GROUP_NAME = /^[A-Za-z0-9._-]{1,128}$/;
@@ -36,6 +38,10 @@ export function consumeCommand(hub: Hub): CommandUnknownOpts {
     .addOption(new Option('--batch-size <n>', 'records per read and per batch (default 500)').argParser(intIn(1, 10_000)))
     .addOption(new Option('--idle-ms <n>', 'pause between reads of a shard at its tip').argParser(intIn(10, 60_000)).hideHelp())
     .option('--instance <name>', "this instance's name in the lease table (default host-pid-random)")
+    .option(
+      '--efo <consumerArn>',
+      "read through the group's enhanced fan-out consumer (SubscribeToShard); the stack output EventsConsumer<Group>Arn. AWS only: kinesalite has none",
+    )
     .addHelpText(
       'after',
       `
@@ -57,13 +63,22 @@ interface ConsumeOptions {
   batchSize?: number;
   idleMs?: number;
   instance?: string;
+  efo?: string;
 }
 
 async function consume(hub: Hub, opts: ConsumeOptions): Promise<void> {
   const { group, from, leaseMs, batchSize, idleMs, instance: instanceId } = opts;
   const follow = opts.follow === true;
   const meta = opts.meta === true;
+  const consumerArn = opts.efo;
+  if (consumerArn !== undefined && process.env.AWS_ENDPOINT_URL_KINESIS) {
+    throw new UsageError(
+      `--efo needs Kinesis in AWS: the local stream (${process.env.AWS_ENDPOINT_URL_KINESIS}, kinesalite) has no SubscribeToShard`,
+    );
+  }
   const clients = hub.aws();
+  // SubscribeToShard is an HTTP/2 event stream: the SDK's default handler, not the HTTP/1.1 one kinesalite needs.
+  const subscriber = consumerArn !== undefined ? new KinesisClient({}) : undefined;
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const onEvent = (e: ConsumerEvent) => {
     if (e.type === 'lag') return;
@@ -90,9 +105,11 @@ async function consume(hub: Hub, opts: ConsumeOptions): Promise<void> {
       await new Promise<void>((resolve, reject) => process.stdout.write(`${lines.join('\n')}\n`, (err) => (err ? reject(err) : resolve())));
     },
     onEvent,
+    ...(consumerArn !== undefined && subscriber ? { kinesis: subscriber, enhancedFanOut: { consumerArn } } : {}),
     leaseMs,
     ...(batchSize !== undefined ? { batchSize } : {}),
-    ...(idleMs !== undefined ? { idleMs } : { idleMs: follow ? 1000 : 200 }),
+    // Enhanced fan-out pushes records: no pause between reads unless asked for.
+    ...(idleMs !== undefined ? { idleMs } : consumerArn !== undefined ? {} : { idleMs: follow ? 1000 : 200 }),
     ...(instanceId !== undefined ? { instanceId } : {}),
   });
   let stopRequested = false;
@@ -117,5 +134,6 @@ async function consume(hub: Hub, opts: ConsumeOptions): Promise<void> {
     await consumer.stop();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+    subscriber?.destroy();
   }
 }

@@ -53,7 +53,7 @@ export async function launchBrowser(name: BrowserName): Promise<LaunchedBrowser>
           headless: true,
           userDataDir,
           defaultViewport: { width: 1366, height: 900 },
-          // Firefox runs as root in CI; a profile of its own keeps it from touching $HOME's.
+          // A throwaway profile (userDataDir) with no first-run prompts.
           extraPrefsFirefox: { 'browser.shell.checkDefaultBrowser': false, 'datareporting.policy.dataSubmissionEnabled': false },
         });
   return {

@@ -28,7 +28,10 @@ export async function packageStack(stage: string, params: Record<string, string>
       process.execPath,
       [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', stage, '--package', outDir, ...paramArgs],
       { cwd: root, env },
-    );
+    ).catch((err: Error & { stderr?: string; stdout?: string }) => {
+      // Serverless prints why on its output, not in the exit status.
+      throw new Error(`serverless package failed: ${err.stderr ?? ''}${err.stdout ?? ''}`);
+    });
     return JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
   } finally {
     rmSync(outDir, { recursive: true, force: true });
