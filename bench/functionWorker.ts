@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, type _Record } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { kinesisEvent } from '../lib/client/routerFailures';
+import { kinesisEvent } from '../client/routerFailures';
 import { parseConnectionString, tokenFromConnectionString } from '../lib/sas';
 
 export interface WorkerScenario {

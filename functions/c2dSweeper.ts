@@ -8,15 +8,19 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { createAwsClients } from '../lib/adapters/aws/awsClients';
 import { observability } from '../lib/http/middleware';
 import { loadConfig } from '../lib/config';
-import { createHub } from '../lib/hub';
+import { createHub, type Hub } from '../lib/hub';
 import { log } from '../lib/log';
 
-const hub = createHub(loadConfig(), createAwsClients());
+/** The use cases this handler needs: the hub's, or fakes in its unit test. */
+export interface C2dSweeperDeps {
+  commands: Pick<Hub['commands'], 'sweep'>;
+}
+
 const MAX_RECORDS_PER_RUN = 5000;
 /** Leave time to finish the record in hand before Lambda's timeout. */
 const SAFETY_MS = 3000;
 
-async function sweep(_event: ScheduledEvent, context: Context) {
+async function sweep(hub: C2dSweeperDeps, context: Context) {
   const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 30_000;
   const report = await hub.commands.sweep({
     maxRecords: MAX_RECORDS_PER_RUN,
@@ -26,4 +30,7 @@ async function sweep(_event: ScheduledEvent, context: Context) {
   return report;
 }
 
-export const handler = middy(sweep).use(observability());
+export const makeHandler = (hub: C2dSweeperDeps) =>
+  middy((_event: ScheduledEvent, context: Context) => sweep(hub, context)).use(observability());
+
+export const handler = makeHandler(createHub(loadConfig(), createAwsClients()));

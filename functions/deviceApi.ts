@@ -1,20 +1,29 @@
 /** The device-facing HTTPS API (IoT Hub's device contract): telemetry and cloud-to-device receive. */
 import middy from '@middy/core';
 import { createAwsClients } from '../lib/adapters/aws/awsClients';
+import type { CommandQueue } from '../lib/c2d/commandQueue';
 import type { DeviceAction } from '../lib/c2d/stateMachine';
 import { completeOrReject, lockTimeoutMs, receiveHeaders, requestedLockTimeout, unquoteLockToken } from '../lib/c2d/wire';
-import { loadConfig } from '../lib/config';
+import { loadConfig, type HubConfig } from '../lib/config';
 import { parseTelemetryRequest } from '../lib/d2c/telemetry';
-import { createHub } from '../lib/hub';
+import type { TelemetryService } from '../lib/d2c/telemetryService';
+import { createHub, type Hub } from '../lib/hub';
 import { httpDeadline, hubErrors, observability } from '../lib/http/middleware';
 import { functionUrlHost } from '../lib/http/functionUrl';
 import { headers, type HttpEvent, pathParam, queryParameters, rawBody } from '../lib/http/request';
 import { binary, noContent } from '../lib/http/response';
 import { routeTable, type RouteHandler } from '../lib/http/routes';
 
-const hub = createHub(loadConfig(), createAwsClients());
+/** The use cases this handler needs: the hub's, or fakes in its unit test. */
+export interface DeviceApiDeps {
+  config: Pick<HubConfig, 'c2d'>;
+  admitDevice: Hub['admitDevice'];
+  receiveCommand: Hub['receiveCommand'];
+  telemetry: Pick<TelemetryService, 'accept'>;
+  commands: Pick<CommandQueue, 'settleByDevice'>;
+}
 
-async function sendEvents(event: HttpEvent) {
+async function sendEvents(hub: DeviceApiDeps, event: HttpEvent) {
   const deviceId = pathParam(event, 'id');
   const h = headers(event);
   const device = await hub.admitDevice(h.authorization, deviceId, functionUrlHost(event));
@@ -23,7 +32,7 @@ async function sendEvents(event: HttpEvent) {
   return noContent();
 }
 
-async function receiveCommand(event: HttpEvent) {
+async function receiveCommand(hub: DeviceApiDeps, event: HttpEvent) {
   const h = headers(event);
   const device = await hub.admitDevice(h.authorization, pathParam(event, 'id'), functionUrlHost(event));
   const lockMs = lockTimeoutMs(requestedLockTimeout(h, queryParameters(event)), hub.config.c2d);
@@ -32,7 +41,7 @@ async function receiveCommand(event: HttpEvent) {
   return binary(200, record.body ?? Buffer.alloc(0), receiveHeaders(record));
 }
 
-function settleCommand(action: DeviceAction | 'completeOrReject'): RouteHandler {
+function settleCommand(hub: DeviceApiDeps, action: DeviceAction | 'completeOrReject'): RouteHandler {
   return async (event) => {
     const h = headers(event);
     const deviceId = pathParam(event, 'id');
@@ -44,20 +53,24 @@ function settleCommand(action: DeviceAction | 'completeOrReject'): RouteHandler 
 }
 
 // Device SDKs spell the segment both "devicebound" and "deviceBound"; HTTP API paths are case-sensitive.
-const commandRoutes = Object.fromEntries(
-  ['devicebound', 'deviceBound'].flatMap((segment) => [
-    [`GET /devices/{id}/messages/${segment}`, receiveCommand],
-    [`DELETE /devices/{id}/messages/${segment}/{lockToken}`, settleCommand('completeOrReject')],
-    [`POST /devices/{id}/messages/${segment}/{lockToken}/abandon`, settleCommand('abandon')],
-  ]),
-) as Record<string, RouteHandler>;
+const commandRoutes = (hub: DeviceApiDeps) =>
+  Object.fromEntries(
+    ['devicebound', 'deviceBound'].flatMap((segment) => [
+      [`GET /devices/{id}/messages/${segment}`, (event: HttpEvent) => receiveCommand(hub, event)],
+      [`DELETE /devices/{id}/messages/${segment}/{lockToken}`, settleCommand(hub, 'completeOrReject')],
+      [`POST /devices/{id}/messages/${segment}/{lockToken}/abandon`, settleCommand(hub, 'abandon')],
+    ]),
+  ) as Record<string, RouteHandler>;
 
-export const handler = middy(
-  routeTable({
-    'POST /devices/{id}/messages/events': sendEvents,
-    ...commandRoutes,
-  }),
-  httpDeadline,
-)
-  .use(observability())
-  .use(hubErrors());
+export const makeHandler = (hub: DeviceApiDeps) =>
+  middy(
+    routeTable({
+      'POST /devices/{id}/messages/events': (event) => sendEvents(hub, event),
+      ...commandRoutes(hub),
+    }),
+    httpDeadline,
+  )
+    .use(observability())
+    .use(hubErrors());
+
+export const handler = makeHandler(createHub(loadConfig(), createAwsClients()));

@@ -5,21 +5,22 @@
  */
 import middy from '@middy/core';
 import { createAwsClients } from '../lib/adapters/aws/awsClients';
-import { EventsReader } from '../lib/adapters/aws/eventsReader';
+import type { Authenticator } from '../lib/auth';
 import { loadConfig } from '../lib/config';
 import { BadRequestError, ThrottledError } from '../lib/errors';
 import { decodePosition, encodePosition, InvalidPositionError, type StreamPosition } from '../lib/events/position';
-import { createHub } from '../lib/hub';
+import { createHub, type Hub } from '../lib/hub';
 import { httpDeadline, hubErrors, observability } from '../lib/http/middleware';
 import { headers, query, type HttpEvent } from '../lib/http/request';
 import { json } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
 import { isDeviceId } from '../lib/registry/device';
 
-const config = loadConfig();
-const clients = createAwsClients();
-const hub = createHub(config, clients);
-const reader = new EventsReader(clients.kinesis, config.eventsStream);
+/** The use cases this handler needs: the hub's, or fakes in its unit test. */
+export interface EventsApiDeps {
+  auth: Pick<Authenticator, 'authenticateService'>;
+  events: Hub['events'];
+}
 
 /** Lambda answers at most 6 MB; base64 envelopes of up to 256 KB messages stay well under this. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -35,7 +36,7 @@ function positionFrom(event: HttpEvent): StreamPosition | undefined {
   }
 }
 
-async function readEvents(event: HttpEvent) {
+async function readEvents(hub: EventsApiDeps, event: HttpEvent) {
   await hub.auth.authenticateService(headers(event).authorization, 'ServiceConnect');
   const deviceId = query(event, 'deviceId');
   if (deviceId !== undefined && !isDeviceId(deviceId)) throw new BadRequestError('deviceId is not a valid device id');
@@ -46,7 +47,7 @@ async function readEvents(event: HttpEvent) {
   let position = positionFrom(event);
   let result;
   try {
-    result = await reader.read({ position, from, deviceId, limit: top, maxBytes: MAX_RESPONSE_BYTES, nowMs: Date.now() });
+    result = await hub.events.read({ position, from, deviceId, limit: top, maxBytes: MAX_RESPONSE_BYTES, nowMs: Date.now() });
   } catch (err) {
     if (err instanceof InvalidPositionError) throw new BadRequestError(err.message);
     // Kinesis allows 5 reads per second per shard, shared with the router: tell the caller to back off.
@@ -58,6 +59,9 @@ async function readEvents(event: HttpEvent) {
   return json(200, { messages: result.messages, position: encodePosition(position), millisBehindLatest: result.millisBehindLatest });
 }
 
-export const handler = middy(routeTable({ 'GET /events': readEvents }), httpDeadline)
-  .use(observability())
-  .use(hubErrors());
+export const makeHandler = (hub: EventsApiDeps) =>
+  middy(routeTable({ 'GET /events': (event) => readEvents(hub, event) }), httpDeadline)
+    .use(observability())
+    .use(hubErrors());
+
+export const handler = makeHandler(createHub(loadConfig(), createAwsClients()));

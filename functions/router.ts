@@ -10,17 +10,20 @@ import { createAwsClients } from '../lib/adapters/aws/awsClients';
 import { loadConfig } from '../lib/config';
 import { observability } from '../lib/http/middleware';
 import { log } from '../lib/log';
-import { createRouting } from '../lib/routing';
+import { createHub, type Hub } from '../lib/hub';
 
-const routing = createRouting(loadConfig(), createAwsClients());
+/** The use cases this handler needs: the hub's, or fakes in its unit test. */
+export interface RouterDeps {
+  router: Pick<Hub['router'], 'routeBatch'>;
+}
 
-async function route(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
+async function route(hub: RouterDeps, event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
   const records = event.Records.map((r) => ({
     id: r.kinesis.sequenceNumber,
     eventId: r.eventID,
     data: Buffer.from(r.kinesis.data, 'base64'),
   }));
-  const result = await routing.router.routeBatch(records);
+  const result = await hub.router.routeBatch(records);
   // Counts and duration are metrics (lib/routing/router.ts); this line is for debugging only.
   log.debug('routed batch', {
     records: records.length,
@@ -31,4 +34,6 @@ async function route(event: KinesisStreamEvent): Promise<KinesisStreamBatchRespo
   return { batchItemFailures: result.failedRecordIds.map((itemIdentifier) => ({ itemIdentifier })) };
 }
 
-export const handler = middy(route).use(observability());
+export const makeHandler = (hub: RouterDeps) => middy((event: KinesisStreamEvent) => route(hub, event)).use(observability());
+
+export const handler = makeHandler(createHub(loadConfig(), createAwsClients()));

@@ -2,21 +2,24 @@
 import middy from '@middy/core';
 import { createAwsClients } from '../lib/adapters/aws/awsClients';
 import { observability } from '../lib/http/middleware';
-import { loadConfig } from '../lib/config';
+import { loadConfig, type HubConfig } from '../lib/config';
 import { isHubError } from '../lib/errors';
 import { errorFields, log } from '../lib/log';
-import { createSocketService } from '../lib/ws/compose';
+import { createHub, type Hub } from '../lib/hub';
 import { connectAuthorization, managementEndpoint, type WsEvent } from '../lib/ws/wsEvent';
 
-const config = loadConfig();
-const sockets = createSocketService(config, createAwsClients());
+/** The use cases this handler needs: the hub's, or fakes in its unit test. */
+export interface WsConnectDeps {
+  sockets: Pick<Hub['sockets'], 'connect'>;
+  config: Pick<HubConfig, 'websocketManagementEndpoint'>;
+}
 
-async function connect(event: WsEvent) {
+async function connect(hub: WsConnectDeps, event: WsEvent) {
   try {
-    await sockets.connect(
+    await hub.sockets.connect(
       event.requestContext.connectionId,
       connectAuthorization(event),
-      managementEndpoint(event, config.websocketManagementEndpoint),
+      managementEndpoint(event, hub.config.websocketManagementEndpoint),
     );
     return { statusCode: 200 };
   } catch (err) {
@@ -26,4 +29,6 @@ async function connect(event: WsEvent) {
   }
 }
 
-export const handler = middy(connect).use(observability());
+export const makeHandler = (hub: WsConnectDeps) => middy((event: WsEvent) => connect(hub, event)).use(observability());
+
+export const handler = makeHandler(createHub(loadConfig(), createAwsClients()));

@@ -8,46 +8,51 @@
  */
 import middy from '@middy/core';
 import { createAwsClients } from '../lib/adapters/aws/awsClients';
-import { SocketPusher } from '../lib/adapters/aws/socketPusher';
-import { loadConfig } from '../lib/config';
+import { loadConfig, type HubConfig } from '../lib/config';
 import { ServiceUnavailableError } from '../lib/errors';
 import { DEADLINE_MARGIN_MS, observability } from '../lib/http/middleware';
 import { errorFields, log } from '../lib/log';
 import { metrics } from '../lib/metrics';
-import { createSocketService } from '../lib/ws/compose';
+import { createHub, type Hub } from '../lib/hub';
 import { errorReply } from '../lib/ws/protocol';
 import { managementEndpoint, type WsEvent } from '../lib/ws/wsEvent';
 
-const config = loadConfig();
-const sockets = createSocketService(config, createAwsClients());
-const pusher = new SocketPusher();
-
-/** Best effort: the device learns that its frame was not handled (the socket may be gone). */
-async function tellDevice(event: WsEvent): Promise<void> {
-  const endpoint = managementEndpoint(event, config.websocketManagementEndpoint);
-  const reply = errorReply(new ServiceUnavailableError('The hub could not handle the frame; retry it'));
-  await pusher.post(endpoint, event.requestContext.connectionId, reply).catch(() => undefined);
+/** The use cases this handler needs: the hub's, or fakes in its unit test. */
+export interface WsDefaultDeps {
+  sockets: Pick<Hub['sockets'], 'frame'>;
+  frameSink: Pick<Hub['frameSink'], 'post'>;
+  config: Pick<HubConfig, 'websocketManagementEndpoint'>;
 }
 
-async function frame(event: WsEvent) {
+/** Best effort: the device learns that its frame was not handled (the socket may be gone). */
+async function tellDevice(hub: WsDefaultDeps, event: WsEvent): Promise<void> {
+  const endpoint = managementEndpoint(event, hub.config.websocketManagementEndpoint);
+  const reply = errorReply(new ServiceUnavailableError('The hub could not handle the frame; retry it'));
+  await hub.frameSink.post(endpoint, event.requestContext.connectionId, reply).catch(() => undefined);
+}
+
+async function frame(hub: WsDefaultDeps, event: WsEvent) {
   const body = event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   try {
-    await sockets.frame(event.requestContext.connectionId, body, managementEndpoint(event, config.websocketManagementEndpoint));
+    await hub.sockets.frame(event.requestContext.connectionId, body, managementEndpoint(event, hub.config.websocketManagementEndpoint));
   } catch (err) {
     log.error('websocket frame failed', errorFields(err));
     metrics.add('WsFrameFailures', 1);
-    await tellDevice(event);
+    await tellDevice(hub, event);
   }
   return { statusCode: 200 };
 }
 
-export const handler = middy(frame, {
-  timeoutEarlyInMillis: DEADLINE_MARGIN_MS,
-  // No event here to answer the device with: the metric and the log line carry it.
-  timeoutEarlyResponse: () => {
-    log.error('websocket frame did not finish before the deadline');
-    metrics.add('WsFrameFailures', 1);
-    metrics.flush(); // the handler's own invocation is abandoned: publish now
-    return { statusCode: 200 };
-  },
-}).use(observability());
+export const makeHandler = (hub: WsDefaultDeps) =>
+  middy((event: WsEvent) => frame(hub, event), {
+    timeoutEarlyInMillis: DEADLINE_MARGIN_MS,
+    // No event here to answer the device with: the metric and the log line carry it.
+    timeoutEarlyResponse: () => {
+      log.error('websocket frame did not finish before the deadline');
+      metrics.add('WsFrameFailures', 1);
+      metrics.flush(); // the handler's own invocation is abandoned: publish now
+      return { statusCode: 200 };
+    },
+  }).use(observability());
+
+export const handler = makeHandler(createHub(loadConfig(), createAwsClients()));

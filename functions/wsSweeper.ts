@@ -7,14 +7,19 @@ import middy from '@middy/core';
 import { createAwsClients } from '../lib/adapters/aws/awsClients';
 import { loadConfig } from '../lib/config';
 import { log } from '../lib/log';
-import { createSocketService } from '../lib/ws/compose';
+import { createHub, type Hub } from '../lib/hub';
 
-const sockets = createSocketService(loadConfig(), createAwsClients());
+/** The use cases this handler needs: the hub's, or fakes in its unit test. */
+export interface WsSweeperDeps {
+  sockets: Pick<Hub['sockets'], 'sweep'>;
+}
 
-async function sweep() {
-  const closed = await sockets.sweep();
+async function sweep(hub: WsSweeperDeps) {
+  const closed = await hub.sockets.sweep();
   if (closed > 0) log.info('websocket sweep', { closed });
   return { closed };
 }
 
-export const handler = middy(sweep);
+export const makeHandler = (hub: WsSweeperDeps) => middy(() => sweep(hub));
+
+export const handler = makeHandler(createHub(loadConfig(), createAwsClients()));

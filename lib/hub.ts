@@ -1,41 +1,70 @@
 /**
- * Composition root: builds the hub's services from configuration and AWS clients. Handlers
- * call this once per cold start; nothing here runs per request.
+ * The composition root: the one place that builds the hub's services from configuration and
+ * AWS clients, wiring the adapters (lib/adapters/aws) into the domain's ports. Every handler in
+ * functions/ calls createHub once per cold start (nothing here does I/O) and gets use cases, not
+ * adapters. Construction is cheap; a handler uses the part it needs.
  */
-import { Authenticator } from './auth';
-import { ConnectionStore } from './adapters/aws/connectionStore';
-import { SocketPusher } from './adapters/aws/socketPusher';
-import { StaleDeviceError } from './c2d/errors';
-import type { CommandRecord } from './c2d/types';
-import { closeDeviceSocket } from './ws/deviceSockets';
-import { errorFields, log } from './log';
-import { deviceView, type DeviceView } from './registry/deviceView';
-import { TtlCache } from './ttlCache';
-import { DeviceRateLimiter } from './rateLimit';
-import type { Device } from './registry/device';
 import type { AwsClients } from './adapters/aws/awsClients';
+import { DynamoQueueStore } from './adapters/aws/c2d/dynamoStore';
+import { FeedbackLocks, FeedbackPublisher, FeedbackReader } from './adapters/aws/c2d/feedbackQueue';
+import { ConnectionStore } from './adapters/aws/connectionStore';
 import { DeviceStore } from './adapters/aws/deviceStore';
+import { EventsReader } from './adapters/aws/eventsReader';
 import { PolicyStore } from './adapters/aws/policyStore';
 import { RegistryChangeStore } from './adapters/aws/registryChangeStore';
+import { DeadLetterQueue } from './adapters/aws/routing/deadLetterQueue';
+import { DeviceTags } from './adapters/aws/routing/deviceTags';
+import { endpointProbe } from './adapters/aws/routing/endpointProbe';
+import { RoutingStore } from './adapters/aws/routing/routingStore';
+import { senderFor } from './adapters/aws/routing/senders';
+import { SocketPusher } from './adapters/aws/socketPusher';
 import { StreamWriter } from './adapters/aws/streamWriter';
-import type { CommandQueue } from './c2d/commandQueue';
-import { createCommandQueue } from './c2d/createCommandQueue';
+import { Authenticator } from './auth';
+import { CommandQueue } from './c2d/commandQueue';
+import { StaleDeviceError } from './c2d/errors';
+import { ServiceCommands } from './c2d/serviceCommands';
+import type { CommandRecord } from './c2d/types';
 import type { HubConfig } from './config';
 import { TelemetryService } from './d2c/telemetryService';
+import { errorFields, log } from './log';
+import { DeviceRateLimiter } from './rateLimit';
+import type { Device } from './registry/device';
+import { deviceView, type DeviceView } from './registry/deviceView';
 import { RegistryService } from './registry/registryService';
+import { listDeadLetters, redrive, type DeadLetterView, type RedriveResult } from './routing/redrive';
+import { Router } from './routing/router';
+import { RoutingService } from './routing/routingService';
+import { TtlCache } from './ttlCache';
+import { closeDeviceSocket } from './ws/deviceSockets';
+import type { FrameSink } from './ws/ports';
+import { pushToConnectedDevice, SocketCommandChannel } from './ws/socketCommands';
+import { SocketService } from './ws/socketService';
 
 export interface Hub {
   config: HubConfig;
-  clients: AwsClients;
-  devices: DeviceStore;
-  policies: PolicyStore;
-  events: StreamWriter;
   auth: Authenticator;
   registry: RegistryService;
   telemetry: TelemetryService;
+  /** The device side of the C2D queues (receive, settle) and the sweeper. */
   commands: CommandQueue;
-  /** Per-device request rate limit (off unless DEVICE_RATE_LIMIT_PER_SECOND is set). */
-  limiter: DeviceRateLimiter;
+  /** The service side of C2D on registered devices: send (and push), purge, list. */
+  serviceCommands: ServiceCommands;
+  /** IoT Hub's feedback receiver (lock, complete, abandon) and the per-sender feedback read. */
+  feedback: {
+    locks: Pick<FeedbackLocks, 'receive' | 'complete' | 'abandon'>;
+    forSender: Pick<FeedbackReader, 'receive'>;
+  };
+  /** Reads the built-in endpoint for `GET /events`. */
+  events: Pick<EventsReader, 'read'>;
+  routing: RoutingService;
+  router: Router;
+  deadLetters: {
+    list(top: number, endpoint?: string): Promise<DeadLetterView[]>;
+    redrive(opts: { endpoint?: string; max: number; deadlineMs: number }): Promise<RedriveResult>;
+  };
+  sockets: SocketService;
+  /** Posts frames to (and closes) device sockets. */
+  frameSink: FrameSink;
   /** Every device request: authenticate the SAS token, then apply the device's rate limit. */
   admitDevice(authorization: string | undefined, deviceId: string, arrivedVia?: string): Promise<Device>;
   /**
@@ -58,11 +87,18 @@ export interface Hub {
 /** lastActivityTime is kept to this resolution: one write per device per minute per function instance at most. */
 export const ACTIVITY_RESOLUTION_MS = 60_000;
 
+/** A settled command's own handler normally finishes its outbox within milliseconds; the sweeper waits this long before taking over. */
+export const OUTBOX_GRACE_MS = 30_000;
+
 export function createHub(config: HubConfig, clients: AwsClients): Hub {
+  // Adapters (one of each per cold start).
   const devices = new DeviceStore(clients.dynamo, config.tables.devices);
   const policies = new PolicyStore(clients.dynamo, config.tables.policies);
-  const events = new StreamWriter(clients.kinesis, config.eventsStream);
+  const eventStream = new StreamWriter(clients.kinesis, config.eventsStream);
   const changes = new RegistryChangeStore(clients.dynamo, config.tables.devices);
+  const connections = new ConnectionStore(clients.dynamo, config.tables.connections);
+  const frameSink = new SocketPusher();
+
   const auth = new Authenticator(
     {
       getDevice: (id, consistent) => devices.get(id, consistent),
@@ -80,10 +116,15 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
       },
     },
   );
-  const commands = createCommandQueue(config, clients);
   const limiter = new DeviceRateLimiter(config.deviceRateLimitPerSecond);
-  const connections = new ConnectionStore(clients.dynamo, config.tables.connections);
-  const sockets = new SocketPusher();
+  const telemetry = new TelemetryService(eventStream);
+  const commands = new CommandQueue(
+    new DynamoQueueStore(clients.dynamo, config.tables.c2d),
+    new FeedbackPublisher(clients.sqs, config.feedbackQueue),
+    { maxDeliveryCount: config.c2d.maxDeliveryCount, maxQueueDepth: config.c2d.maxQueueDepth, outboxGraceMs: OUTBOX_GRACE_MS },
+    { currentGeneration: async (deviceId) => (await devices.get(deviceId))?.generationId },
+  );
+
   const recentlyActive = new TtlCache<true>(10_000);
   const recordActivity = async (deviceId: string): Promise<void> => {
     if (recentlyActive.get(deviceId)) return;
@@ -94,29 +135,102 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
       log.warn('recording device activity failed', { deviceId, ...errorFields(err) });
     });
   };
+
+  // WebSocket: commands pushed over a device's socket, and the socket service itself.
+  const commandChannel = new SocketCommandChannel({
+    commands,
+    store: connections,
+    sink: frameSink,
+    maxInFlight: config.websocketMaxInFlight,
+    lockMs: config.c2d.defaultLockTimeoutSeconds * 1000,
+    registered: (deviceId) => devices.get(deviceId),
+  });
+  const sockets = new SocketService({
+    hubName: config.hubName,
+    auth,
+    limiter,
+    store: connections,
+    telemetry,
+    events: eventStream,
+    sink: frameSink,
+    commands: commandChannel,
+    activity: recordActivity,
+  });
+
+  // A deleted device's command queue and socket go with it; a disabled device loses its socket.
+  const registry = new RegistryService(devices, eventStream, config.hubName, {
+    // Every instance's authentication cache learns of the change from the feed within its poll.
+    onDeleted: async (device) => {
+      await changes.record([device.deviceId]);
+      await closeDeviceSocket(connections, frameSink, device.deviceId, 'DeviceDeleted');
+      await commands.dropDevice(device.deviceId);
+    },
+    onUpdated: async (device) => {
+      await changes.record([device.deviceId]);
+      if (device.status !== 'enabled') await closeDeviceSocket(connections, frameSink, device.deviceId, 'DeviceDisabled');
+    },
+  });
+
+  const serviceCommands = new ServiceCommands({
+    requireDevice: (deviceId) => devices.require(deviceId),
+    queue: commands,
+    pushToDevice: (deviceId) => pushToConnectedDevice(connections, commandChannel, deviceId),
+  });
+
+  // Routing: the router (stream consumer), the routing API's rules, and the dead-letter queue.
+  const r = config.routing;
+  const routingStore = new RoutingStore(clients.dynamo, config.tables.routing);
+  const tags = new DeviceTags(clients.dynamo, config.tables.devices, config.deviceCacheTtlMs);
+  const deadLetterQueue = new DeadLetterQueue(clients.sqs, config.routingDeadLetterQueue, {
+    maxAttempts: r.maxAttempts + 2,
+    baseDelayMs: r.retryBaseDelayMs,
+  });
+  const router = new Router({
+    loadConfig: () => routingStore.loadAll(),
+    putHealth: (h) => routingStore.putHealth(h),
+    tags: { load: (ids) => tags.load(ids), lookup: tags.lookup },
+    senderFor: (endpoint) => senderFor(endpoint, clients),
+    deadLetters: deadLetterQueue,
+    hubName: config.hubName,
+    cacheTtlMs: r.cacheTtlMs,
+    maxAttempts: r.maxAttempts,
+    retryBaseDelayMs: r.retryBaseDelayMs,
+    deadAfterFailures: r.deadAfterFailures,
+  });
+  const readTags = async (deviceId: string) => {
+    await tags.load([deviceId]);
+    return tags.lookup(deviceId);
+  };
+  const endpointPolicy = {
+    ownResources: [config.eventsStream, config.feedbackQueue, config.routingDeadLetterQueue, config.routerFailureQueue],
+    allowedNames: r.endpointNames,
+  };
+  const routing = new RoutingService(routingStore, endpointProbe(clients), readTags, endpointPolicy);
+
   return {
     config,
-    clients,
-    devices,
-    policies,
-    events,
     auth,
-    // A deleted device's command queue and socket go with it; a disabled device loses its socket.
-    registry: new RegistryService(devices, events, config.hubName, {
-      // Every instance's authentication cache learns of the change from the feed within its poll.
-      onDeleted: async (device) => {
-        await changes.record([device.deviceId]);
-        await closeDeviceSocket(connections, sockets, device.deviceId, 'DeviceDeleted');
-        await commands.dropDevice(device.deviceId);
-      },
-      onUpdated: async (device) => {
-        await changes.record([device.deviceId]);
-        if (device.status !== 'enabled') await closeDeviceSocket(connections, sockets, device.deviceId, 'DeviceDisabled');
-      },
-    }),
-    telemetry: new TelemetryService(events),
+    registry,
+    telemetry,
     commands,
-    limiter,
+    serviceCommands,
+    feedback: {
+      locks: new FeedbackLocks(clients.sqs, config.feedbackQueue),
+      forSender: new FeedbackReader(clients.sqs, config.feedbackQueue),
+    },
+    events: new EventsReader(clients.kinesis, config.eventsStream),
+    routing,
+    router,
+    deadLetters: {
+      list: (top, endpoint) => listDeadLetters(deadLetterQueue, top, endpoint),
+      redrive: (opts) =>
+        redrive(
+          { queue: deadLetterQueue, endpoints: () => routingStore.listEndpoints(), deliverTo: (e, m) => router.deliverTo(e, m) },
+          opts,
+        ),
+    },
+    sockets,
+    frameSink,
     async admitDevice(authorization, deviceId, arrivedVia) {
       const device = await auth.authenticateDevice(authorization, deviceId, arrivedVia);
       limiter.take(deviceId);

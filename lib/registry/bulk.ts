@@ -45,7 +45,7 @@ function parseEntries(value: unknown): Entry[] {
 }
 
 /** Validates the whole request first (a malformed one changes nothing), then applies each entry. */
-export async function applyBulk(registry: RegistryService, body: unknown): Promise<BulkResult> {
+export async function applyBulk(registry: Pick<RegistryService, 'put' | 'delete'>, body: unknown): Promise<BulkResult> {
   const entries = parseEntries(body);
   const errors: BulkResult['errors'] = [];
   for (const e of entries) {
