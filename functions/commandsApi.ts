@@ -6,7 +6,8 @@ import { parseSendRequest, unquoteLockToken } from '../lib/c2d/wire';
 import { loadConfig } from '../lib/config';
 import { BadRequestError } from '../lib/errors';
 import { createHub } from '../lib/hub';
-import { httpDeadline, hubErrors, observability } from '../lib/http/middleware';
+import { httpDeadline, observability } from '../lib/http/middleware';
+import { httpPlumbing } from '../lib/http/plumbing';
 import { headers, jsonBody, pathParam, rawBody, type HttpEvent } from '../lib/http/request';
 import { binary, json, noContent } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
@@ -96,4 +97,4 @@ export const handler = middy(
   httpDeadline,
 )
   .use(observability())
-  .use(hubErrors());
+  .use(httpPlumbing());

@@ -6,7 +6,8 @@ import { completeOrReject, lockTimeoutMs, receiveHeaders, requestedLockTimeout, 
 import { loadConfig } from '../lib/config';
 import { parseTelemetryRequest } from '../lib/d2c/telemetry';
 import { createHub } from '../lib/hub';
-import { httpDeadline, hubErrors, observability } from '../lib/http/middleware';
+import { httpDeadline, observability } from '../lib/http/middleware';
+import { httpPlumbing } from '../lib/http/plumbing';
 import { headers, type HttpEvent, pathParam, queryParameters, rawBody } from '../lib/http/request';
 import { binary, noContent } from '../lib/http/response';
 import { routeTable, type RouteHandler } from '../lib/http/routes';
@@ -59,4 +60,4 @@ export const handler = middy(
   httpDeadline,
 )
   .use(observability())
-  .use(hubErrors());
+  .use(httpPlumbing());

@@ -10,7 +10,8 @@ import { loadConfig } from '../lib/config';
 import { BadRequestError, ThrottledError } from '../lib/errors';
 import { decodePosition, encodePosition, InvalidPositionError, type StreamPosition } from '../lib/events/position';
 import { createHub } from '../lib/hub';
-import { httpDeadline, hubErrors, observability } from '../lib/http/middleware';
+import { httpDeadline, observability } from '../lib/http/middleware';
+import { httpPlumbing } from '../lib/http/plumbing';
 import { headers, query, type HttpEvent } from '../lib/http/request';
 import { json } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
@@ -60,4 +61,4 @@ async function readEvents(event: HttpEvent) {
 
 export const handler = middy(routeTable({ 'GET /events': readEvents }), httpDeadline)
   .use(observability())
-  .use(hubErrors());
+  .use(httpPlumbing());

@@ -9,7 +9,8 @@ import { createAwsClients } from '../lib/aws/clients';
 import { loadConfig } from '../lib/config';
 import { BadRequestError } from '../lib/errors';
 import { createHub } from '../lib/hub';
-import { httpDeadline, hubErrors, observability } from '../lib/http/middleware';
+import { httpDeadline, observability } from '../lib/http/middleware';
+import { httpPlumbing } from '../lib/http/plumbing';
 import { headers, jsonBody, pathParam, query, textBody, type HttpEvent } from '../lib/http/request';
 import { json, noContent } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
@@ -140,4 +141,4 @@ const api = routeTable({
   },
 });
 
-export const handler = middy(api, httpDeadline).use(observability()).use(hubErrors());
+export const handler = middy(api, httpDeadline).use(observability()).use(httpPlumbing());

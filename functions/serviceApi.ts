@@ -3,7 +3,8 @@ import middy from '@middy/core';
 import { createAwsClients } from '../lib/aws/clients';
 import { loadConfig } from '../lib/config';
 import { createHub } from '../lib/hub';
-import { httpDeadline, hubErrors, observability } from '../lib/http/middleware';
+import { httpDeadline, observability } from '../lib/http/middleware';
+import { httpPlumbing } from '../lib/http/plumbing';
 import { headers, type HttpEvent, jsonBody, pathParam, query, textBody } from '../lib/http/request';
 import { applyBulk } from '../lib/registry/bulk';
 import { json, noContent } from '../lib/http/response';
@@ -73,4 +74,4 @@ export const handler = middy(
   httpDeadline,
 )
   .use(observability())
-  .use(hubErrors());
+  .use(httpPlumbing());
