@@ -1,12 +1,18 @@
 /**
  * Two projects: `unit` (pure modules, no I/O, beside the code) and `e2e` (integration and
  * end-to-end tests under test/, against one local hub started by test/support/globalSetup).
- * Tests import only CommonJS-compatible code: handlers (which pull in ESM-only middy) are
- * exercised through `serverless offline` from their esbuild bundles, never imported here.
+ * middy's ESM-only packages are transpiled to CommonJS (below), so tests may import middlewares
+ * and handlers; e2e tests exercise the handlers through `serverless offline` from their bundles.
  * ts-jest only transpiles (isolatedModules); `npm run typecheck` does the type checking.
  */
 // tsconfig's isolatedModules makes ts-jest transpile each file alone (fast, no type check).
-const transform = { '^.+\\.ts$': 'ts-jest' };
+// middy's packages are ESM-only: ts-jest also transpiles their .js to CommonJS, so tests can
+// import the middlewares (lib/http/plumbing.ts) and, through them, the handlers.
+const transform = {
+  '^.+\\.ts$': 'ts-jest',
+  '^.+/node_modules/@middy/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } }],
+};
+const transformIgnorePatterns = ['/node_modules/(?!@middy/)'];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -18,6 +24,7 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       testMatch: [
         '<rootDir>/lib/**/*.test.ts',
         '<rootDir>/cost/**/*.test.ts',
@@ -34,6 +41,7 @@ module.exports = {
       displayName: 'e2e',
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/globalSetup.ts',
       globalTeardown: '<rootDir>/test/support/globalTeardown.ts',

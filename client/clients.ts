@@ -3,7 +3,7 @@ import { commandHeaders, parseReceived, type OutgoingCommand, type ReceivedComma
 import type { Device } from '../lib/registry/device';
 import type { Endpoint, EndpointHealth, EndpointType, Enrichment, FallbackRoute, Route, RouteSource } from '../lib/routing/model';
 import type { DeadLetterView, RedriveResult } from '../lib/routing/redrive';
-import { headersFromProperties } from '../lib/messageProperties';
+import { headersFromProperties, type MessageProperties, type SettableField } from '../lib/messageProperties';
 import { parseConnectionString, tokenFromConnectionString, type ConnectionString } from '../lib/sas';
 import { describeError, httpCall, type HttpResponse } from './http';
 
@@ -222,16 +222,11 @@ export function conditionPosition(err: ApiError): number | undefined {
   return raw === undefined ? undefined : Number(raw);
 }
 
-export interface OutgoingMessage {
+/** A device message to send: a body, and the properties a device may set (lib/messageProperties.ts). */
+export type OutgoingMessage = Pick<MessageProperties, SettableField> & {
   body: Buffer | string;
   properties?: Record<string, string>;
-  messageId?: string;
-  correlationId?: string;
-  userId?: string;
-  contentType?: string;
-  contentEncoding?: string;
-  creationTimeUtc?: string;
-}
+};
 
 export function messageHeaders(msg: OutgoingMessage): Record<string, string> {
   return headersFromProperties(msg);

@@ -1,22 +1,24 @@
 /** The client side of the cloud-to-device HTTP contract (used by client/clients.ts, the CLI, tests, benchmarks). */
 import type { HttpResponse } from './http';
-import { headersFromProperties, propertiesFromHeaders, unquoteLockToken, type MessageProperties } from '../lib/messageProperties';
+import {
+  headersFromProperties,
+  propertiesFromHeaders,
+  unquoteLockToken,
+  type MessageProperties,
+  type SettableField,
+} from '../lib/messageProperties';
 import type { AckMode } from '../lib/c2d/types';
 
-export interface OutgoingCommand {
+/** A command to send: a body, the properties a sender may set (lib/messageProperties.ts), ack and expiry. */
+export type OutgoingCommand = Pick<MessageProperties, SettableField> & {
   body: Buffer | string;
-  messageId?: string;
-  correlationId?: string;
-  userId?: string;
-  contentType?: string;
-  contentEncoding?: string;
   ack?: AckMode;
   /** Absolute expiry (iothub-expiry) ... */
   expiry?: Date;
   /** ... or a time to live in seconds (iothub-ttl). */
   ttlSeconds?: number;
   properties?: Record<string, string>;
-}
+};
 
 export function commandHeaders(cmd: OutgoingCommand): Record<string, string> {
   return {

@@ -7,26 +7,14 @@ import { newLockToken } from '../lib/c2d/lockToken';
 import { enqueue, lock } from '../lib/c2d/stateMachine';
 import type { AckMode } from '../lib/c2d/types';
 import { parseSendRequest, receiveHeaders } from '../lib/c2d/wire';
+import { completeEnv } from '../lib/configTestkit';
 import { parseConfig } from '../lib/config';
 import { messageFromHeaders } from '../lib/d2c/telemetry';
 import { messageHeaders } from './clients';
 import { commandHeaders, parseReceived } from './commands';
 import type { HttpResponse } from './http';
 
-const c2d = parseConfig({
-  HUB_NAME: 'h',
-  HUB_HOSTNAME: 'h',
-  DEVICES_TABLE: 'd',
-  POLICIES_TABLE: 'p',
-  C2D_TABLE: 'c',
-  CONNECTIONS_TABLE: 'x',
-  ROUTING_TABLE: 'r',
-  EVENTS_STREAM: 'e',
-  FEEDBACK_QUEUE: 'f',
-  ROUTING_DLQ: 'q',
-  ROUTER_FAILURE_QUEUE: 'rf',
-  ROUTING_ENDPOINT_NAMES: 'hub-ep-*',
-}).c2d;
+const c2d = parseConfig(completeEnv).c2d;
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 // Values the hub accepts: IoT Hub's token characters.
 const token = fc.stringMatching(/^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,16}$/);

@@ -7,7 +7,8 @@ import { parseSendRequest, unquoteLockToken } from '../lib/c2d/wire';
 import { loadConfig, type HubConfig } from '../lib/config';
 import { BadRequestError } from '../lib/errors';
 import { createHub, type Hub } from '../lib/hub';
-import { httpDeadline, hubErrors, observability } from '../lib/http/middleware';
+import { httpDeadline, observability } from '../lib/http/middleware';
+import { httpPlumbing } from '../lib/http/plumbing';
 import { headers, jsonBody, pathParam, rawBody, type HttpEvent } from '../lib/http/request';
 import { binary, json, noContent } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
@@ -93,6 +94,6 @@ export const makeHandler = (hub: CommandsApiDeps) =>
     httpDeadline,
   )
     .use(observability())
-    .use(hubErrors());
+    .use(httpPlumbing());
 
 export const handler = makeHandler(createHub(loadConfig(), createAwsClients()));

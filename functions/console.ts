@@ -7,7 +7,8 @@ import middy from '@middy/core';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { answer, isServableName, staticFile, type StaticFile } from '../lib/console/staticFiles';
-import { hubErrors, observability } from '../lib/http/middleware';
+import { observability } from '../lib/http/middleware';
+import { httpPlumbing } from '../lib/http/plumbing';
 import { headers, type HttpEvent } from '../lib/http/request';
 import type { HttpResult } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
@@ -34,4 +35,4 @@ export const handler = middy(
   }),
 )
   .use(observability())
-  .use(hubErrors());
+  .use(httpPlumbing());

@@ -8,7 +8,8 @@ import { loadConfig, type HubConfig } from '../lib/config';
 import { parseTelemetryRequest } from '../lib/d2c/telemetry';
 import type { TelemetryService } from '../lib/d2c/telemetryService';
 import { createHub, type Hub } from '../lib/hub';
-import { httpDeadline, hubErrors, observability } from '../lib/http/middleware';
+import { httpDeadline, observability } from '../lib/http/middleware';
+import { httpPlumbing } from '../lib/http/plumbing';
 import { functionUrlHost } from '../lib/http/functionUrl';
 import { headers, type HttpEvent, pathParam, queryParameters, rawBody } from '../lib/http/request';
 import { binary, noContent } from '../lib/http/response';
@@ -71,6 +72,6 @@ export const makeHandler = (hub: DeviceApiDeps) =>
     httpDeadline,
   )
     .use(observability())
-    .use(hubErrors());
+    .use(httpPlumbing());
 
 export const handler = makeHandler(createHub(loadConfig(), createAwsClients()));

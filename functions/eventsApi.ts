@@ -10,7 +10,8 @@ import { loadConfig } from '../lib/config';
 import { BadRequestError, ThrottledError } from '../lib/errors';
 import { decodePosition, encodePosition, InvalidPositionError, type StreamPosition } from '../lib/events/position';
 import { createHub, type Hub } from '../lib/hub';
-import { httpDeadline, hubErrors, observability } from '../lib/http/middleware';
+import { httpDeadline, observability } from '../lib/http/middleware';
+import { httpPlumbing } from '../lib/http/plumbing';
 import { headers, query, type HttpEvent } from '../lib/http/request';
 import { json } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
@@ -62,6 +63,6 @@ async function readEvents(hub: EventsApiDeps, event: HttpEvent) {
 export const makeHandler = (hub: EventsApiDeps) =>
   middy(routeTable({ 'GET /events': (event) => readEvents(hub, event) }), httpDeadline)
     .use(observability())
-    .use(hubErrors());
+    .use(httpPlumbing());
 
 export const handler = makeHandler(createHub(loadConfig(), createAwsClients()));

@@ -10,7 +10,8 @@ import { loadConfig } from '../lib/config';
 import { BadRequestError } from '../lib/errors';
 import type { Authenticator } from '../lib/auth';
 import { createHub, type Hub } from '../lib/hub';
-import { httpDeadline, hubErrors, observability } from '../lib/http/middleware';
+import { httpDeadline, observability } from '../lib/http/middleware';
+import { httpPlumbing } from '../lib/http/plumbing';
 import { headers, jsonBody, pathParam, query, textBody, type HttpEvent } from '../lib/http/request';
 import { json, noContent } from '../lib/http/response';
 import { routeTable } from '../lib/http/routes';
@@ -142,6 +143,6 @@ const api = (hub: RoutingApiDeps, service = hub.routing) =>
     },
   });
 
-export const makeHandler = (hub: RoutingApiDeps) => middy(api(hub), httpDeadline).use(observability()).use(hubErrors());
+export const makeHandler = (hub: RoutingApiDeps) => middy(api(hub), httpDeadline).use(observability()).use(httpPlumbing());
 
 export const handler = makeHandler(createHub(loadConfig(), createAwsClients()));

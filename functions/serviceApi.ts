@@ -4,7 +4,8 @@ import { createAwsClients } from '../lib/adapters/aws/awsClients';
 import { loadConfig, type HubConfig } from '../lib/config';
 import type { Authenticator } from '../lib/auth';
 import { createHub, type Hub } from '../lib/hub';
-import { httpDeadline, hubErrors, observability } from '../lib/http/middleware';
+import { httpDeadline, observability } from '../lib/http/middleware';
+import { httpPlumbing } from '../lib/http/plumbing';
 import { headers, type HttpEvent, jsonBody, pathParam, query, textBody } from '../lib/http/request';
 import { applyBulk } from '../lib/registry/bulk';
 import type { RegistryService } from '../lib/registry/registryService';
@@ -80,6 +81,6 @@ export const makeHandler = (hub: RegistryApiDeps) =>
     httpDeadline,
   )
     .use(observability())
-    .use(hubErrors());
+    .use(httpPlumbing());
 
 export const handler = makeHandler(createHub(loadConfig(), createAwsClients()));

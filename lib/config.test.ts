@@ -1,19 +1,7 @@
 import { parseConfig } from './config';
+import { completeEnv } from './configTestkit';
 
-const complete = {
-  HUB_NAME: 'devhub-test',
-  HUB_HOSTNAME: 'localhost',
-  DEVICES_TABLE: 'd',
-  POLICIES_TABLE: 'p',
-  C2D_TABLE: 'c',
-  CONNECTIONS_TABLE: 'x',
-  ROUTING_TABLE: 'r',
-  EVENTS_STREAM: 'e',
-  FEEDBACK_QUEUE: 'f',
-  ROUTING_DLQ: 'q',
-  ROUTER_FAILURE_QUEUE: 'rf',
-  ROUTING_ENDPOINT_NAMES: 'hub-ep-*',
-};
+const complete = completeEnv;
 
 describe('parseConfig', () => {
   it('reads a complete environment with documented defaults for tunables', () => {

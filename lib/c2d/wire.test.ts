@@ -1,22 +1,10 @@
+import { completeEnv } from '../configTestkit';
 import { parseConfig } from '../config';
 import { lockTokenSequence, newLockToken } from './lockToken';
 import { enqueue, lock } from './stateMachine';
 import { lockTimeoutMs, parseSendRequest, receiveHeaders, unquoteLockToken } from './wire';
 
-const c2d = parseConfig({
-  HUB_NAME: 'h',
-  HUB_HOSTNAME: 'h',
-  DEVICES_TABLE: 'd',
-  POLICIES_TABLE: 'p',
-  C2D_TABLE: 'c',
-  CONNECTIONS_TABLE: 'x',
-  ROUTING_TABLE: 'r',
-  EVENTS_STREAM: 'e',
-  FEEDBACK_QUEUE: 'f',
-  ROUTING_DLQ: 'q',
-  ROUTER_FAILURE_QUEUE: 'rf',
-  ROUTING_ENDPOINT_NAMES: 'hub-ep-*',
-}).c2d;
+const c2d = parseConfig(completeEnv).c2d;
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 
 describe('send request', () => {

@@ -8,10 +8,11 @@
  * and https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html
  * - Header names arrive lower-cased; a header sent more than once arrives as ONE value, the
  *   repeats joined with commas ("API Gateway combines multiple header values with commas").
- *   `request.headers()` lower-cases again (offline keeps some case). A device that repeats an
- *   `iothub-app-*` header therefore sends one property whose value contains commas: IoT Hub's
- *   property value character set excludes `,`, so such a request is refused with 400, the same
- *   on AWS and locally.
+ *   The header normaliser middleware (lib/http/plumbing.ts) lower-cases again (offline keeps
+ *   some case). A device that repeats an `iothub-app-*` header therefore sends one property
+ *   whose value contains commas (lib/messageProperties.ts keeps it one value): IoT Hub's property
+ *   value character set excludes `,`, so such a request is refused with 400, the same on AWS and
+ *   locally.
  * - `Cookie` headers arrive in `cookies[]`, not in `headers`: the hub reads no cookie.
  * - `rawQueryString` is the query as sent (not decoded); `queryStringParameters` is decoded and
  *   joins repeats with commas. Flags without a value (`?reject`) are read from `rawQueryString`
@@ -27,8 +28,8 @@
  *   hub cannot reliably serve device ids containing `%` or `?` over its HTTPS routes (README,
  *   "Deploying"). The WebSocket channel takes the id from the SAS token and is unaffected.
  * - Bodies: text content types arrive as text, others base64 with `isBase64Encoded: true`
- *   (`request.rawBody` decodes either). offline passes a JSON body that parses to `false`/`0`
- *   as that value: `request.bodyString` normalises.
+ *   (the `bodyDecoder` middleware decodes either). offline passes a JSON body that parses to
+ *   `false`/`0` as that value: `bodyDecoder` reads it as its JSON text.
  * - Payload limit: 10 MB per HTTP API request, 6 MB per synchronous Lambda invocation (request
  *   and response). IoT Hub's 256 KB message limit is far below both and is enforced in lib/d2c.
  * - Timeout: an HTTP API integration answers 503 after at most 30 s (default 30 s); the functions

@@ -1,4 +1,7 @@
-/** Reading API Gateway HTTP API (payload 2.0) requests. */
+/**
+ * Reading API Gateway HTTP API (payload 2.0) requests, after the HTTP plumbing middlewares
+ * (lib/http/plumbing.ts) have normalised them: header names lower-cased, the body decoded.
+ */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { BadRequestError } from '../errors';
 import { jsonDepthExceeds } from '../jsonDepth';
@@ -6,34 +9,29 @@ import { jsonDepthExceeds } from '../jsonDepth';
 /** Deeper request bodies are refused (recursive walks would overflow; DynamoDB stops at 32). */
 export const MAX_JSON_DEPTH = 32;
 
-export type HttpEvent = APIGatewayProxyEventV2;
+/** An HTTP API event as the handlers see it: `decodedBody` is set by the `bodyDecoder` middleware. */
+export type HttpEvent = APIGatewayProxyEventV2 & {
+  /** The body's bytes; null when the request has none. */
+  decodedBody?: Buffer | null;
+};
 
-/** Header lookup by lower-case name (API Gateway already lower-cases; offline mostly does). */
+/** The headers by lower-case name (the header normaliser middleware lower-cases them). */
 export function headers(event: HttpEvent): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(event.headers ?? {})) out[k.toLowerCase()] = v;
-  return out;
+  return event.headers ?? {};
 }
 
-/**
- * The body as API Gateway passes it: a string. serverless offline passes a JSON body that
- * parses to `false` or `0` as that value instead (and `null` as no body), so normalise here.
- */
-function bodyString(event: HttpEvent): string | undefined {
-  const body: unknown = event.body;
-  if (body === undefined || body === null) return undefined;
-  return typeof body === 'string' ? body : JSON.stringify(body);
+function decoded(event: HttpEvent): Buffer | null {
+  // Fails loudly: a handler wired without the middleware must not read every body as empty.
+  if (event.decodedBody === undefined) throw new Error('bodyDecoder() middleware did not run for this handler');
+  return event.decodedBody;
 }
 
 export function rawBody(event: HttpEvent): Buffer {
-  const body = bodyString(event);
-  if (body === undefined) return Buffer.alloc(0);
-  return event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+  return decoded(event) ?? Buffer.alloc(0);
 }
 
 export function textBody(event: HttpEvent): string | undefined {
-  if (bodyString(event) === undefined) return undefined;
-  return rawBody(event).toString('utf8');
+  return decoded(event)?.toString('utf8');
 }
 
 export function jsonBody(event: HttpEvent): unknown {

@@ -5,17 +5,14 @@
  */
 import { BadRequestError, HubError, PayloadTooLargeError } from '../errors';
 import { checkSize, messageFromProperties, type DeviceMessage } from '../d2c/telemetry';
-import { defineProperty, type MessageProperties, type SettableField } from '../messageProperties';
+import { defineProperty, SETTABLE_FIELDS, type MessageProperties } from '../messageProperties';
 
-/** The system properties a `send` frame may carry, as top-level fields named as in lib/messageProperties.ts. */
-const FRAME_FIELDS: readonly SettableField[] = [
-  'messageId',
-  'correlationId',
-  'userId',
-  'contentType',
-  'contentEncoding',
-  'creationTimeUtc',
-];
+/**
+ * The system properties a `send` frame may carry, as top-level fields named as in
+ * lib/messageProperties.ts: the settable ones but the Digital Twins pair (dt-subject,
+ * dt-dataschema), which the frame protocol has never carried.
+ */
+const FRAME_FIELDS = SETTABLE_FIELDS.filter((f) => f !== 'subject' && f !== 'dataSchema');
 
 /** API Gateway's WebSocket message limit. */
 export const MAX_FRAME_BYTES = 128 * 1024;
