@@ -50,15 +50,20 @@ function jsonResult(run: CliRun): unknown {
 describe('devhub --help', () => {
   it('every command and subcommand has generated help (exit 0, its own usage line), found by walking the tree', async () => {
     const seen: string[] = [];
-    const walk = async (path: string[]): Promise<void> => {
-      const run = await devhub(...path, '--help');
-      expect({ path, code: run.code }).toEqual({ path, code: 0 });
-      expect(run.stdout).toMatch(new RegExp(`^Usage: ${['devhub', ...path].join(' ')} `));
-      expect(run.stdout).toContain('--json'); // the global option, shown in every help
-      seen.push(path.join(' '));
-      await Promise.all(subcommands(run.stdout).map((name) => walk([...path, name])));
-    };
-    await walk([]);
+    // Breadth first: each level's helps, a few at a time; their "Commands:" give the next level.
+    for (let level: string[][] = [[]]; level.length > 0;) {
+      const runs = await inBatches(level, (path) => devhub(...path, '--help'));
+      const next: string[][] = [];
+      for (const [i, path] of level.entries()) {
+        const run = runs[i] as CliRun;
+        expect({ path, code: run.code }).toEqual({ path, code: 0 });
+        expect(run.stdout).toMatch(new RegExp(`^Usage: ${['devhub', ...path].join(' ')} `));
+        expect(run.stdout).toContain('--json'); // the global option, shown in every help
+        seen.push(path.join(' '));
+        next.push(...subcommands(run.stdout).map((name) => [...path, name]));
+      }
+      level = next;
+    }
     // The walk found the whole tree (it would find nothing if the help stopped listing commands).
     for (const path of [
       'device create',
