@@ -210,7 +210,10 @@ describe('--json', () => {
     expect(jsonResult(await devhub('c2d', 'send', id, 'cmd', '--message-id', 'j-c2d', '--json'))).toMatchObject({
       messageId: 'j-c2d',
     });
-    const received = jsonResult(await devhub('c2d', 'receive', '--device', id, '--json')) as { lockToken: string; body: string };
+    const received = jsonResult(await devhub('c2d', 'receive', '--device', id, '--lock-timeout', '600', '--json')) as {
+      lockToken: string;
+      body: string;
+    };
     expect(received).toMatchObject({ messageId: 'j-c2d', body: 'cmd', lockToken: expect.any(String) });
     expect(jsonResult(await devhub('c2d', 'complete', '--device', id, received.lockToken, '--json'))).toEqual({
       lockToken: received.lockToken,
