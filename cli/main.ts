@@ -13,8 +13,9 @@ export async function main(argv: string[]): Promise<number> {
     return hub.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // commander has printed the message (or the help that was asked for).
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+      // commander has printed the message, or the help: asked for (exit code 0), or because a
+      // command group was given without its subcommand (a usage error).
+      return err.exitCode === 0 ? 0 : 2;
     }
     if (err instanceof UsageError) {
       console.error(`devhub: ${err.message}`);

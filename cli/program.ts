@@ -72,6 +72,9 @@ export function buildProgram(hub: Hub): Command<[], { json?: true }> {
   // `devhub completion <shell>` prints the script; the script asks `devhub complete -- <words>`.
   // tab is typed against commander's own Command, the class extra-typings re-exports.
   tab(program as unknown as PlainCommand, { completionCommandName: 'completion' });
+  program.commands
+    .find((c) => c.name() === 'completion')
+    ?.description('print the shell completion script: source <(devhub completion bash)');
   configure(program, 'devhub');
   return program;
 }
