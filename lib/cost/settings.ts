@@ -133,7 +133,10 @@ export function deriveSettings(resolved: unknown): DeploymentSettings {
   const roleNames: Record<FunctionRole, string | undefined> = {
     deviceApi:
       find((fn) => httpRoutes(fn).some((r) => r.path.includes('/messages/events'))) ??
-      find((fn) => httpRoutes(fn).some((r) => r.path.includes('/messages/devicebound') && r.method === 'GET')),
+      find((fn) => httpRoutes(fn).some((r) => r.path.includes('/messages/devicebound') && r.method === 'GET')) ??
+      // The device front door's routes follow a parameter (custom.deviceRoutes): the function with a URL, or by handler.
+      find((fn) => fn.url !== undefined && String(fn.url) !== 'false') ??
+      find((fn) => /deviceApi/.test(String(fn.handler))),
     serviceApi:
       find((fn) => httpRoutes(fn).some((r) => r.method === 'POST' && /^\/devices\/\{[^}]+\}\/messages\/devicebound$/i.test(r.path))) ??
       find((fn) => httpRoutes(fn).some((r) => /^\/devices\/\{[^}]+\}$/.test(r.path))),
