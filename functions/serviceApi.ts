@@ -65,7 +65,9 @@ async function bulkDevices(hub: RegistryApiDeps, event: HttpEvent) {
 async function currentPolicy(hub: RegistryApiDeps, event: HttpEvent) {
   const policy = await hub.auth.identifyService(headers(event).authorization);
   const permissions = (['RegistryRead', 'RegistryWrite', 'ServiceConnect'] as const).filter((p) => grants(policy, p));
-  return json(200, { policy: policy.name, permissions, hubName: hub.config.hubName, hostName: hub.config.hubHostname });
+  // deviceHostName: the host device connection strings name (the device front door; README "Deploying").
+  const deviceHostName = hub.config.deviceHostnames[0] ?? hub.config.hubHostname;
+  return json(200, { policy: policy.name, permissions, hubName: hub.config.hubName, hostName: hub.config.hubHostname, deviceHostName });
 }
 
 export const makeHandler = (hub: RegistryApiDeps) =>

@@ -69,3 +69,10 @@ function decodeSegment(segment: string): string | undefined {
     return undefined;
   }
 }
+
+/** `id` and `lockToken` of a device API raw path (still encoded), for log correlation before routing. */
+export function devicePathParameters(rawPath: string): Record<string, string> {
+  const [, devices, id, messages, , lockToken] = rawPath.split('/');
+  if (devices !== 'devices' || !id) return {};
+  return { id, ...(messages === 'messages' && lockToken ? { lockToken } : {}) };
+}

@@ -9,6 +9,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ServiceUnavailableError } from '../errors';
 import { lockTokenPrefix, log } from '../log';
+import { devicePathParameters } from './functionUrl';
 import { metrics, type MetricsRecorder } from '../metrics';
 import { tracer } from '../tracing';
 import { errorResponse } from './response';
@@ -58,6 +59,7 @@ interface CorrelatedEvent {
   pathParameters?: Record<string, string | undefined> | null;
   headers?: Record<string, string | undefined> | null;
   routeKey?: string;
+  rawPath?: string;
   requestContext?: { connectionId?: string; routeKey?: string };
 }
 
@@ -70,7 +72,8 @@ export function correlationKeys(event: unknown): Record<string, string> {
   if (event === null || typeof event !== 'object') return {};
   const e = event as CorrelatedEvent;
   const keys: Record<string, string> = {};
-  const path = e.pathParameters ?? {};
+  // A function URL event has no path parameters until the handler routes it (lib/http/functionUrl.ts).
+  const path = e.pathParameters ?? (e.routeKey === '$default' && e.rawPath ? devicePathParameters(e.rawPath) : {});
   if (path.id) keys.deviceId = safeDecode(path.id);
   if (path.lockToken) keys.lockTokenPrefix = lockTokenPrefix(safeDecode(path.lockToken));
   if (path.name) keys[e.routeKey?.includes('/routes/') ? 'route' : 'endpoint'] = safeDecode(path.name);
