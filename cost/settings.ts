@@ -175,7 +175,7 @@ export function deriveSettings(resolved: unknown): DeploymentSettings {
     deviceApi:
       find((fn) => httpRoutes(fn).some((r) => r.path.includes('/messages/events'))) ??
       find((fn) => httpRoutes(fn).some((r) => r.path.includes('/messages/devicebound') && r.method === 'GET')) ??
-      find((fn, name) => hasUrl(fn) && /device/i.test(`${name} ${String(fn.handler ?? '')}`)),
+      find((fn, name) => hasUrl(fn) && /device/i.test(`${name} ${String(fn.handler ?? '')}`)) ??
       find((fn) => /deviceApi/.test(String(fn.handler))),
     serviceApi:
       find((fn) => httpRoutes(fn).some((r) => r.method === 'POST' && /^\/devices\/\{[^}]+\}\/messages\/devicebound$/i.test(r.path))) ??

@@ -15,7 +15,7 @@ import { grants, type Permission } from '../lib/policies';
 
 /** The use cases this handler needs: the hub's, or fakes in its unit test. */
 export interface RegistryApiDeps {
-  config: Pick<HubConfig, 'hubName' | 'hubHostname'>;
+  config: Pick<HubConfig, 'hubName' | 'hubHostname' | 'deviceHostnames'>;
   auth: Pick<Authenticator, 'authenticateService' | 'identifyService'>;
   registry: Pick<RegistryService, 'put' | 'get' | 'list' | 'delete'>;
   describeDevice: Hub['describeDevice'];

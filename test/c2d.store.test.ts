@@ -13,9 +13,9 @@ import { randomBytes } from 'node:crypto';
 import { CommandQueue, type DeviceRef } from '../lib/c2d/commandQueue';
 import { DynamoQueueStore } from '../lib/adapters/aws/c2d/dynamoStore';
 import { LockLostError, QueueDepthExceededError } from '../lib/c2d/errors';
-import { FeedbackPublisher, FeedbackReader } from '../lib/adapters/aws/c2d/feedbackQueue';
+import { FeedbackLocks, FeedbackPublisher, FeedbackReader, parseFeedbackBody } from '../lib/adapters/aws/c2d/feedbackQueue';
 import { MemoryFeedback } from '../lib/c2d/memoryStore';
-import type { CommandContent, QueueLimits } from '../lib/c2d/types';
+import type { CommandContent, FeedbackRecord, QueueLimits } from '../lib/c2d/types';
 import { hubInfo, resourceName } from './support/hub';
 
 hubInfo();
@@ -332,5 +332,69 @@ describe('outbox and sweeper', () => {
       ['soon-1', 'Expired'],
       ['soon-2', 'Expired'],
     ]);
+  });
+});
+
+describe('the two feedback readers on one queue (HTTPS feedback API and POST /feedback/receive)', () => {
+  const record = (id: string): FeedbackRecord => ({
+    originalMessageId: id,
+    deviceId: 'd',
+    statusCode: 'Success',
+    description: 'Success',
+    enqueuedTimeUtc: new Date().toISOString(),
+    deviceGenerationId: 'g',
+  });
+
+  async function queueWith(batches: string[][]): Promise<{ locks: FeedbackLocks; reader: FeedbackReader }> {
+    const name = `c2d-it-readers-${randomBytes(4).toString('hex')}`;
+    await sqs.send(new CreateQueueCommand({ QueueName: name }));
+    const publisher = new FeedbackPublisher(sqs, name);
+    for (const ids of batches) await publisher.publish(ids.map(record));
+    return { locks: new FeedbackLocks(sqs, name), reader: new FeedbackReader(sqs, name) };
+  }
+
+  /** The HTTPS receiver: lock, read, complete, until `done` says all is accounted for (deadline only bounds a hang). */
+  async function httpsReceiver(locks: FeedbackLocks, got: string[], done: () => boolean): Promise<void> {
+    for (const deadline = Date.now() + 60_000; !done();) {
+      if (Date.now() > deadline) throw new Error(`feedback never all received: ${JSON.stringify(got)}`);
+      const batch = await locks.receive(30);
+      if (!batch) continue;
+      got.push(...(parseFeedbackBody(batch.body) ?? []).map((r) => r.originalMessageId));
+      await locks.complete(batch.lockToken);
+    }
+  }
+
+  it('a sender that keeps part of a batch gets its records; the rest stay for the other receiver; nothing twice', async () => {
+    const { locks, reader } = await queueWith([['mine-1', 'other-1'], ['other-2'], ['mine-2']]);
+    const mine: string[] = [];
+    for (const deadline = Date.now() + 60_000; mine.length < 2;) {
+      if (Date.now() > deadline) throw new Error(`the sender never got its records: ${JSON.stringify(mine)}`);
+      mine.push(...(await reader.receive({ keep: (r) => r.originalMessageId.startsWith('mine-') })).map((r) => r.originalMessageId));
+    }
+    expect(mine.sort()).toEqual(['mine-1', 'mine-2']);
+    const others: string[] = [];
+    await httpsReceiver(locks, others, () => others.length >= 2);
+    expect(others.sort()).toEqual(['other-1', 'other-2']);
+    expect(await locks.receive(30)).toBeUndefined(); // nothing left, nothing twice
+  });
+
+  it('used at once, the two readers together receive every record exactly once', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `r${i}`);
+    // Batches of three, each mixing records the sender wants (even) with others.
+    const { locks, reader } = await queueWith(Array.from({ length: 10 }, (_, b) => ids.slice(b * 3, b * 3 + 3)));
+    const bySender: string[] = [];
+    const byHttps: string[] = [];
+    const all = () => bySender.length + byHttps.length >= ids.length;
+    const sender = (async () => {
+      for (const deadline = Date.now() + 60_000; !all() && Date.now() < deadline;) {
+        bySender.push(
+          ...(await reader.receive({ keep: (r) => Number(r.originalMessageId.slice(1)) % 2 === 0 })).map((r) => r.originalMessageId),
+        );
+      }
+    })();
+    await Promise.all([sender, httpsReceiver(locks, byHttps, all)]);
+    expect([...bySender, ...byHttps].sort()).toEqual([...ids].sort());
+    expect(bySender.every((id) => Number(id.slice(1)) % 2 === 0)).toBe(true);
+    expect(await locks.receive(30)).toBeUndefined();
   });
 });

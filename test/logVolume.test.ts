@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeviceClient } from '../lib/client/clients';
+import { DeviceClient } from '../client/clients';
 import { deviceConnectionString } from '../lib/sas';
 import { hubInfo, newDevice, service } from './support/hub';
 

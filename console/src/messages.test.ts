@@ -1,10 +1,17 @@
 import { alignSeries, decodeBody, numericFields, prettyBody, splitAtPosition, type Envelope } from './messages';
 
 const env = (body: string | Buffer, properties: Record<string, string> = {}): Envelope => ({
+  schemaVersion: 1,
   deviceId: 'd',
+  moduleId: null,
   messageSource: 'Telemetry',
   enqueuedTime: '2026-01-01T00:00:00.000Z',
-  systemProperties: {},
+  systemProperties: {
+    'iothub-connection-device-id': 'd',
+    'iothub-connection-auth-method': '{"scope":"device","type":"sas","issuer":"iothub"}',
+    'iothub-enqueuedtime': '2026-01-01T00:00:00.000Z',
+    'iothub-message-source': 'Telemetry',
+  },
   properties,
   body: Buffer.from(body).toString('base64'),
 });

@@ -1,21 +1,9 @@
 /** What the built-in stream hands the page, and the pure helpers to show and plot it. */
-export interface Envelope {
-  deviceId: string;
-  moduleId?: string | null;
-  messageSource: string;
-  enqueuedTime: string;
-  systemProperties: Record<string, string | undefined>;
-  properties: Record<string, string>;
-  body: string;
-}
+// The wire types of GET /events, from the hub's own definitions (type imports: nothing is bundled).
+import type { Envelope } from '../../lib/envelope';
+import type { StreamMessage } from '../../lib/events/streamMessage';
 
-export interface StreamMessage {
-  shardId: string;
-  sequenceNumber: string;
-  arrivalTime: string | null;
-  envelope: Envelope | null;
-  data?: string;
-}
+export type { Envelope, StreamMessage };
 
 export interface DecodedBody {
   text: string | undefined;

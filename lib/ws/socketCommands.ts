@@ -45,6 +45,19 @@ export function c2dFrame(record: CommandRecord): C2dFrame {
   };
 }
 
+/** The slot bookkeeping on a connection's item, at one version. */
+interface SlotState {
+  connectionId: string;
+  slots: Record<string, number>;
+  version: number;
+}
+
+/** The slots as carried by a connection item read with the connection (undefined fields: none yet). */
+function slotsOf(conn: Connection): SlotState {
+  const item = conn as Connection & { slots?: Record<string, number>; slotVersion?: number };
+  return { connectionId: conn.connectionId, slots: item.slots ?? {}, version: item.slotVersion ?? 0 };
+}
+
 export class SocketCommandChannel implements SocketCommands {
   constructor(
     private readonly deps: {
@@ -71,9 +84,14 @@ export class SocketCommandChannel implements SocketCommands {
       await this.deps.sink.close(conn.endpoint, conn.connectionId).catch(() => undefined);
       return;
     }
+    // The connection's item as last read or written: the first attempt of each slot change is
+    // a conditional write against it, re-reading only on a conflict (a round trip per change saved).
+    let known: SlotState | undefined = slotsOf(conn);
     for (let pushed = 0; pushed < this.deps.maxInFlight; pushed++) {
-      const reservation = await this.reserveSlot(conn);
-      if (!reservation) return;
+      const reserved = await this.reserveSlot(conn, known);
+      if (!reserved) return;
+      const reservation = reserved.key;
+      known = reserved.state;
       let record: CommandRecord | undefined;
       try {
         record = await this.deps.commands.receive(
@@ -85,10 +103,15 @@ export class SocketCommandChannel implements SocketCommands {
         if (err instanceof StaleDeviceError) return; // re-created since the check above: nothing for this socket
         throw err;
       } finally {
-        if (!record) await this.updateSlot(conn, reservation, undefined);
+        if (!record) await this.updateSlot(conn, reservation, undefined, known);
       }
       if (!record?.lockToken) return;
-      await this.updateSlot(conn, reservation, { token: record.lockToken, until: record.lockedUntilMs ?? this.now() + this.deps.lockMs });
+      known = await this.updateSlot(
+        conn,
+        reservation,
+        { token: record.lockToken, until: record.lockedUntilMs ?? this.now() + this.deps.lockMs },
+        known,
+      );
       try {
         await this.deps.sink.post(conn.endpoint, conn.connectionId, c2dFrame(record));
       } catch (err) {
@@ -118,37 +141,58 @@ export class SocketCommandChannel implements SocketCommands {
   }
 
   /** Claims a free slot (expired locks free theirs); undefined when the connection is full or gone. */
-  private async reserveSlot(conn: Connection): Promise<string | undefined> {
+  private async reserveSlot(conn: Connection, known?: SlotState): Promise<{ key: string; state: SlotState } | undefined> {
     const key = `reserved-${randomBytes(8).toString('hex')}`;
-    const done = await this.changeSlots(conn, (slots, now) => {
-      const live = Object.entries(slots).filter(([, until]) => until > now);
-      if (live.length >= this.deps.maxInFlight) return undefined;
-      return { ...Object.fromEntries(live), [key]: now + 30_000 };
-    });
-    return done ? key : undefined;
+    const state = await this.changeSlots(
+      conn,
+      (slots, now) => {
+        const live = Object.entries(slots).filter(([, until]) => until > now);
+        if (live.length >= this.deps.maxInFlight) return undefined;
+        return { ...Object.fromEntries(live), [key]: now + 30_000 };
+      },
+      known,
+    );
+    return state ? { key, state } : undefined;
   }
 
-  /** Replaces (or, with no `next`, frees) one slot. */
-  private async updateSlot(conn: Connection, key: string, next: { token: string; until: number } | undefined): Promise<void> {
-    await this.changeSlots(conn, (slots, now) => {
-      if (!(key in slots) && !next) return undefined;
-      const kept = Object.fromEntries(Object.entries(slots).filter(([k, until]) => k !== key && until > now));
-      return next ? { ...kept, [next.token]: next.until } : kept;
-    });
+  /** Replaces (or, with no `next`, frees) one slot; returns the slots as written, if written. */
+  private async updateSlot(
+    conn: Connection,
+    key: string,
+    next: { token: string; until: number } | undefined,
+    known?: SlotState,
+  ): Promise<SlotState | undefined> {
+    return this.changeSlots(
+      conn,
+      (slots, now) => {
+        if (!(key in slots) && !next) return undefined;
+        const kept = Object.fromEntries(Object.entries(slots).filter(([k, until]) => k !== key && until > now));
+        return next ? { ...kept, [next.token]: next.until } : kept;
+      },
+      known,
+    );
   }
 
+  /**
+   * A version-conditioned change of the slots. The first attempt may start from `known` (what
+   * this push last read or wrote) instead of a read; a stale `known` only costs a conflict and
+   * a fresh consistent read, as any concurrent change does.
+   */
   private async changeSlots(
     conn: Connection,
     change: (slots: Record<string, number>, now: number) => Record<string, number> | undefined,
-  ): Promise<boolean> {
+    known?: SlotState,
+  ): Promise<SlotState | undefined> {
     for (let attempt = 0; attempt < SLOT_ATTEMPTS; attempt++) {
-      const current = await this.deps.store.slots(conn.deviceId);
-      if (!current || current.connectionId !== conn.connectionId) return false; // replaced or gone
+      const current = attempt === 0 && known ? known : await this.deps.store.slots(conn.deviceId);
+      if (!current || current.connectionId !== conn.connectionId) return undefined; // replaced or gone
       const next = change(current.slots, this.now());
-      if (!next) return false;
-      if (await this.deps.store.replaceSlots(conn.deviceId, conn.connectionId, next, current.version)) return true;
+      if (!next) return undefined;
+      if (await this.deps.store.replaceSlots(conn.deviceId, conn.connectionId, next, current.version)) {
+        return { connectionId: conn.connectionId, slots: next, version: current.version + 1 };
+      }
     }
-    return false;
+    return undefined;
   }
 }
 

@@ -14,6 +14,9 @@ import {
   type _Record,
 } from '@aws-sdk/client-kinesis';
 import type { Envelope } from '../../envelope';
+import type { StreamMessage } from '../../events/streamMessage';
+
+export type { StreamMessage };
 import {
   InvalidPositionError,
   reopen,
@@ -23,16 +26,6 @@ import {
   type ShardStart,
   type StreamPosition,
 } from '../../events/position';
-
-export interface StreamMessage {
-  shardId: string;
-  sequenceNumber: string;
-  /** When Kinesis received the record (ISO). */
-  arrivalTime: string | null;
-  /** The envelope, or null when the record is not JSON (`data` then holds its bytes, base64). */
-  envelope: Envelope | null;
-  data?: string;
-}
 
 export interface ReadRequest {
   /** A position from an earlier answer, or undefined to start at `from`. */

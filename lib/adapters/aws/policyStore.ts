@@ -1,7 +1,7 @@
 /** Shared access policies in DynamoDB (one item per policy, key `name`). */
-import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BUILT_IN_POLICIES, type Policy } from '../../policies';
+import { BUILT_IN_POLICIES, type Permission, type Policy } from '../../policies';
 
 export class PolicyStore {
   constructor(
@@ -38,13 +38,40 @@ export class PolicyStore {
       return stored;
     }
   }
+
+  /**
+   * Adds the rights a stored policy lacks (a built-in policy of an older data dir or deployment,
+   * from before a right was added to it); keys and rights it has stay. Returns the policy as stored.
+   */
+  async grant(name: string, rights: readonly Permission[]): Promise<Policy> {
+    const stored = await this.get(name);
+    if (!stored) throw new Error(`policy ${name} does not exist`);
+    const missing = rights.filter((r) => !stored.permissions.includes(r));
+    if (missing.length === 0) return stored;
+    const permissions = [...stored.permissions, ...missing];
+    await this.dynamo.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { name },
+        UpdateExpression: 'SET #p = :p',
+        ExpressionAttributeNames: { '#p': 'permissions' },
+        ExpressionAttributeValues: { ':p': permissions },
+      }),
+    );
+    return { ...stored, permissions };
+  }
 }
 
-/** Creates the built-in policies with fresh random keys where they do not exist yet. */
+/**
+ * Creates the built-in policies with fresh random keys where they do not exist yet, and brings
+ * existing ones up to date: a right added to a built-in policy since (DeviceConnect on
+ * iothubowner, session 18) is granted to the stored one, keeping its keys.
+ */
 export async function ensureBuiltInPolicies(store: PolicyStore, generateKey: () => string): Promise<Policy[]> {
   const out: Policy[] = [];
   for (const [name, permissions] of Object.entries(BUILT_IN_POLICIES)) {
-    out.push(await store.ensure({ name, permissions: [...permissions], primaryKey: generateKey(), secondaryKey: generateKey() }));
+    const stored = await store.ensure({ name, permissions: [...permissions], primaryKey: generateKey(), secondaryKey: generateKey() });
+    out.push(permissions.every((p) => stored.permissions.includes(p)) ? stored : await store.grant(name, permissions));
   }
   return out;
 }

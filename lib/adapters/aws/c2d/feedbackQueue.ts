@@ -2,13 +2,18 @@
  * The feedback SQS queue, in IoT Hub's feedback format: every SQS message is one feedback batch,
  * its body a JSON array of records, with the message attribute `contentType` =
  * application/vnd.microsoft.iothub.feedback.json. Backends read it through the hub's HTTPS
- * feedback API (FeedbackLocks: the SQS visibility timeout is the lock), the CLI's
- * `feedback tail`, or SQS directly. The queue URL is resolved once per cold start.
+ * feedback API (FeedbackLocks: the SQS visibility timeout is the lock), the console's
+ * `POST /feedback/receive`, the CLI's `feedback tail`, or SQS directly. The queue URL is resolved
+ * once per cold start.
+ *
+ * One queue, competing receivers, as IoT Hub's feedback receiver: every batch is handed to one
+ * reader at a time under a lock, and leaves the queue only through that lock's complete. Both
+ * readers here are the same lock protocol (FeedbackLocks): FeedbackReader locks batches, completes
+ * what it keeps, abandons what it does not, and splits a batch it keeps only part of (the rest is
+ * re-published before the original is completed), so no record is lost and none is completed twice.
  */
 import {
-  ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
-  DeleteMessageBatchCommand,
   DeleteMessageCommand,
   GetQueueUrlCommand,
   ReceiveMessageCommand,
@@ -91,45 +96,49 @@ export class FeedbackPublisher implements FeedbackSink {
 }
 
 export class FeedbackReader {
-  private readonly url: QueueUrl;
+  private readonly locks: FeedbackLocks;
+  private readonly publisher: FeedbackPublisher;
 
-  constructor(
-    private readonly sqs: SQSClient,
-    queueName: string,
-  ) {
-    this.url = new QueueUrl(sqs, queueName);
+  constructor(sqs: SQSClient, queueName: string) {
+    this.locks = new FeedbackLocks(sqs, queueName);
+    this.publisher = new FeedbackPublisher(sqs, queueName);
   }
 
   /**
-   * One receive. Batches whose every record `keep` accepts are deleted (consumed) and their
-   * records returned; the others are made visible again at once, so several readers can share
-   * the queue by filtering.
+   * One receive of up to 10 batches, each locked as the HTTPS feedback API locks them. The
+   * records `keep` accepts are returned and their batch completed; a batch with none is abandoned
+   * at once (visible to other readers); a batch with some is split: the others are re-published
+   * as a batch of their own first, then the original is completed. A lock lost meanwhile (another
+   * reader's now) means the batch is not ours: its records are not returned.
    */
   async receive(opts: { waitSeconds?: number; keep?: (r: FeedbackRecord) => boolean } = {}): Promise<FeedbackRecord[]> {
-    const QueueUrl = await this.url.get();
     const keep = opts.keep ?? (() => true);
-    const out = await this.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: opts.waitSeconds ?? 0, VisibilityTimeout: 30 }),
-    );
+    const batches = await this.locks.receiveMany(READER_LOCK_SECONDS, 10, opts.waitSeconds ?? 0);
     const kept: FeedbackRecord[] = [];
-    const consumed: { Id: string; ReceiptHandle: string }[] = [];
-    const returned: { Id: string; ReceiptHandle: string; VisibilityTimeout: number }[] = [];
-    for (const [i, m] of (out.Messages ?? []).entries()) {
-      if (!m.ReceiptHandle) continue;
+    for (const batch of batches) {
       // Not feedback: left for whoever understands it.
-      const records = parseFeedbackBody(m.Body);
-      if (records?.every(keep)) {
-        kept.push(...records);
-        consumed.push({ Id: String(i), ReceiptHandle: m.ReceiptHandle });
-      } else {
-        returned.push({ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 });
+      const records = parseFeedbackBody(batch.body);
+      const mine = records?.filter(keep) ?? [];
+      try {
+        if (!records || mine.length === 0) {
+          await this.locks.abandon(batch.lockToken);
+          continue;
+        }
+        const rest = records.filter((r) => !keep(r));
+        if (rest.length > 0) await this.publisher.publish(rest);
+        await this.locks.complete(batch.lockToken);
+        kept.push(...mine);
+      } catch (err) {
+        if (err instanceof LockLostError) continue; // timed out and taken by another reader: theirs now
+        throw err;
       }
     }
-    if (consumed.length > 0) await this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: consumed }));
-    if (returned.length > 0) await this.sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl, Entries: returned }));
     return kept;
   }
 }
+
+/** How long FeedbackReader holds a batch while it sorts it (a few SQS calls). */
+const READER_LOCK_SECONDS = 30;
 
 /** One feedback batch as the HTTPS feedback API hands it out. */
 export interface LockedFeedback {
@@ -169,26 +178,34 @@ export class FeedbackLocks {
   }
 
   async receive(lockSeconds: number): Promise<LockedFeedback | undefined> {
+    return (await this.receiveMany(lockSeconds, 1, 0))[0];
+  }
+
+  /** Up to `max` batches (1..10), each locked for `lockSeconds`. */
+  async receiveMany(lockSeconds: number, max: number, waitSeconds: number): Promise<LockedFeedback[]> {
     const QueueUrl = await this.url.get();
     const out = await this.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl,
-        MaxNumberOfMessages: 1,
-        WaitTimeSeconds: 0,
+        MaxNumberOfMessages: max,
+        WaitTimeSeconds: waitSeconds,
         VisibilityTimeout: lockSeconds,
         MessageSystemAttributeNames: ['SentTimestamp'],
         // The deprecated spelling too: local-aws-sqs reads only this one (AWS accepts both).
         AttributeNames: ['All'],
       }),
     );
-    const m = out.Messages?.[0];
-    if (!m?.ReceiptHandle) return undefined;
-    const sent = Number(m.Attributes?.SentTimestamp ?? Date.now());
-    return {
-      lockToken: toLockToken(m.ReceiptHandle),
-      body: m.Body ?? '[]',
-      enqueuedTimeUtc: new Date(sent).toISOString(),
-    };
+    return (out.Messages ?? []).flatMap((m) =>
+      m.ReceiptHandle
+        ? [
+            {
+              lockToken: toLockToken(m.ReceiptHandle),
+              body: m.Body ?? '[]',
+              enqueuedTimeUtc: new Date(Number(m.Attributes?.SentTimestamp ?? Date.now())).toISOString(),
+            },
+          ]
+        : [],
+    );
   }
 
   async complete(lockToken: string): Promise<void> {
