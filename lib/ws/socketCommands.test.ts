@@ -53,7 +53,7 @@ function setup(opts: { pending?: number; post?: FrameSink['post']; status?: stri
     commands: {
       receive: async () => (pending-- > 0 ? command(next++) : undefined),
       settleByDevice: async (_d, lockToken, action) => {
-        if (lockToken === 'lost') throw new LockLostError();
+        if (lockToken === 'lost') throw new LockLostError('lost');
         settled.push(`${action}:${lockToken}`);
         return command(0);
       },
