@@ -1,6 +1,6 @@
 /**
  * Scenario 11: what a more compact stream record would save (issue 16, item 5). Builds the record
- * the hub writes today (lib/d2c/telemetry.ts toEnvelope: JSON with the body in base64) for typical
+ * the hub writes today (lib/envelope.ts toEnvelope: JSON with the body in base64) for typical
  * device messages, and two alternatives without changing the hub: (a) the same JSON with a JSON
  * body embedded as JSON when the content type says application/json and the encoding is UTF-8,
  * (b) a binary framing: a 4-byte length, the envelope's JSON without the body, then the raw body.
@@ -8,7 +8,8 @@
  * rounding) and the encode/decode CPU per record is measured for each. Pure apart from timing.
  */
 import { performance } from 'node:perf_hooks';
-import { toEnvelope, type DeviceMessage } from '../lib/d2c/telemetry';
+import { toEnvelope } from '../lib/envelope';
+import type { DeviceMessage } from '../lib/d2c/telemetry';
 import type { Envelope } from '../lib/envelope';
 
 export interface EnvelopeVariant {

@@ -1,7 +1,9 @@
 /**
  * The record every accepted message becomes on the built-in endpoint (the Kinesis
  * "events" stream) and on every custom endpoint. JSON Schema: schema/envelope.schema.json.
- * The body is always base64 so that binary payloads survive the JSON encoding.
+ * The body is always base64 so that binary payloads survive the JSON encoding. Built here (one
+ * builder for telemetry, lifecycle and connection state events), so that no folder imports d2c
+ * for it.
  */
 export type MessageSource = 'Telemetry' | 'DeviceLifecycleEvents' | 'DeviceConnectionStateEvents';
 
@@ -43,4 +45,45 @@ export interface Envelope {
   properties: Record<string, string>;
   /** Body bytes, base64. */
   body: string;
+}
+
+/** How the device authenticated and over which transport; stamped into every message. */
+export interface DeviceConnection {
+  deviceId: string;
+  moduleId?: string;
+  generationId: string;
+  transport: 'https' | 'websocket';
+}
+
+export function authMethod(transport: DeviceConnection['transport']): string {
+  return JSON.stringify({ scope: 'device', type: 'sas', issuer: 'iothub', transport });
+}
+
+/** Stamps a device message into the envelope the built-in endpoint stores. */
+export function toEnvelope(
+  msg: { body: Buffer; system: Partial<SystemProperties>; properties: Record<string, string> },
+  conn: DeviceConnection,
+  now: Date,
+  source: MessageSource = 'Telemetry',
+): Envelope {
+  const enqueuedTime = now.toISOString();
+  const systemProperties: SystemProperties = {
+    ...msg.system,
+    'iothub-connection-device-id': conn.deviceId,
+    ...(conn.moduleId ? { 'iothub-connection-module-id': conn.moduleId } : {}),
+    'iothub-connection-auth-method': authMethod(conn.transport),
+    'iothub-connection-auth-generation-id': conn.generationId,
+    'iothub-enqueuedtime': enqueuedTime,
+    'iothub-message-source': source,
+  };
+  return {
+    schemaVersion: 1,
+    deviceId: conn.deviceId,
+    moduleId: conn.moduleId ?? null,
+    messageSource: source,
+    enqueuedTime,
+    systemProperties,
+    properties: { ...msg.properties },
+    body: msg.body.toString('base64'),
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * The one error hierarchy of the hub. Every error a caller may see carries an HTTP status,
  * an IoT Hub error code and a message that is safe to show. Anything else that escapes a
- * handler is an internal error and is reported without detail (see lib/http/errors.ts).
+ * handler is an internal error and is reported without detail (mapped in one place: errorResponse in lib/http/response.ts, used by the hubErrors middleware).
  */
 export class HubError extends Error {
   constructor(

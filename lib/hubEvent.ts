@@ -1,6 +1,5 @@
 /** Messages the hub itself writes about a device (lifecycle, connection state), IoT Hub style. Pure. */
-import { toEnvelope, type DeviceConnection } from './d2c/telemetry';
-import type { Envelope, MessageSource } from './envelope';
+import { toEnvelope, type DeviceConnection, type Envelope, type MessageSource } from './envelope';
 
 export function hubEvent(opts: {
   hubName: string;

@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import { HubError } from '../errors';
-import {
-  BATCH_CONTENT_TYPE,
-  checkSize,
-  messageFromHeaders,
-  messageSize,
-  messagesFromBatch,
-  parseTelemetryRequest,
-  toEnvelope,
-} from './telemetry';
+import { BATCH_CONTENT_TYPE, checkSize, messageFromHeaders, messageSize, messagesFromBatch, parseTelemetryRequest } from './telemetry';
+import { toEnvelope } from '../envelope';
 
 const conn = { deviceId: 'd1', generationId: 'g1', transport: 'https' as const };
 

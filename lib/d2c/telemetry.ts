@@ -3,7 +3,7 @@
  * headers and batch entries become envelopes, with IoT Hub's validation and limits. Pure.
  */
 import { BadRequestError, PayloadTooLargeError } from '../errors';
-import type { Envelope, MessageSource, SystemProperties } from '../envelope';
+import type { SystemProperties } from '../envelope';
 import { defineProperty, propertiesFromHeaders, SETTABLE_FIELDS, type MessageProperties, type SettableField } from '../messageProperties';
 
 export const MAX_MESSAGE_BYTES = 256 * 1024;
@@ -11,14 +11,6 @@ export const MAX_MESSAGE_ID_LENGTH = 128;
 export const BATCH_CONTENT_TYPE = 'application/vnd.microsoft.iothub.json';
 /** One PutRecords call: a batch is stored in one write (and empty entries cannot multiply records). */
 export const MAX_BATCH_MESSAGES = 500;
-
-/** How the device authenticated and over which transport; stamped into every message. */
-export interface DeviceConnection {
-  deviceId: string;
-  moduleId?: string;
-  generationId: string;
-  transport: 'https' | 'websocket';
-}
 
 /** One message as a device presents it, before the hub stamps it. */
 export interface DeviceMessage {
@@ -178,34 +170,6 @@ function batchEntry(entry: unknown, index: number): DeviceMessage {
     }
   }
   return messageFromHeaders(headers, body);
-}
-
-export function authMethod(transport: DeviceConnection['transport']): string {
-  return JSON.stringify({ scope: 'device', type: 'sas', issuer: 'iothub', transport });
-}
-
-/** Stamps a device message into the envelope the built-in endpoint stores. */
-export function toEnvelope(msg: DeviceMessage, conn: DeviceConnection, now: Date, source: MessageSource = 'Telemetry'): Envelope {
-  const enqueuedTime = now.toISOString();
-  const systemProperties: SystemProperties = {
-    ...msg.system,
-    'iothub-connection-device-id': conn.deviceId,
-    ...(conn.moduleId ? { 'iothub-connection-module-id': conn.moduleId } : {}),
-    'iothub-connection-auth-method': authMethod(conn.transport),
-    'iothub-connection-auth-generation-id': conn.generationId,
-    'iothub-enqueuedtime': enqueuedTime,
-    'iothub-message-source': source,
-  };
-  return {
-    schemaVersion: 1,
-    deviceId: conn.deviceId,
-    moduleId: conn.moduleId ?? null,
-    messageSource: source,
-    enqueuedTime,
-    systemProperties,
-    properties: { ...msg.properties },
-    body: msg.body.toString('base64'),
-  };
 }
 
 /** Parses a request into device messages: a batch for IoT Hub's batch content type, else one message. */

@@ -1,8 +1,8 @@
 /** Accepting device-to-cloud telemetry: stamp, then store in the built-in stream before answering. */
-import type { Envelope, EventStream } from '../envelope';
+import { toEnvelope, type DeviceConnection, type Envelope, type EventStream } from '../envelope';
 import { metrics } from '../metrics';
 import type { Device } from '../registry/device';
-import { toEnvelope, type DeviceConnection, type DeviceMessage } from './telemetry';
+import type { DeviceMessage } from './telemetry';
 
 export class TelemetryService {
   constructor(
