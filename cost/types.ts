@@ -76,7 +76,7 @@ export interface Assumptions {
   functions: Record<FunctionRole, FunctionAssumption>;
   registry: {
     deviceItemBytes: number;
-    /** Misses read with ConsistentRead (the registry read without a change feed, lib/aws/deviceStore.ts). */
+    /** Misses read with ConsistentRead (the registry read without a change feed, lib/adapters/aws/deviceStore.ts). */
     consistentRead: boolean;
     cacheMaxEntries: number;
     /** The shared change-feed item authentication polls (read strongly consistently), when the stack has one. */
@@ -91,7 +91,7 @@ export interface Assumptions {
     endpointFifo: boolean;
     /** The routing table's items (routes, endpoints, health records) as the router's reload scans them. */
     routingItemBytes: number;
-    /** lib/routing/aws/routingStore.ts loadAll: Scan with ConsistentRead. */
+    /** lib/adapters/aws/routing/routingStore.ts loadAll: Scan with ConsistentRead. */
     routingScanConsistent: boolean;
   };
   kinesis: { builtInEndpointReaders: number; onDemandMinimumShards: number };
