@@ -35,6 +35,7 @@ module.exports = {
         '<rootDir>/infra/**/*.test.ts',
         '<rootDir>/console/**/*.test.ts',
         '<rootDir>/consumer/**/*.test.ts',
+        '<rootDir>/functions/**/*.test.ts',
       ],
     },
     {
