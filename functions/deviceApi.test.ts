@@ -64,11 +64,9 @@ describe('deviceApi handler', () => {
     expect(deps.admitDevice.mock.calls[0]?.slice(0, 2)).toEqual(['good', 'd/1']);
   });
 
-  // DEFECT (reported, not fixed here: behaviour is out of this change's scope): routeTable hands the
-  // route handler a copy whose routeKey is the matched gateway route, so functionUrlHost() no longer
-  // sees a function URL event and admission never learns the URL host; a token signed for the
-  // function URL host is then refused. Flip to `it` when routeTable or functionUrlHost is fixed.
-  it.failing('passes the function URL host the request arrived through to admission', async () => {
+  // routeTable rewrites the route key of a function URL event it routes; the URL host must survive
+  // that, or a token signed for the function URL host (a deployed hub's default) is refused.
+  it('passes the function URL host the request arrived through to admission', async () => {
     const { deps, handler } = fakes();
     const event = functionUrlEvent('POST', '/devices/d%2F1/messages/events', { headers: auth, body: 'x' });
     expect(parsed(await handler(event, lambdaContext())).status).toBe(204);

@@ -23,6 +23,8 @@ export function isFunctionUrlEvent(event: HttpEvent): boolean {
  * environment: the URL resource depends on the function). Undefined for gateway events.
  */
 export function functionUrlHost(event: HttpEvent): string | undefined {
+  // routeTable rewrites a routed function URL event's route key, so it carries the host along.
+  if (event.functionUrlHost !== undefined) return event.functionUrlHost;
   return isFunctionUrlEvent(event) ? event.requestContext?.domainName : undefined;
 }
 

@@ -13,6 +13,11 @@ export const MAX_JSON_DEPTH = 32;
 export type HttpEvent = APIGatewayProxyEventV2 & {
   /** The body's bytes; null when the request has none. */
   decodedBody?: Buffer | null;
+  /**
+   * Set by routeTable on a function URL event it routed (the route key it fills in hides that
+   * the event came through the URL): the host Lambda says the request arrived through.
+   */
+  functionUrlHost?: string;
 };
 
 /** The headers by lower-case name (the header normaliser middleware lower-cases them). */

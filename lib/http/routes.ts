@@ -17,7 +17,8 @@ export function routeTable(routes: Record<string, RouteHandler>): RouteHandler {
       const match = matchRoute(table.keys(), method, event.rawPath);
       const handler = match && table.get(match.routeKey);
       if (!match || !handler) throw new NotFoundError(`No route for ${method} ${event.rawPath}`, 'NotFound');
-      return handler({ ...event, routeKey: match.routeKey, pathParameters: match.pathParameters });
+      const functionUrlHost = event.requestContext.domainName;
+      return handler({ ...event, routeKey: match.routeKey, pathParameters: match.pathParameters, functionUrlHost });
     }
     const handler = table.get(event.routeKey);
     if (!handler) throw new NotFoundError(`No route for ${event.routeKey}`, 'NotFound');
