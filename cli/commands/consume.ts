@@ -70,13 +70,14 @@ async function consume(hub: Hub, opts: ConsumeOptions): Promise<void> {
   const { group, from, leaseMs, batchSize, idleMs, instance: instanceId } = opts;
   const follow = opts.follow === true;
   const meta = opts.meta === true;
+  // Applies the hub's AWS environment (the local emulators' endpoints) first.
+  const clients = hub.aws();
   const consumerArn = opts.efo;
   if (consumerArn !== undefined && process.env.AWS_ENDPOINT_URL_KINESIS) {
     throw new UsageError(
       `--efo needs Kinesis in AWS: the local stream (${process.env.AWS_ENDPOINT_URL_KINESIS}, kinesalite) has no SubscribeToShard`,
     );
   }
-  const clients = hub.aws();
   // SubscribeToShard is an HTTP/2 event stream: the SDK's default handler, not the HTTP/1.1 one kinesalite needs.
   const subscriber = consumerArn !== undefined ? new KinesisClient({}) : undefined;
   const log = (line: string) => process.stderr.write(`${line}\n`);

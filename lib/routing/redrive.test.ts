@@ -2,7 +2,7 @@
 import type { DeadLetter } from './deadLetter';
 import type { DeliveryResult } from './delivery';
 import type { OutgoingMessage } from './outgoing';
-import { listDeadLetters, redrive, type DeadLetterSource, type ReceivedDeadLetter } from './redrive';
+import { LIST_SCAN_LIMIT, listDeadLetters, redrive, type DeadLetterSource, type ReceivedDeadLetter } from './redrive';
 import { endpoint, envelope } from './testkit';
 
 function letter(n: number, endpointName: string | null): ReceivedDeadLetter {
@@ -96,6 +96,32 @@ describe('listDeadLetters', () => {
     const list = await listDeadLetters(queue, 1, 'q');
     expect(list.map((l) => l.id)).toEqual(['m1']);
     expect(released).toEqual(['h1', 'h2', 'h3']);
+  });
+
+  it("looks past other endpoints' letters: a queue full of malformed records does not hide an endpoint's", async () => {
+    // Ten letters a receive, as SQS hands them out: 250 malformed records, then the one asked for.
+    const letters = [...Array.from({ length: 250 }, (_, i) => letter(i, null)), letter(999, 'q')];
+    const released: string[] = [];
+    let next = 0;
+    const queue: DeadLetterSource = {
+      receive: async () => letters.slice(next, (next += 10)),
+      delete: async () => undefined,
+      release: async (h) => void released.push(...h),
+    };
+    const list = await listDeadLetters(queue, 100, 'q');
+    expect(list.map((l) => l.id)).toEqual(['m999']);
+    expect(released).toHaveLength(251);
+  });
+
+  it('stops at the scan limit on a queue that never runs dry', async () => {
+    let n = 0;
+    const queue: DeadLetterSource = {
+      receive: async () => Array.from({ length: 10 }, () => letter(n++, null)),
+      delete: async () => undefined,
+      release: async () => undefined,
+    };
+    await expect(listDeadLetters(queue, 100, 'q')).resolves.toEqual([]);
+    expect(n).toBe(LIST_SCAN_LIMIT);
   });
 
   it('releases what it took even when a receive fails', async () => {

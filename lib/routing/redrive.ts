@@ -48,23 +48,34 @@ export interface RedriveDeps {
 }
 
 /** Reads up to `top` records and makes them visible again. */
+/**
+ * At most this many dead letters are looked at for one listing: a filter by endpoint must look
+ * past other endpoints' letters (a queue full of malformed records must not hide them), but a
+ * listing holds every letter it received invisible until it releases them.
+ */
+export const LIST_SCAN_LIMIT = 5000;
+
 export async function listDeadLetters(queue: DeadLetterSource, top: number, endpoint?: string): Promise<DeadLetterView[]> {
   const seen = new Map<string, ReceivedDeadLetter>();
   const handles: string[] = [];
+  const matches = (r: ReceivedDeadLetter) => endpoint === undefined || r.deadLetter.endpoint === endpoint;
+  let matched = 0;
   try {
-    for (let empty = 0; seen.size < top && empty < 2;) {
+    for (let empty = 0; matched < top && empty < 2 && seen.size < LIST_SCAN_LIMIT;) {
       const batch = await queue.receive(30);
       if (batch.length === 0) empty++;
       for (const r of batch) {
         handles.push(r.receiptHandle);
-        if (!seen.has(r.messageId)) seen.set(r.messageId, r);
+        if (seen.has(r.messageId)) continue;
+        seen.set(r.messageId, r);
+        if (matches(r)) matched++;
       }
     }
   } finally {
     await queue.release(handles);
   }
   return [...seen.values()]
-    .filter((r) => endpoint === undefined || r.deadLetter.endpoint === endpoint)
+    .filter(matches)
     .slice(0, top)
     .map((r) => ({ id: r.messageId, ...r.deadLetter }));
 }

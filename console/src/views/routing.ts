@@ -70,6 +70,8 @@ export function routingView(app: App, main: HTMLElement): void {
   const deadOut = h('div', { class: 'messages', id: 'deadletter-result' });
   let endpoints: Endpoint[] = [];
   const endpointSelects: HTMLSelectElement[] = [];
+  // Dead letters of one endpoint (or all): a queue full of other letters must not hide them.
+  const deadFilter = h('select', { id: 'deadletters-endpoint' }, h('option', { value: '' }, 'All endpoints'));
 
   const writeButton = (label: string, cls = 'secondary') =>
     h('button', { type: 'button', class: cls, disabled: !!writeDenied, title: writeDenied }, label);
@@ -183,6 +185,11 @@ export function routingView(app: App, main: HTMLElement): void {
         endpoints.map((e) => h('option', { value: e.name, selected: e.name === current }, e.name)),
       );
     }
+    const deadCurrent = deadFilter.value;
+    replace(deadFilter, [
+      h('option', { value: '' }, 'All endpoints'),
+      ...endpoints.map((e) => h('option', { value: e.name, selected: e.name === deadCurrent }, e.name)),
+    ]);
   };
 
   const removeThing = async (what: string, path: string) => {
@@ -390,7 +397,8 @@ export function routingView(app: App, main: HTMLElement): void {
   // Dead letters
   const loadDead = async () => {
     if (serviceDenied) return;
-    const { data } = await app.api.call<DeadLetter[]>('GET', '/routing/deadletters?top=100');
+    const only = deadFilter.value ? `&endpoint=${encodeURIComponent(deadFilter.value)}` : '';
+    const { data } = await app.api.call<DeadLetter[]>('GET', `/routing/deadletters?top=100${only}`);
     replace(
       deadBody,
       data.length
@@ -419,7 +427,7 @@ export function routingView(app: App, main: HTMLElement): void {
           const { data } = await app.api.call<{ redriven: number; failed: number; skipped: number; remaining: boolean }>(
             'POST',
             '/routing/deadletters/redrive',
-            { body: {} },
+            { body: deadFilter.value ? { endpoint: deadFilter.value } : {} },
           );
           await loadDead();
           return `Redriven ${data.redriven}, still failing ${data.failed}, skipped ${data.skipped}${data.remaining ? '; more remain, press again' : ''}.`;
@@ -483,11 +491,13 @@ export function routingView(app: App, main: HTMLElement): void {
       { class: 'card', 'aria-label': 'Dead letters' },
       h('h2', {}, 'Dead letters'),
       serviceDenied ? notice('info', `${serviceDenied} Dead letters carry message data and are not shown.`) : null,
+      h('div', { class: 'row' }, h('label', { for: 'deadletters-endpoint' }, 'Endpoint'), deadFilter),
       table('deadletters', ['Endpoint', 'Routes', 'Reason', 'Error', 'Device', 'Time'], deadBody),
       h('div', { class: 'row' }, redrive, reloadDead),
       deadOut,
     ),
   );
   void attempt(out, loadConfig);
+  deadFilter.addEventListener('change', () => void attempt(deadOut, loadDead));
   void attempt(deadOut, loadDead);
 }
