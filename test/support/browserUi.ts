@@ -271,9 +271,19 @@ export class Ui {
   }
 
   async click(query: Query): Promise<void> {
-    const el = await this.find(query);
-    await el.click();
-    await el.dispose();
+    // The page re-renders lists while it loads: an element found just before a re-render is
+    // detached by the time it is clicked. Find it again (as a user's second look would).
+    for (let attempt = 1; ; attempt++) {
+      const el = await this.find(query);
+      try {
+        await el.click();
+        return;
+      } catch (err) {
+        if (attempt >= 3 || !/detached|not connected/i.test((err as Error).message)) throw err;
+      } finally {
+        await el.dispose().catch(() => undefined);
+      }
+    }
   }
 
   /** Replaces a field's value as typing would: focus, set, input and change events. */

@@ -84,15 +84,22 @@ export function devicesView(app: App, main: HTMLElement): void {
     more.disabled = continuation === null;
   };
 
+  // A reload started while a page is on its way makes that page stale; two loads of the same page
+  // (a double click on "Load more") must not list a device twice.
+  let listing = 0;
   const loadPage = async (reset: boolean) => {
     if (readDenied) return;
     if (reset) {
+      listing += 1;
       loaded.length = 0;
       continuation = null;
     }
+    const mine = listing;
     const headers: Record<string, string> = continuation ? { 'x-ms-continuation': continuation } : {};
     const res = await app.api.call<Device[]>('GET', `/devices?top=${PAGE}`, { headers });
-    loaded.push(...res.data);
+    if (mine !== listing) return;
+    const shown = new Set(loaded.map((d) => d.deviceId));
+    loaded.push(...res.data.filter((d) => !shown.has(d.deviceId)));
     continuation = res.headers.get('x-ms-continuation');
     renderRows();
   };
