@@ -97,17 +97,23 @@ describe('log volume by level', () => {
 });
 
 describe('metrics, alarms and dashboards priced', () => {
-  it('counts every catalogue metric by dimension value, one endpoint per route, plus ColdStart per function', () => {
-    expect(customMetricCount(0)).toBe(40);
-    expect(customMetricCount(5)).toBe(45);
+  it('bills the series a traffic shape publishes (by hours), alarms per metric watched and the dashboard', () => {
+    expect(customMetricCount(0)).toBe(41); // every series the catalogue can produce
+    expect(customMetricCount(5)).toBe(46);
     const s = testSettings();
     s.logging.metricsEnabled = true;
     s.monitoring = { alarms: 36, alarmMetrics: 65, dashboards: 1, functions: 9 };
     const u = computeUsage({ ...testTraffic(), routes: 5 }, s, testAssumptions(), testPrices());
-    expect(u.cloudwatch).toEqual({ customMetrics: 45 + 9, alarmMetrics: 65, dashboards: 1 });
+    // HTTPS telemetry routed to 5 endpoints: 11 series (cost/metricHours.test.ts) + 5 RoutedCopies,
+    // plus ColdStart for the functions that run; at most 46 + 9.
+    expect(u.cloudwatch).toMatchObject({ customMetricSeries: 46 + 9, alarmMetrics: 65, dashboards: 1 });
+    expect(u.cloudwatch.catalogueMetrics).toBeCloseTo(16, 6);
+    expect(u.cloudwatch.coldStartMetrics).toBeGreaterThan(0);
+    expect(u.cloudwatch.coldStartMetrics).toBeLessThanOrEqual(3); // deviceApi, router, sweeper
     const lines = priceUsage(u, testPrices());
     const usd = (item: RegExp) => lines.find((l) => item.test(l.item))?.monthlyUsd;
-    expect(usd(/^custom metrics/)).toBeCloseTo((45 + 9) * 0.3, 6);
+    expect(usd(/^custom metrics/)).toBeCloseTo(u.cloudwatch.customMetrics * 0.3, 6);
+    expect(lines.find((l) => l.item.startsWith('custom metrics'))?.item).toMatch(/by hours published; 55 possible/);
     expect(usd(/^alarms/)).toBeCloseTo(6.5, 6);
     expect(usd(/^dashboards/)).toBeCloseTo(3, 6);
   });

@@ -233,7 +233,8 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
   const metricsUsd = tieredCost(u.cloudwatch.customMetrics, p.cloudwatch.customMetricsPerMonth);
   add({
     service: 'CloudWatch',
-    item: 'custom metrics (EMF, every dimension value)',
+    // Prorated by the hour, billed only for hours with data (prices.json meta.sources.cloudwatch).
+    item: `custom metrics (EMF + ColdStart, by hours published; ${u.cloudwatch.customMetricSeries} possible)`,
     quantity: u.cloudwatch.customMetrics,
     unit: 'metrics',
     rate: effectiveRateText(metricsUsd, u.cloudwatch.customMetrics, 1, 'metric', p.cloudwatch.customMetricsPerMonth),

@@ -133,6 +133,7 @@ export function testAssumptions(): Assumptions {
       bytesPerLine: 400,
     },
     metrics: { emfBytesPerEndpoint: 0 },
+    customMetrics: { exceptionalSeriesPerHour: 2, environmentLifetimeHours: 2, idleEnvironmentMinutes: 10 },
     dynamodbStorage: { connectionItemBytes: 400 },
     peers: { iotCoreConnectedFraction: null, iotCoreTopicBytes: 40, iotCorePubackMetered: true },
   };

@@ -135,6 +135,15 @@ export interface Assumptions {
     bytesPerLine: number;
   };
   metrics: { emfBytesPerEndpoint: number };
+  /** Which custom metrics an hour publishes (cost/metricHours.ts). */
+  customMetrics: {
+    /** Distinct series of each failure metric (AuthFailures reasons, Throttled, ...) a typical hour publishes while its path has traffic. */
+    exceptionalSeriesPerHour: number;
+    /** How long a warm Lambda execution environment lives before Lambda replaces it (ColdStart metrics). */
+    environmentLifetimeHours: number;
+    /** Idle time after which an environment is gone and the next invocation starts cold. */
+    idleEnvironmentMinutes: number;
+  };
   dynamodbStorage: { connectionItemBytes: number };
   /**
    * iotCoreConnectedFraction: share of the time IoT Core devices are connected (billed connection

@@ -6,8 +6,8 @@
  * A month is the price table's hoursPerMonth (AWS uses 730 h), so a day-rate is multiplied by
  * 730 / 24 = 30.4167.
  */
-import { customMetricCount } from '../lib/metricCatalogue';
 import { base64Bytes, clamp, GIB, meteredUnits } from './math';
+import { catalogueMetricHours, coldStartsPerHour, hourShare } from './metricHours';
 import {
   FUNCTION_ROLES,
   type Assumptions,
@@ -84,7 +84,19 @@ export interface Usage {
   };
   sqs: { routingRequests: number; feedbackRequests: number; fifoRouting: boolean };
   logs: { ingestedGb: number; storedGb: number; systemGb: number; applicationGb: number; metricsGb: number };
-  cloudwatch: { customMetrics: number; alarmMetrics: number; dashboards: number };
+  /**
+   * customMetrics: billed metric-months (catalogue series and ColdStart per function, each for the
+   * share of hours it is published in, cost/metricHours.ts); customMetricSeries: every series the
+   * deployment could publish (catalogue × dimension values + ColdStart per function in serverless.yml).
+   */
+  cloudwatch: {
+    customMetrics: number;
+    catalogueMetrics: number;
+    coldStartMetrics: number;
+    customMetricSeries: number;
+    alarmMetrics: number;
+    dashboards: number;
+  };
   c2d: { messages: number; https: number; websocket: number; emptyPolls: number };
 }
 
@@ -418,6 +430,40 @@ export function computeUsage(
   const retainedMonths = settings.logRetentionDays === null ? 1 : settings.logRetentionDays / days;
   const storedGb = ((logBytes + logEvents * a.logs.metadataBytesPerEvent) / GIB) * a.logs.storageCompressionRatio * retainedMonths;
 
+  // ---- custom metrics: each series billed for the share of hours it is published in (cost/metricHours.ts)
+  const perHour = (n: number) => n / hours;
+  const catalogue = catalogueMetricHours(
+    {
+      httpsSends: perHour(d2cRequests),
+      wsSendFrames: perHour(sendFrames),
+      batchSize: batch,
+      wsPings: perHour(heartbeats),
+      wsConnects: perHour(connections),
+      c2dSends: perHour(N),
+      c2dHttpsDeliveries: perHour(Nhttps),
+      c2dWsDeliveries: perHour(Nws),
+      c2dCompletes: perHour(N),
+      routerBatches: perHour(routerInvocations),
+      routedCopiesPerEndpoint: traffic.routes > 0 ? perHour(routed) : 0,
+      endpoints: traffic.routes,
+    },
+    a.customMetrics.exceptionalSeriesPerHour,
+  );
+  // Powertools' ColdStart: one series per function (function_name), in the hours it starts cold.
+  // Functions the model does not invoke (registry, routing, events APIs, console) count none.
+  const coldStartsByFunction = new Map<string, number>();
+  for (const role of FUNCTION_ROLES) {
+    const f = functions[role];
+    const starts = coldStartsPerHour({
+      invocationsPerHour: perHour(f.invocations),
+      instances: f.avgConcurrency,
+      lifetimeHours: a.customMetrics.environmentLifetimeHours,
+      idleMinutes: a.customMetrics.idleEnvironmentMinutes,
+    });
+    coldStartsByFunction.set(f.name, (coldStartsByFunction.get(f.name) ?? 0) + starts);
+  }
+  const coldStartMonths = [...coldStartsByFunction.values()].reduce((sum, starts) => sum + hourShare(starts), 0);
+
   return {
     month: { hours, days, seconds },
     messages: { total: M, https: Mhttps, websocket: Mws, perSecondAvg: M / seconds, perSecondPeak: (M / seconds) * peak },
@@ -469,9 +515,10 @@ export function computeUsage(
       metricsGb: logParts.metrics / GIB,
     },
     cloudwatch: {
-      // Every catalogue metric with every dimension value (one Endpoint per route), plus ColdStart
-      // per function: an upper bound, as CloudWatch bills a metric only for the hours it is published.
-      customMetrics: lg.metricsEnabled ? customMetricCount(traffic.routes) + settings.monitoring.functions : 0,
+      customMetrics: lg.metricsEnabled ? catalogue.metricMonths + coldStartMonths : 0,
+      catalogueMetrics: lg.metricsEnabled ? catalogue.metricMonths : 0,
+      coldStartMetrics: lg.metricsEnabled ? coldStartMonths : 0,
+      customMetricSeries: lg.metricsEnabled ? catalogue.series + settings.monitoring.functions : 0,
       alarmMetrics: settings.monitoring.alarmMetrics,
       dashboards: settings.monitoring.dashboards,
     },

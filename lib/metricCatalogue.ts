@@ -11,7 +11,7 @@ export const DIMENSION_VALUES = {
   Transport: ['https', 'websocket'],
   Reason: ['MalformedToken', 'UnknownDevice', 'DeviceDisabled', 'BadSignature', 'Expired', 'UnknownPolicy', 'MissingPermission'],
   Outcome: ['Success', 'Rejected', 'Expired', 'DeliveryCountExceeded', 'Purged'],
-  Action: ['send', 'sendBatch', 'receive', 'complete', 'reject', 'abandon', 'invalid'],
+  Action: ['send', 'sendBatch', 'receive', 'ping', 'complete', 'reject', 'abandon', 'invalid'],
   Endpoint: 'per endpoint',
 } as const;
 
@@ -71,7 +71,10 @@ export const METRIC_CATALOGUE = {
 
 export type HubMetricName = keyof typeof METRIC_CATALOGUE;
 
-/** Metrics CloudWatch bills for: every name × dimension-value combination (Powertools' ColdStart not included). */
+/**
+ * Every name × dimension-value combination (Powertools' ColdStart not included): the most series the
+ * hub can publish. CloudWatch bills only the hours a series gets data (cost/metricHours.ts).
+ */
 export function customMetricCount(endpoints: number): number {
   let total = 0;
   for (const spec of Object.values(METRIC_CATALOGUE) as MetricSpec[]) {
