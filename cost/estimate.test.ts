@@ -60,8 +60,46 @@ describe('estimate', () => {
     expect(() => estimate(testTraffic({ devices: 0 }), testSettings(), testAssumptions(), testPrices())).toThrow(/device/);
   });
 
-  it('renders a table with the totals, the peers and the price date', () => {
+  it('splits the price into the fixed part, the per-message floor and the rest', () => {
+    const f = report.floor;
+    // 1 configured shard: 720 h × $0.015 = 10.80 whatever the traffic, with the scheduled sweeper and the routing reloads.
+    expect(f.fixedItems.find((i) => i.item.startsWith('shard hours'))?.usd).toBeCloseTo(10.8, 6);
+    expect(f.fixedItems.map((i) => i.item.split(' ')[0])).toEqual(['sweeper', 'sweeper', 'shard', 'C2D', 'routing']);
+    expect(f.fixedPerMillionUsd).toBeCloseTo(f.fixedUsd / 30, 9); // 30 M messages
+    // Through the HTTP API: $1.00 per million requests + Lambda's $0.20 + one 25 KB PUT unit ($0.014) per message.
+    expect(f.floorItems.map((i) => i.item.split(' ')[0])).toEqual(['HTTP', 'deviceApi', 'PUT']);
+    expect(f.perMessageFloorPerMillionUsd).toBeCloseTo(1 + 0.2 + 0.014, 9);
+    expect(f.fixedPerMillionUsd + f.perMessageFloorPerMillionUsd + f.otherPerMillionUsd).toBeCloseTo(report.perMillionMessagesUsd, 9);
+    // Through a function URL the HTTP API's fee leaves the floor.
+    const url = estimate(testTraffic(), { ...testSettings(), deviceFrontDoor: 'functionUrl' }, testAssumptions(), testPrices());
+    expect(url.floor.perMessageFloorPerMillionUsd).toBeCloseTo(0.2 + 0.014, 9);
+  });
+
+  it('counts only the configured shards as fixed: shards the peak needs beyond them scale with traffic', () => {
+    const big = estimate(
+      testTraffic({ messagesPerDay: 1_000_000_000, devices: 1_000_000 }),
+      testSettings(),
+      testAssumptions(),
+      testPrices(),
+    );
+    const shards = big.lines.find((l) => l.item.startsWith('shard hours'));
+    expect(shards?.monthlyUsd).toBeCloseTo(42 * 10.8, 6);
+    expect(shards?.fixedUsd).toBeCloseTo(10.8, 6);
+    const metrics = { ...testSettings(), logging: { ...testSettings().logging, metricsEnabled: true } };
+    metrics.monitoring = { alarms: 2, alarmMetrics: 3, dashboards: 1, functions: 7 };
+    const withMetrics = estimate(testTraffic(), metrics, testAssumptions(), testPrices());
+    for (const item of ['custom metrics', 'alarms', 'dashboards'])
+      expect(withMetrics.floor.fixedItems.some((i) => i.item.startsWith(item))).toBe(true);
+  });
+
+  it('renders a table with the totals, the fixed part and the floor, the peers and the price date', () => {
     const text = renderReport(report);
+    expect(text).toMatch(/of the month: fixed part \(does not scale with traffic\)\s+\d+\.\d\d/);
+    expect(text).toMatch(/per-message floor \(fees at any volume\)\s+1\.21\n/);
+    expect(text).toMatch(/Fixed part, [\d.]+ USD\/month: shard hours 10\.80, /);
+    expect(text).toMatch(
+      /Per-message floor, 1\.21 per million: HTTP API requests 1\.000, deviceApi requests 0\.200, PUT payload units 0\.014\./,
+    );
     expect(text).toMatch(/read 2026-11-26; may be stale/);
     expect(text).toMatch(/TOTAL\s+per month\s+59\.32/);
     expect(text).toMatch(/Azure IoT Hub\s+S1 × 3/);

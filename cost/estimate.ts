@@ -29,11 +29,46 @@ export interface CostReport {
   byService: Record<Service, number>;
   totalUsd: number;
   perMillionMessagesUsd: number;
+  /**
+   * What bounds the price per million: the fixed part of the month (lines' fixedUsd) spread over
+   * the messages, plus the fees every message pays (lines marked perMessageFloor), plus the rest.
+   */
+  floor: CostFloor;
   /** The events stream in the other capacity mode (everything else equal). */
   alternativeKinesis: { mode: KinesisMode; kinesisUsd: number; totalUsd: number };
   peers: PeerEstimate[];
   quotas: QuotaCheck[];
   warnings: string[];
+}
+
+export interface CostFloor {
+  /** USD a month that does not grow with traffic, and the lines it comes from. */
+  fixedUsd: number;
+  fixedItems: { item: string; usd: number }[];
+  fixedPerMillionUsd: number;
+  /** USD per million messages that every message pays whatever the settings, and the lines it comes from. */
+  perMessageFloorPerMillionUsd: number;
+  floorItems: { item: string; perMillionUsd: number }[];
+  /** The rest per million messages: duration, registry, logs, shards beyond the configured ones... */
+  otherPerMillionUsd: number;
+}
+
+/** Splits the cost into its fixed part, the per-message floor and the rest (per million D2C messages). */
+export function costFloor(lines: readonly CostLine[], messagesPerMonth: number): CostFloor {
+  const perMillion = (usd: number) => (messagesPerMonth > 0 ? usd / (messagesPerMonth / MILLION) : 0);
+  const fixedItems = lines.filter((l) => (l.fixedUsd ?? 0) > 0).map((l) => ({ item: l.item, usd: l.fixedUsd ?? 0 }));
+  const floorLines = lines.filter((l) => l.perMessageFloor === true);
+  const fixedUsd = fixedItems.reduce((s, l) => s + l.usd, 0);
+  const floorUsd = floorLines.reduce((s, l) => s + l.monthlyUsd, 0);
+  const total = lines.reduce((s, l) => s + l.monthlyUsd, 0);
+  return {
+    fixedUsd,
+    fixedItems,
+    fixedPerMillionUsd: perMillion(fixedUsd),
+    perMessageFloorPerMillionUsd: perMillion(floorUsd),
+    floorItems: floorLines.map((l) => ({ item: l.item, perMillionUsd: perMillion(l.monthlyUsd) })),
+    otherPerMillionUsd: perMillion(total - fixedUsd - floorUsd),
+  };
 }
 
 export interface EstimateOptions {
@@ -114,6 +149,7 @@ export function estimate(
     byService,
     totalUsd: total,
     perMillionMessagesUsd: messagesPerMonth > 0 ? total / (messagesPerMonth / MILLION) : 0,
+    floor: costFloor(lines, messagesPerMonth),
     alternativeKinesis: { mode: otherMode, kinesisUsd: other.byService.Kinesis, totalUsd: other.total },
     peers: [azureIotHub(traffic, prices), awsIotCore(traffic, prices, assumptions, false), awsIotCore(traffic, prices, assumptions, true)],
     quotas,

@@ -94,7 +94,26 @@ export function renderReport(r: CostReport): string {
   }
   rows.push({ cells: ['TOTAL', 'per month', '', '', usd(r.totalUsd)] });
   rows.push({ cells: ['', 'per million device-to-cloud messages', '', '', usd(r.perMillionMessagesUsd)] });
+  const f = r.floor;
+  rows.push({ cells: ['', 'of the month: fixed part (does not scale with traffic)', '', '', usd(f.fixedUsd)] });
+  rows.push({ cells: ['', 'of the per-million price: fixed part at this volume', '', '', usd(f.fixedPerMillionUsd)] });
+  rows.push({
+    cells: ['', 'of the per-million price: per-message floor (fees at any volume)', '', '', usd(f.perMessageFloorPerMillionUsd)],
+  });
+  rows.push({ cells: ['', 'of the per-million price: the rest (duration, registry, logs, ...)', '', '', usd(f.otherPerMillionUsd)] });
   out.push(table(['Service', 'Item', 'Quantity/month', 'Unit price', 'USD/month'], rows, [2, 4]));
+  const short = (item: string) => item.replace(/ \(.*\)$/, '');
+  const byUsd = <T>(items: T[], value: (i: T) => number) => [...items].sort((a, b) => value(b) - value(a));
+  out.push(
+    `Fixed part, ${usd(f.fixedUsd)} USD/month: ${byUsd(f.fixedItems, (i) => i.usd)
+      .map((i) => `${short(i.item)} ${usd(i.usd)}`)
+      .join(', ')}.`,
+  );
+  out.push(
+    `Per-message floor, ${usd(f.perMessageFloorPerMillionUsd)} per million: ${byUsd(f.floorItems, (i) => i.perMillionUsd)
+      .map((i) => `${short(i.item)} ${i.perMillionUsd.toFixed(3)}`)
+      .join(', ')}. At any volume the per-million price is at least this floor plus the fixed part spread over the messages.`,
+  );
   out.push('');
   out.push(
     `Events stream ${r.alternativeKinesis.mode} instead: Kinesis ${usd(r.alternativeKinesis.kinesisUsd)}, total ${usd(r.alternativeKinesis.totalUsd)} USD/month (--kinesis-mode ${r.alternativeKinesis.mode})`,

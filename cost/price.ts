@@ -18,6 +18,8 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
     unit: 'requests',
     rate: effectiveRateText(http, u.http.billedRequests, MILLION, 'M', p.apiGateway.http.perMillion),
     monthlyUsd: http,
+    // Through the HTTP API every device request pays its fee (the service API's few requests ride along).
+    ...(u.deviceApi.frontDoor === 'httpApi' ? { perMessageFloor: true } : {}),
   });
   if (u.deviceApi.frontDoor === 'functionUrl') {
     add({
@@ -37,6 +39,7 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
     unit: 'messages',
     rate: effectiveRateText(wsMsgs, u.websocket.billedMessages, MILLION, 'M', p.apiGateway.websocket.messagesPerMillion),
     monthlyUsd: wsMsgs,
+    perMessageFloor: true,
   });
   add({
     service: 'API Gateway',
@@ -59,13 +62,19 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
     const f = u.functions[role];
     if (f.invocations <= 0) continue;
     const assumed = f.inServerlessYml ? '' : ', assumed';
+    // The sweeper runs on a schedule whatever the traffic; the device functions run once per request or frame.
+    const scheduled = role === 'sweeper';
+    const requestsUsd = (f.invocations / MILLION) * p.lambda.requestsPerMillion;
+    const durationUsd = f.gbSeconds * gbsRate[f.architecture];
     add({
       service: 'Lambda',
       item: `${f.name} requests`,
       quantity: f.invocations,
       unit: 'requests',
       rate: rateText(p.lambda.requestsPerMillion, 'M'),
-      monthlyUsd: (f.invocations / MILLION) * p.lambda.requestsPerMillion,
+      monthlyUsd: requestsUsd,
+      ...(scheduled ? { fixedUsd: requestsUsd } : {}),
+      ...(role === 'deviceApi' || role === 'wsMessage' ? { perMessageFloor: true } : {}),
     });
     add({
       service: 'Lambda',
@@ -73,7 +82,8 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
       quantity: f.gbSeconds,
       unit: 'GB-s',
       rate: rateText(gbsRate[f.architecture], 'GB-s'),
-      monthlyUsd: f.gbSeconds * gbsRate[f.architecture],
+      monthlyUsd: durationUsd,
+      ...(scheduled ? { fixedUsd: durationUsd } : {}),
     });
   }
 
@@ -81,6 +91,8 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
   const k = u.kinesis;
   if (k.mode === 'provisioned') {
     const shardHours = k.billedShards * u.month.hours;
+    // The configured shards are paid whatever the traffic; shards the peak needs beyond them scale with it.
+    const fixedShare = k.billedShards > 0 ? Math.min(k.configuredShards, k.billedShards) / k.billedShards : 0;
     add({
       service: 'Kinesis',
       item: `shard hours (${k.billedShards} shard${k.billedShards === 1 ? '' : 's'}, provisioned)`,
@@ -88,6 +100,7 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
       unit: 'shard-hours',
       rate: rateText(p.kinesis.provisioned.shardHour, 'shard-hour'),
       monthlyUsd: shardHours * p.kinesis.provisioned.shardHour,
+      fixedUsd: shardHours * p.kinesis.provisioned.shardHour * fixedShare,
     });
     add({
       service: 'Kinesis',
@@ -96,6 +109,7 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
       unit: 'units',
       rate: rateText(p.kinesis.provisioned.putPayloadUnitsPerMillion, 'M'),
       monthlyUsd: (k.putPayloadUnits / MILLION) * p.kinesis.provisioned.putPayloadUnitsPerMillion,
+      perMessageFloor: true,
     });
     if (k.extendedRetentionHours > 0) {
       add({
@@ -105,6 +119,7 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
         unit: 'shard-hours',
         rate: rateText(p.kinesis.provisioned.extendedRetentionShardHour, 'shard-hour'),
         monthlyUsd: shardHours * p.kinesis.provisioned.extendedRetentionShardHour,
+        fixedUsd: shardHours * p.kinesis.provisioned.extendedRetentionShardHour * fixedShare,
       });
     }
   } else {
@@ -115,6 +130,7 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
       unit: 'stream-hours',
       rate: rateText(p.kinesis.onDemand.streamHour, 'stream-hour'),
       monthlyUsd: u.month.hours * p.kinesis.onDemand.streamHour,
+      fixedUsd: u.month.hours * p.kinesis.onDemand.streamHour,
     });
     add({
       service: 'Kinesis',
@@ -123,6 +139,7 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
       unit: 'GB',
       rate: rateText(p.kinesis.onDemand.ingestPerGb, 'GB'),
       monthlyUsd: k.ingestGb * p.kinesis.onDemand.ingestPerGb,
+      perMessageFloor: true,
     });
     add({
       service: 'Kinesis',
@@ -136,7 +153,7 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
 
   // ---- DynamoDB
   const d = u.dynamodb;
-  const rru = (item: string, units: number): void =>
+  const rru = (item: string, units: number, fixed = false): void =>
     add({
       service: 'DynamoDB',
       item,
@@ -144,6 +161,7 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
       unit: 'RRU',
       rate: rateText(p.dynamodb.readRequestUnitsPerMillion, 'M'),
       monthlyUsd: (units / MILLION) * p.dynamodb.readRequestUnitsPerMillion,
+      ...(fixed ? { fixedUsd: (units / MILLION) * p.dynamodb.readRequestUnitsPerMillion } : {}),
     });
   const wru = (item: string, units: number): void =>
     add({
@@ -157,13 +175,14 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
   rru(`registry reads (${Math.round(u.registry.hitRatio * 100)}% served by the cache)`, d.readUnits.registry);
   rru('C2D queue reads (incl. device check on send)', d.readUnits.c2d);
   wru('C2D queue writes (enqueue, lock, settle, delete, sweep index)', d.writeUnits.c2d);
-  rru('C2D sweeper reads', d.readUnits.sweeper);
+  rru('C2D sweeper reads', d.readUnits.sweeper, true);
   rru('WebSocket connection reads', d.readUnits.connections);
   wru('WebSocket connection writes', d.writeUnits.connections);
   rru('registry change feed polls (strongly consistent)', d.readUnits.changeFeed);
   rru(
     `routing table reloads (every ${round(u.routing.cacheTtlMs / 1000)} s per router instance, ${round(u.routing.readUnitsPerReload)} RRU each)`,
     d.readUnits.routing,
+    true, // once per TTL per router instance (per shard), not per message
   );
   add({
     service: 'DynamoDB',
@@ -239,6 +258,8 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
     unit: 'metrics',
     rate: effectiveRateText(metricsUsd, u.cloudwatch.customMetrics, 1, 'metric', p.cloudwatch.customMetricsPerMonth),
     monthlyUsd: metricsUsd,
+    // Bounded by the series the traffic shape publishes: more messages do not add metrics.
+    fixedUsd: metricsUsd,
   });
   add({
     service: 'CloudWatch',
@@ -247,6 +268,7 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
     unit: 'alarm metrics',
     rate: rateText(p.cloudwatch.alarmMetricPerMonth, 'alarm metric'),
     monthlyUsd: u.cloudwatch.alarmMetrics * p.cloudwatch.alarmMetricPerMonth,
+    fixedUsd: u.cloudwatch.alarmMetrics * p.cloudwatch.alarmMetricPerMonth,
   });
   add({
     service: 'CloudWatch',
@@ -255,6 +277,7 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
     unit: 'dashboards',
     rate: rateText(p.cloudwatch.dashboardPerMonth, 'dashboard'),
     monthlyUsd: u.cloudwatch.dashboards * p.cloudwatch.dashboardPerMonth,
+    fixedUsd: u.cloudwatch.dashboards * p.cloudwatch.dashboardPerMonth,
   });
   return lines;
 }

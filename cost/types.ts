@@ -235,6 +235,10 @@ export interface CostLine {
   /** Human-readable unit price (effective rate when tiered). */
   rate: string;
   monthlyUsd: number;
+  /** The part of monthlyUsd that does not grow with traffic (configured shards, alarms, dashboards, schedules, metrics bounded by their series). */
+  fixedUsd?: number;
+  /** A fee every message (or device request) pays whatever the settings: Lambda's request fee on the device path, the stream's PUT units. */
+  perMessageFloor?: boolean;
 }
 
 export interface PeerLine {
