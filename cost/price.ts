@@ -153,7 +153,7 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
 
   // ---- DynamoDB
   const d = u.dynamodb;
-  const rru = (item: string, units: number, fixed = false): void =>
+  const rru = (item: string, units: number, fixedShare = 0): void =>
     add({
       service: 'DynamoDB',
       item,
@@ -161,7 +161,7 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
       unit: 'RRU',
       rate: rateText(p.dynamodb.readRequestUnitsPerMillion, 'M'),
       monthlyUsd: (units / MILLION) * p.dynamodb.readRequestUnitsPerMillion,
-      ...(fixed ? { fixedUsd: (units / MILLION) * p.dynamodb.readRequestUnitsPerMillion } : {}),
+      ...(fixedShare > 0 ? { fixedUsd: (units / MILLION) * p.dynamodb.readRequestUnitsPerMillion * fixedShare } : {}),
     });
   const wru = (item: string, units: number): void =>
     add({
@@ -175,14 +175,15 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
   rru(`registry reads (${Math.round(u.registry.hitRatio * 100)}% served by the cache)`, d.readUnits.registry);
   rru('C2D queue reads (incl. device check on send)', d.readUnits.c2d);
   wru('C2D queue writes (enqueue, lock, settle, delete, sweep index)', d.writeUnits.c2d);
-  rru('C2D sweeper reads', d.readUnits.sweeper, true);
+  rru('C2D sweeper reads', d.readUnits.sweeper, 1);
   rru('WebSocket connection reads', d.readUnits.connections);
   wru('WebSocket connection writes', d.writeUnits.connections);
   rru('registry change feed polls (strongly consistent)', d.readUnits.changeFeed);
   rru(
     `routing table reloads (every ${round(u.routing.cacheTtlMs / 1000)} s per router instance, ${round(u.routing.readUnitsPerReload)} RRU each)`,
     d.readUnits.routing,
-    true, // once per TTL per router instance (per shard), not per message
+    // Once per TTL per router instance, not per message: fixed for the configured shards' instances.
+    k.polledShards > 0 ? Math.min(k.configuredShards, k.polledShards) / k.polledShards : 0,
   );
   add({
     service: 'DynamoDB',

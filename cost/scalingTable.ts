@@ -2,7 +2,8 @@
  * `npm run cost:table`: the cost rows of docs/scaling.md's summary, regenerated from the model
  * (dist/cost.js --json, one run per row and device front door) so the document never drifts from
  * `npm run cost`. Prints a Markdown table: devhub through each front door beside Azure IoT Hub and
- * AWS IoT Core (with and without Basic Ingest) for the same traffic, and who wins by how much.
+ * AWS IoT Core (with and without Basic Ingest) for the same traffic, who wins by how much, and
+ * devhub's fixed part of the month and per-message floor (what bounds its price per million).
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -30,6 +31,7 @@ const ROWS: Row[] = [
 interface Report {
   totalUsd: number;
   perMillionMessagesUsd: number;
+  floor: { fixedUsd: number; perMessageFloorPerMillionUsd: number };
   peers: { name: string; monthlyUsd: number; summary: string }[];
 }
 
@@ -63,8 +65,8 @@ function main(): void {
   const root = join(__dirname, '..');
   const extra = process.argv.slice(2);
   const out: string[] = [
-    '| Step | Devices | Peak msg/s | Batch | devhub, function URL | devhub, HTTP API | Azure IoT Hub | AWS IoT Core | IoT Core Basic Ingest | Cheapest (function URL vs the cheapest peer) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| Step | Devices | Peak msg/s | Batch | devhub, function URL | devhub, HTTP API | Azure IoT Hub | AWS IoT Core | IoT Core Basic Ingest | Cheapest (function URL vs the cheapest peer) | devhub fixed part + per-message floor (function URL) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of ROWS) {
     const url = cost(root, r, 'functionUrl', extra);
@@ -79,7 +81,8 @@ function main(): void {
     out.push(
       `| ${r.step} | ${r.devices.toLocaleString('en-US')} | ${r.peakPerSecond.toLocaleString('en-US')}${r.c2dPerDevicePerDay ? ` (+${r.c2dPerDevicePerDay} C2D/device/day)` : ''} | ${r.batch} | ` +
         `${usd(url.totalUsd)} (${perM(url.perMillionMessagesUsd)}/M) | ${usd(api.totalUsd)} (${perM(api.perMillionMessagesUsd)}/M) | ` +
-        `${usd(azure?.usd ?? 0)} (${(azure?.summary ?? '').split(':')[0]}) | ${usd(peers[1]?.usd ?? 0)} | ${usd(peers[2]?.usd ?? 0)} | ${verdict} |`,
+        `${usd(azure?.usd ?? 0)} (${(azure?.summary ?? '').split(':')[0]}) | ${usd(peers[1]?.usd ?? 0)} | ${usd(peers[2]?.usd ?? 0)} | ${verdict} | ` +
+        `${usd(url.floor.fixedUsd)}/month + ${perM(url.floor.perMessageFloorPerMillionUsd)}/M |`,
     );
   }
   console.log(out.join('\n'));
