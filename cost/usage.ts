@@ -7,6 +7,7 @@
  * 730 / 24 = 30.4167.
  */
 import { customMetricCount } from '../lib/metricCatalogue';
+import { emfVolume } from './emf';
 import { base64Bytes, clamp, GIB, meteredUnits } from './math';
 import {
   FUNCTION_ROLES,
@@ -300,9 +301,20 @@ export function computeUsage(
     const avgConcurrency = (invocations / seconds) * (avgMs / 1000);
     const system = systemOn ? invocations * systemBytes : 0;
     const application = invocations * (appInfo * fx[role].logBytesPerInvocation + appDebug * fx[role].debugLogBytesPerInvocation);
-    // The router writes one more EMF line per endpoint it delivered to (RoutedCopies by Endpoint).
-    const emfPerInvocation = fx[role].emfBytesPerInvocation + (role === 'router' ? traffic.routes * a.metrics.emfBytesPerEndpoint : 0);
-    const emf = lg.metricsEnabled ? invocations * emfPerInvocation : 0;
+    // EMF: each instance publishes its aggregated metrics once per flush interval (lib/metrics.ts);
+    // instances kept warm for the peak concurrency share the invocations. The router writes one more
+    // line per endpoint it delivered to (RoutedCopies by Endpoint).
+    const emf = lg.metricsEnabled
+      ? emfVolume({
+          invocations,
+          seconds,
+          instances: Math.max(1, Math.ceil(avgConcurrency * peak)),
+          flushIntervalMs: lg.metricsFlushIntervalMs,
+          bytesPerFlush: fx[role].emfBytesPerFlush + (role === 'router' ? traffic.routes * a.metrics.emfBytesPerEndpoint : 0),
+          valueBytesPerInvocation: fx[role].emfValueBytesPerInvocation,
+          invocationsPerLine: fx[role].emfInvocationsPerLine,
+        }).bytes
+      : 0;
     logParts.system += system;
     logParts.application += application;
     logParts.metrics += emf;
