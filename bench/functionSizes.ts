@@ -14,7 +14,7 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { cpuShare, durationAt } from '../cost/measured';
-import type { InvocationSample, WorkerResult, WorkerScenario } from './functionWorker';
+import type { EmfFlush, InvocationSample, WorkerResult, WorkerScenario } from './functionWorker';
 
 export const MEMORY_SIZES_MB = [128, 256, 512, 1024] as const;
 /**
@@ -76,6 +76,50 @@ export function summarise(samples: readonly InvocationSample[]): SampleSummary {
   };
 }
 
+/**
+ * EMF bytes under lib/metrics.ts's per-instance aggregation, for the cost model: a publication
+ * writes `bytesPerFlush` plus `valueBytesPerInvocation` per invocation it covers. Measured by
+ * publishing after every invocation (METRICS_FLUSH_INTERVAL_MS=0: bytes for one invocation) and
+ * with an interval far longer than the run, where only a distribution filling a line (after
+ * `invocationsPerLine` invocations) publishes: the difference over the extra invocations is the
+ * per-invocation part, the rest the fixed part.
+ */
+export interface EmfMeasurement {
+  bytesPerFlush: number;
+  valueBytesPerInvocation: number;
+  /** null: no distribution filled a line during the run (the function records sums only). */
+  invocationsPerLine: number | null;
+  /** What was measured: bytes of a one-invocation publication, and of the full ones. */
+  oneInvocationBytes: number;
+  fullFlushBytes: number | null;
+}
+
+export function emfMeasurement(perInvocation: readonly InvocationSample[], aggregated: readonly EmfFlush[]): EmfMeasurement {
+  const one = perInvocation.filter((s) => s.emfBytes > 0).map((s) => s.emfBytes);
+  const oneInvocationBytes = one.length > 0 ? one.reduce((a, b) => a + b, 0) / one.length : 0;
+  // The publications a full distribution forced cover the most invocations (a window boundary crossed mid-run covers fewer).
+  const k = aggregated.reduce((m, f) => Math.max(m, f.invocations), 0);
+  const full = aggregated.filter((f) => f.invocations === k && k > 1);
+  if (full.length === 0) {
+    return {
+      bytesPerFlush: Math.round(oneInvocationBytes),
+      valueBytesPerInvocation: 0,
+      invocationsPerLine: null,
+      oneInvocationBytes,
+      fullFlushBytes: null,
+    };
+  }
+  const fullFlushBytes = full.reduce((a, f) => a + f.bytes, 0) / full.length;
+  const valueBytes = Math.max(0, (fullFlushBytes - oneInvocationBytes) / (k - 1));
+  return {
+    bytesPerFlush: Math.round(oneInvocationBytes - valueBytes),
+    valueBytesPerInvocation: r2(valueBytes),
+    invocationsPerLine: k,
+    oneInvocationBytes: r2(oneInvocationBytes),
+    fullFlushBytes: r2(fullFlushBytes),
+  };
+}
+
 export interface SizedFunction {
   role: 'deviceApi' | 'router';
   /** serverless.yml function key. */
@@ -95,6 +139,7 @@ export interface SizedFunction {
   why: string;
   errors: number;
   firstError?: string;
+  emf: EmfMeasurement;
 }
 
 /**
@@ -192,6 +237,21 @@ export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<Fun
   const poll = await runWorker(o.root, lambdaEnv(o.env, 'deviceApi'), scenario('deviceApi', 'httpPoll', 1, n.single));
   const route1 = await runWorker(o.root, lambdaEnv(o.env, 'router'), scenario('router', 'router', 1, n.single));
   const routeBatch = await runWorker(o.root, lambdaEnv(o.env, 'router'), scenario('router', 'router', batchItems, n.batch));
+  // EMF per publication and per invocation: publishing after every invocation, then with a window longer than the run.
+  const emfOf = async (fn: string, kind: WorkerScenario['kind']): Promise<EmfMeasurement> => {
+    const each = await runWorker(
+      o.root,
+      { ...lambdaEnv(o.env, fn), METRICS_FLUSH_INTERVAL_MS: '0' },
+      { ...scenario(fn, kind, 1, 20), warmup: 3 },
+    );
+    const held = await runWorker(
+      o.root,
+      { ...lambdaEnv(o.env, fn), METRICS_FLUSH_INTERVAL_MS: '3600000' },
+      { ...scenario(fn, kind, 1, 250), warmup: 0 },
+    );
+    return emfMeasurement(each.samples, held.emfFlushes);
+  };
+  const emf = { deviceApi: await emfOf('deviceApi', 'httpSend'), router: await emfOf('router', 'router') };
 
   const size = (role: SizedFunction['role'], one: WorkerResult, many: WorkerResult, p99BoundMs: number): SizedFunction => {
     const a = summarise(one.samples);
@@ -228,6 +288,7 @@ export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<Fun
       why: chosen.why,
       errors,
       ...(firstError !== undefined ? { firstError } : {}),
+      emf: emf[role],
     };
   };
   return {
@@ -246,7 +307,7 @@ export function measuredAssumptions(r: FunctionSizesResult, method: string): unk
   };
   return {
     about:
-      'Written by `npm run bench` (scenario 10, bench/functionSizes.ts); read by `npm run cost` over cost/assumptions.json. Durations are derived per memory size from CPU and waiting time measured in-process, see method.',
+      'Written by `npm run bench` (scenario 10, bench/functionSizes.ts); read by `npm run cost` over cost/assumptions.json. Durations are derived per memory size from CPU and waiting time measured in-process, see method. EMF metrics are aggregated per instance (lib/metrics.ts): emfBytesPerFlush is the fixed part of one publication on the hot path, emfValueBytesPerInvocation what each invocation adds to it (distribution values), emfInvocationsPerLine the invocations after which a distribution fills a line and publishes (null: none).',
     date: new Date().toISOString(),
     machine,
     method,
@@ -258,7 +319,9 @@ export function measuredAssumptions(r: FunctionSizesResult, method: string): unk
           waitMsPerInvocation: f.invocation.waitMsMedian,
           cpuMsPerItem: f.cpuMsPerItem,
           logBytesPerInvocation: f.invocation.logBytesMean,
-          emfBytesPerInvocation: f.invocation.emfBytesMean,
+          emfBytesPerFlush: f.emf.bytesPerFlush,
+          emfValueBytesPerInvocation: f.emf.valueBytesPerInvocation,
+          emfInvocationsPerLine: f.emf.invocationsPerLine,
           initCpuMs: f.init.cpuMs,
           initWallMs: f.init.wallMs,
           rssMb: f.rssMb,

@@ -4,7 +4,7 @@
  * calls its handler with realistic events against the local emulators and measures, per
  * invocation, this process's CPU time (process.cpuUsage: the handler, the SDK, JSON, GC), the
  * wall time, and the bytes the function writes to stdout/stderr (its log and EMF lines, as
- * Lambda would ship them to CloudWatch Logs). Forked by bench/functionSizes.ts, which passes the
+ * Lambda would ship them to CloudWatch Logs), and which invocations published metrics. Forked by bench/functionSizes.ts, which passes the
  * scenario in DEVHUB_SIZE_SCENARIO and receives the result over IPC.
  */
 import { performance } from 'node:perf_hooks';
@@ -27,6 +27,12 @@ export interface WorkerScenario {
   invocations: number;
 }
 
+/** A metrics publication (lib/metrics.ts aggregates per instance): the invocations it covered and the EMF bytes it wrote. */
+export interface EmfFlush {
+  invocations: number;
+  bytes: number;
+}
+
 export interface InvocationSample {
   cpuMs: number;
   wallMs: number;
@@ -43,6 +49,8 @@ export interface WorkerResult {
   /** The first invocation after init (lazy SDK set-up, first connections). */
   first: InvocationSample;
   samples: InvocationSample[];
+  /** Every invocation that wrote EMF lines, counted from the first invocation. */
+  emfFlushes: EmfFlush[];
   /** Resident memory after init and the first invocation: the code, the SDK and the runtime. */
   rssAfterFirstMb: number;
   /** Peak resident memory over the run (Node grows its heap lazily when nothing bounds it). */
@@ -227,6 +235,8 @@ async function run(s: WorkerScenario): Promise<WorkerResult> {
 
   let errors = 0;
   let firstError: string | undefined;
+  const emfFlushes: EmfFlush[] = [];
+  let sinceFlush = 0;
   const invoke = async (i: number): Promise<InvocationSample> => {
     const event = events[i % events.length];
     const cpu = process.cpuUsage();
@@ -246,7 +256,13 @@ async function run(s: WorkerScenario): Promise<WorkerResult> {
     }
     const wallMs = performance.now() - t;
     const cpuMs = cpuMsSince(cpu);
-    return { cpuMs, wallMs, ...output.take() };
+    const written = output.take();
+    sinceFlush++;
+    if (written.emfBytes > 0) {
+      emfFlushes.push({ invocations: sinceFlush, bytes: written.emfBytes });
+      sinceFlush = 0;
+    }
+    return { cpuMs, wallMs, ...written };
   };
   const first = await invoke(0);
   const rssAfterFirst = process.memoryUsage().rss;
@@ -264,6 +280,7 @@ async function run(s: WorkerScenario): Promise<WorkerResult> {
     init,
     first,
     samples,
+    emfFlushes,
     rssAfterFirstMb: Math.round((rssAfterFirst / 2 ** 20) * 10) / 10,
     rssMb: Math.round((rss / 2 ** 20) * 10) / 10,
     heapUsedMb: Math.round((process.memoryUsage().heapUsed / 2 ** 20) * 10) / 10,

@@ -33,6 +33,10 @@ Lambda-like environment (JSON logs at INFO, metrics on) and its handler is calle
 Gateway HTTP API (payload 2.0) or Kinesis events against the local emulators; no HTTP server or
 event source in the loop. Per invocation: process CPU time (user+system), wall time, and the bytes
 written to stdout/stderr (log lines; EMF lines counted apart). After a warm-up, medians are taken.
+EMF (aggregated per instance, lib/metrics.ts): bytes of a publication after one invocation
+(METRICS_FLUSH_INTERVAL_MS=0) and of the publications a filled distribution forces with a window
+longer than the run (every 99 invocations); their difference per extra invocation is the
+per-invocation part, the remainder the fixed part per publication.
 Lambda gives a function CPU in proportion to memory (1,769 MB = 1 vCPU); the share is emulated by
 a ratio: duration(memory) = CPU ms x 1769/memory + waiting ms (emulator answers, unscaled). The
 per-item cost is the CPU difference between a 100-item and a 1-item invocation. This machine's CPU
@@ -230,12 +234,15 @@ async function main(): Promise<void> {
       for (const f of sizes.functions) {
         const inv = f.invocation;
         console.log(
-          `  ${f.name}: CPU ${inv.cpuMsMedian} ms/invocation (p99 ${inv.cpuMsP99}) + ${f.cpuMsPerItem} ms per extra item (batch of ${f.itemsInBatch}); waiting ${inv.waitMsMedian} ms; log ${inv.logBytesMean} B + EMF ${inv.emfBytesMean} B per invocation; init ${f.init.wallMs} ms (CPU ${f.init.cpuMs}); first invocation ${f.firstInvocation.wallMs} ms; RSS ${f.rssMb} MB${f.errors > 0 ? `; ${f.errors} ERRORS (first: ${f.firstError ?? ''})` : ''}`,
+          `  ${f.name}: CPU ${inv.cpuMsMedian} ms/invocation (p99 ${inv.cpuMsP99}) + ${f.cpuMsPerItem} ms per extra item (batch of ${f.itemsInBatch}); waiting ${inv.waitMsMedian} ms; log ${inv.logBytesMean} B + EMF ${inv.emfBytesMean} B per invocation (aggregated); init ${f.init.wallMs} ms (CPU ${f.init.cpuMs}); first invocation ${f.firstInvocation.wallMs} ms; RSS ${f.rssMb} MB${f.errors > 0 ? `; ${f.errors} ERRORS (first: ${f.firstError ?? ''})` : ''}`,
         );
         for (const b of f.bySize)
           console.log(
             `    ${String(b.memoryMb).padStart(5)} MB: ${b.invocationMs} ms/invocation (p99 ${b.p99Ms}), +${b.perItemMs} ms/item, cold start ${b.coldStartMs} ms, ${b.gbSecondsPerMillion} GB-s per million`,
           );
+        console.log(
+          `    EMF: ${f.emf.bytesPerFlush} B per publication + ${f.emf.valueBytesPerInvocation} B per invocation; a distribution fills a line after ${f.emf.invocationsPerLine ?? 'never'} invocations (one-invocation publication ${f.emf.oneInvocationBytes} B, full ${f.emf.fullFlushBytes ?? '-'} B)`,
+        );
         console.log(`    chosen ${f.chosenMemoryMb} MB: ${f.why}`);
       }
       console.log(`  deviceApi empty C2D poll: CPU ${sizes.poll.cpuMsMedian} ms, waiting ${sizes.poll.waitMsMedian} ms`);

@@ -11,7 +11,9 @@ const measured: Measured = {
       waitMsPerInvocation: 10,
       cpuMsPerItem: 0.1769,
       logBytesPerInvocation: 0,
-      emfBytesPerInvocation: 352,
+      emfBytesPerFlush: 350,
+      emfValueBytesPerInvocation: 2,
+      emfInvocationsPerLine: 99,
       initCpuMs: 200,
       initWallMs: 300,
       rssMb: 90,
@@ -36,7 +38,11 @@ describe('measured assumptions', () => {
     // per item 0.1769 × 2 = 0.3538 ms; one invocation 3.538 × 2 + 10 = 17.076 ms, of which one item
     expect(assumptions.functions.deviceApi.perItemMs).toBeCloseTo(0.3538, 9);
     expect(assumptions.functions.deviceApi.invocationMs + assumptions.functions.deviceApi.perItemMs).toBeCloseTo(17.076, 9);
-    expect(assumptions.functions.deviceApi.emfBytesPerInvocation).toBe(352);
+    expect(assumptions.functions.deviceApi).toMatchObject({
+      emfBytesPerFlush: 350,
+      emfValueBytesPerInvocation: 2,
+      emfInvocationsPerLine: 99,
+    });
     expect(applied.map((a) => a.role)).toEqual(['deviceApi']);
     // Functions the bench did not measure keep their assumptions.
     expect(assumptions.functions.router).toEqual(testAssumptions().functions.router);
@@ -52,5 +58,10 @@ describe('measured assumptions', () => {
     delete broken.functions.deviceApi.cpuMsPerItem;
     expect(() => parseMeasured(broken, 'x.json')).toThrow(/functions.deviceApi.cpuMsPerItem/);
     expect(() => parseMeasured({ ...measured, functions: { lambda: {} } }, 'x.json')).toThrow(/unknown function role/);
+    const noLine = structuredClone(measured) as unknown as { functions: { deviceApi: Record<string, unknown> } };
+    delete noLine.functions.deviceApi.emfInvocationsPerLine;
+    expect(() => parseMeasured(noLine, 'x.json')).toThrow(/emfInvocationsPerLine/);
+    noLine.functions.deviceApi.emfInvocationsPerLine = null;
+    expect(() => parseMeasured(noLine, 'x.json')).not.toThrow();
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The measured assumptions `npm run bench` writes (cost/measured.json, bench/functionSizes.ts):
- * per function, CPU and waiting time per invocation, CPU per extra item, log and EMF bytes, measured
+ * per function, CPU and waiting time per invocation, CPU per extra item, log bytes per invocation
+ * and EMF bytes per publication and per invocation (lib/metrics.ts aggregates per instance), measured
  * in-process. Applied over cost/assumptions.json for the memory size serverless.yml gives each
  * function, with Lambda's CPU share (1,769 MB = one vCPU) emulated by a ratio. Pure.
  */
@@ -23,7 +24,12 @@ export interface MeasuredFunction {
   waitMsPerInvocation: number;
   cpuMsPerItem: number;
   logBytesPerInvocation: number;
-  emfBytesPerInvocation: number;
+  /** Fixed bytes of one metrics publication on the hot path (cost/types.ts FunctionAssumption). */
+  emfBytesPerFlush: number;
+  /** Bytes each invocation adds to a publication (distribution values). */
+  emfValueBytesPerInvocation: number;
+  /** Invocations after which a distribution filled a line and published; null when none did. */
+  emfInvocationsPerLine: number | null;
   initCpuMs: number;
   initWallMs: number;
   rssMb: number;
@@ -49,9 +55,20 @@ export function parseMeasured(raw: unknown, source: string): Measured {
   }
   for (const [role, f] of Object.entries(raw.functions)) {
     if (!FUNCTION_ROLES.includes(role as FunctionRole)) throw new Error(`${source}: unknown function role "${role}"`);
-    for (const k of ['cpuMsPerInvocation', 'waitMsPerInvocation', 'cpuMsPerItem', 'logBytesPerInvocation', 'emfBytesPerInvocation']) {
+    for (const k of [
+      'cpuMsPerInvocation',
+      'waitMsPerInvocation',
+      'cpuMsPerItem',
+      'logBytesPerInvocation',
+      'emfBytesPerFlush',
+      'emfValueBytesPerInvocation',
+    ]) {
       const v = isObj(f) ? f[k] : undefined;
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${source}: functions.${role}.${k} must be a number >= 0`);
+    }
+    const perLine = isObj(f) ? f.emfInvocationsPerLine : undefined;
+    if (perLine !== null && (typeof perLine !== 'number' || !(perLine >= 1))) {
+      throw new Error(`${source}: functions.${role}.emfInvocationsPerLine must be a number >= 1 or null`);
     }
   }
   return raw as unknown as Measured;
@@ -84,7 +101,9 @@ export function applyMeasured(
       invocationMs,
       perItemMs,
       logBytesPerInvocation: f.logBytesPerInvocation,
-      emfBytesPerInvocation: f.emfBytesPerInvocation,
+      emfBytesPerFlush: f.emfBytesPerFlush,
+      emfValueBytesPerInvocation: f.emfValueBytesPerInvocation,
+      emfInvocationsPerLine: f.emfInvocationsPerLine,
     };
     applied.push({ role, memoryMb, invocationMs, perItemMs });
   }

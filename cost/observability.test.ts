@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { customMetricCount } from '../lib/metricCatalogue';
+import { emfVolume } from './emf';
 import { GIB } from './math';
 import { priceUsage } from './price';
 import { serverlessPrint } from './serverlessPrint';
@@ -19,7 +20,14 @@ function repositorySettings(params: Record<string, string> = {}): DeploymentSett
 describe('operations settings from serverless.yml', () => {
   it('reads the log levels, metrics switch, alarms and dashboard of this repository', () => {
     const s = repositorySettings();
-    expect(s.logging).toEqual({ format: 'JSON', applicationLevel: 'INFO', systemLevel: 'WARN', debugSampleRate: 0, metricsEnabled: true });
+    expect(s.logging).toEqual({
+      format: 'JSON',
+      applicationLevel: 'INFO',
+      systemLevel: 'WARN',
+      debugSampleRate: 0,
+      metricsEnabled: true,
+      metricsFlushIntervalMs: 60_000,
+    });
     expect(s.monitoring.dashboards).toBe(1);
     expect(s.monitoring.alarms).toBeGreaterThanOrEqual(30);
     // Metric-math alarms bill every metric they use: more metrics than alarms.
@@ -62,8 +70,8 @@ describe('log volume by level', () => {
   a.logs.systemBytesPerInvocation = 550;
   a.logs.systemEventsPerInvocation = 2;
   a.functions.router.debugLogBytesPerInvocation = 410;
-  a.functions.deviceApi.emfBytesPerInvocation = 352;
-  a.functions.router.emfBytesPerInvocation = 460;
+  Object.assign(a.functions.deviceApi, { emfBytesPerFlush: 350, emfValueBytesPerInvocation: 2, emfInvocationsPerLine: 99 });
+  Object.assign(a.functions.router, { emfBytesPerFlush: 440, emfValueBytesPerInvocation: 20, emfInvocationsPerLine: 99 });
   a.metrics.emfBytesPerEndpoint = 235;
 
   it('system WARN drops the platform records; INFO keeps 550 bytes per invocation', () => {
@@ -87,12 +95,77 @@ describe('log volume by level', () => {
     expect(errorOnly.logs.applicationGb).toBe(0);
   });
 
-  it('EMF metric lines are logs too: one per device request, and per endpoint in every router batch', () => {
-    const s = withLogging({ metricsEnabled: true, systemLevel: 'WARN' });
+  it('EMF metric lines are logs too: with an interval of 0 one publication per invocation, the router one line more per endpoint', () => {
+    const s = withLogging({ metricsEnabled: true, systemLevel: 'WARN', metricsFlushIntervalMs: 0 });
     const u = computeUsage({ ...traffic, routes: 2 }, s, a, testPrices());
-    const expected = u.functions.deviceApi.invocations * 352 + u.functions.router.invocations * (460 + 2 * 235);
+    const expected = u.functions.deviceApi.invocations * (350 + 2) + u.functions.router.invocations * (440 + 2 * 235 + 20);
     expect(u.logs.metricsGb).toBeCloseTo(expected / GIB, 6);
     expect(computeUsage(traffic, withLogging({ metricsEnabled: false }), a, testPrices()).logs.metricsGb).toBe(0);
+  });
+
+  it('aggregated, each instance publishes once per interval or per 99 invocations, whichever comes first', () => {
+    const at = (metricsFlushIntervalMs: number) =>
+      computeUsage(traffic, withLogging({ metricsEnabled: true, systemLevel: 'WARN', metricsFlushIntervalMs }), a, testPrices());
+    const u = at(5000);
+    const device = u.functions.deviceApi;
+    const instances = Math.ceil(device.peakConcurrency); // one: 1 M messages a day at 10 ms
+    expect(instances).toBe(1);
+    const perFlush = (device.invocations / u.month.seconds) * 5; // ~58 invocations in 5 s, below 99
+    expect(perFlush).toBeLessThan(99);
+    const router = u.functions.router; // one batch a second: 5 per window
+    const expected =
+      (device.invocations / perFlush) * 350 + device.invocations * 2 + (router.invocations / 5) * 440 + router.invocations * 20;
+    expect(u.logs.metricsGb).toBeCloseTo(expected / GIB, 6);
+    // At 60 s the device API's 99 BatchSize values fill a line first; the router's 60 batches do not.
+    const minute = at(60_000);
+    const capped = (device.invocations / 99) * 350 + device.invocations * 2 + (router.invocations / 60) * 440 + router.invocations * 20;
+    expect(minute.logs.metricsGb).toBeCloseTo(capped / GIB, 6);
+  });
+});
+
+describe('EMF volume under per-instance aggregation (cost/emf.ts)', () => {
+  const base = {
+    seconds: 100,
+    instances: 2,
+    flushIntervalMs: 10_000,
+    bytesPerFlush: 300,
+    valueBytesPerInvocation: 2,
+    invocationsPerLine: null,
+  };
+  it('publishes once per interval per instance, at least once per invocation arriving alone', () => {
+    // 1,000 invocations over 100 s on 2 instances: 5/s each, 50 per 10 s window.
+    expect(emfVolume({ ...base, invocations: 1000 })).toEqual({ flushes: 20, invocationsPerFlush: 50, bytes: 20 * 300 + 1000 * 2 });
+    expect(emfVolume({ ...base, invocations: 10 }).invocationsPerFlush).toBe(1);
+    expect(emfVolume({ ...base, invocations: 1000, flushIntervalMs: 0 }).flushes).toBe(1000);
+    expect(emfVolume({ ...base, invocations: 0 })).toEqual({ flushes: 0, invocationsPerFlush: 0, bytes: 0 });
+  });
+  it('publishes when a distribution fills a line first', () => {
+    expect(emfVolume({ ...base, invocations: 1000, invocationsPerLine: 25 })).toMatchObject({ flushes: 40, invocationsPerFlush: 25 });
+    expect(emfVolume({ ...base, invocations: 1000, invocationsPerLine: 99 })).toMatchObject({ flushes: 20 });
+  });
+});
+
+describe('the log ingestion line follows METRICS_FLUSH_INTERVAL_MS in serverless.yml', () => {
+  it('moves with the parameter: per-invocation lines at 0, fewer the longer the interval', () => {
+    const a = testAssumptions();
+    Object.assign(a.functions.deviceApi, { emfBytesPerFlush: 350, emfValueBytesPerInvocation: 2, emfInvocationsPerLine: 99 });
+    const ingestion = (params: Record<string, string>) => {
+      const s = repositorySettings(params);
+      const line = priceUsage(computeUsage(testTraffic(), s, a, testPrices()), testPrices()).find((l) => l.item === 'Lambda log ingestion');
+      return { interval: s.logging.metricsFlushIntervalMs, gb: line?.quantity ?? NaN };
+    };
+    const every = ingestion({ metricsFlushIntervalMs: '0' });
+    const five = ingestion({ metricsFlushIntervalMs: '5000' });
+    const byDefault = ingestion({});
+    expect([every.interval, five.interval, byDefault.interval]).toEqual([0, 5000, 60_000]);
+    // 1 M messages a day on one device API instance: ~11.6 sends/s, so 5 s hold ~58 and 60 s fill a line (99).
+    const hours = testPrices().hoursPerMonth;
+    const sends = 1e6 * (hours / 24);
+    expect(every.gb).toBeCloseTo((sends * 352) / GIB, 6);
+    expect(five.gb).toBeCloseTo(((sends / ((sends / (hours * 3600)) * 5)) * 350 + sends * 2) / GIB, 6);
+    expect(byDefault.gb).toBeCloseTo(((sends / 99) * 350 + sends * 2) / GIB, 6);
+    expect(every.gb).toBeGreaterThan(five.gb);
+    expect(five.gb).toBeGreaterThan(byDefault.gb);
   });
 });
 

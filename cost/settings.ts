@@ -42,6 +42,7 @@ const ROUTING_CACHE_TTL_DEFAULT_MS = 5000;
 const DEVICE_CACHE_TTL_DEFAULT_MS = 10_000;
 const DEVICE_AUTH_CACHE_TTL_DEFAULT_MS = 3_600_000;
 const DEVICE_AUTH_CACHE_MAX_ENTRIES_DEFAULT = 50_000;
+const METRICS_FLUSH_INTERVAL_DEFAULT_MS = 60_000;
 
 /**
  * How authentication reads the registry, from the function environment: with REGISTRY_CHANGE_POLL_MS
@@ -250,6 +251,7 @@ export function deriveSettings(resolved: unknown): DeploymentSettings {
     systemLevel: upper(providerLogs.systemLogLevel, 'INFO'),
     debugSampleRate: num(environment.POWERTOOLS_LOGGER_SAMPLE_RATE) ?? 0,
     metricsEnabled: String(environment.POWERTOOLS_METRICS_DISABLED ?? 'false').toLowerCase() !== 'true',
+    metricsFlushIntervalMs: num(environment.METRICS_FLUSH_INTERVAL_MS) ?? METRICS_FLUSH_INTERVAL_DEFAULT_MS,
   };
 
   // Alarms are billed per metric they watch (a metric-math alarm: each metric in it).

@@ -74,7 +74,15 @@ export function testPrices(): PriceTable {
 
 export function testAssumptions(): Assumptions {
   // Log bytes come from the platform records here (400 B, 3 events); the hub's own lines and EMF are 0.
-  const fn = { invocationMs: 10, perItemMs: 0, logBytesPerInvocation: 0, debugLogBytesPerInvocation: 0, emfBytesPerInvocation: 0 };
+  const fn = {
+    invocationMs: 10,
+    perItemMs: 0,
+    logBytesPerInvocation: 0,
+    debugLogBytesPerInvocation: 0,
+    emfBytesPerFlush: 0,
+    emfValueBytesPerInvocation: 0,
+    emfInvocationsPerLine: null as number | null,
+  };
   const functions = Object.fromEntries(FUNCTION_ROLES.map((r) => [r, { ...fn }])) as Record<FunctionRole, typeof fn>;
   functions.router.perItemMs = 0.5;
   functions.sweeper.invocationMs = 100;
@@ -159,7 +167,14 @@ export function testSettings(): DeploymentSettings {
     registryReads: { mode: 'ttl', cacheTtlMs: 10_000, maxEntries: null, changePollMs: null, missReadConsistent: null, from: [] },
     routingCacheTtlMs: 60_000,
     devicesTablePitr: false,
-    logging: { format: 'JSON', applicationLevel: 'INFO', systemLevel: 'INFO', debugSampleRate: 0, metricsEnabled: false },
+    logging: {
+      format: 'JSON',
+      applicationLevel: 'INFO',
+      systemLevel: 'INFO',
+      debugSampleRate: 0,
+      metricsEnabled: false,
+      metricsFlushIntervalMs: 60_000,
+    },
     monitoring: { alarms: 0, alarmMetrics: 0, dashboards: 0, functions: 7 },
     notes: [],
   };

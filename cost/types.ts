@@ -60,8 +60,16 @@ export interface FunctionAssumption {
   logBytesPerInvocation: number;
   /** What DEBUG adds (lines the hub writes at DEBUG per invocation). */
   debugLogBytesPerInvocation: number;
-  /** EMF metric lines per invocation (lib/metrics.ts; measured with service devhub-prod). */
-  emfBytesPerInvocation: number;
+  /**
+   * EMF metric lines (lib/metrics.ts, service devhub-prod). An instance aggregates its metrics and
+   * publishes them once per METRICS_FLUSH_INTERVAL_MS window, or sooner when a distribution filled a
+   * line: each publication writes `emfBytesPerFlush` (the lines' fixed part: names, dimensions,
+   * sums) plus `emfValueBytesPerInvocation` for every invocation in it (the distributions' values).
+   */
+  emfBytesPerFlush: number;
+  emfValueBytesPerInvocation: number;
+  /** Invocations after which a distribution fills a line and forces a publication (99 values); null = no distribution. */
+  emfInvocationsPerLine: number | null;
 }
 
 export interface Assumptions {
@@ -202,7 +210,15 @@ export interface DeploymentSettings {
   routingCacheTtlMs: number;
   devicesTablePitr: boolean;
   /** Lambda log levels and Powertools settings (provider.logs.lambda, provider.environment). */
-  logging: { format: 'JSON' | 'Text'; applicationLevel: string; systemLevel: string; debugSampleRate: number; metricsEnabled: boolean };
+  logging: {
+    format: 'JSON' | 'Text';
+    applicationLevel: string;
+    systemLevel: string;
+    debugSampleRate: number;
+    metricsEnabled: boolean;
+    /** METRICS_FLUSH_INTERVAL_MS: how long each instance aggregates its metrics before publishing them. */
+    metricsFlushIntervalMs: number;
+  };
   /** CloudWatch resources in the stack: alarms (and the metrics they watch), dashboards; functions (ColdStart metrics). */
   monitoring: { alarms: number; alarmMetrics: number; dashboards: number; functions: number };
   /** Things worth telling the reader about how the settings were found. */

@@ -6,6 +6,7 @@
  * A month is the price table's hoursPerMonth (AWS uses 730 h), so a day-rate is multiplied by
  * 730 / 24 = 30.4167.
  */
+import { emfVolume } from './emf';
 import { base64Bytes, clamp, GIB, meteredUnits } from './math';
 import { catalogueMetricHours, coldStartsPerHour, hourShare } from './metricHours';
 import {
@@ -312,9 +313,20 @@ export function computeUsage(
     const avgConcurrency = (invocations / seconds) * (avgMs / 1000);
     const system = systemOn ? invocations * systemBytes : 0;
     const application = invocations * (appInfo * fx[role].logBytesPerInvocation + appDebug * fx[role].debugLogBytesPerInvocation);
-    // The router writes one more EMF line per endpoint it delivered to (RoutedCopies by Endpoint).
-    const emfPerInvocation = fx[role].emfBytesPerInvocation + (role === 'router' ? traffic.routes * a.metrics.emfBytesPerEndpoint : 0);
-    const emf = lg.metricsEnabled ? invocations * emfPerInvocation : 0;
+    // EMF: each instance publishes its aggregated metrics once per flush interval (lib/metrics.ts);
+    // instances kept warm for the peak concurrency share the invocations. The router writes one more
+    // line per endpoint it delivered to (RoutedCopies by Endpoint).
+    const emf = lg.metricsEnabled
+      ? emfVolume({
+          invocations,
+          seconds,
+          instances: Math.max(1, Math.ceil(avgConcurrency * peak)),
+          flushIntervalMs: lg.metricsFlushIntervalMs,
+          bytesPerFlush: fx[role].emfBytesPerFlush + (role === 'router' ? traffic.routes * a.metrics.emfBytesPerEndpoint : 0),
+          valueBytesPerInvocation: fx[role].emfValueBytesPerInvocation,
+          invocationsPerLine: fx[role].emfInvocationsPerLine,
+        }).bytes
+      : 0;
     logParts.system += system;
     logParts.application += application;
     logParts.metrics += emf;

@@ -50,7 +50,7 @@ export const makeHandler = (hub: WsDefaultDeps) =>
     timeoutEarlyResponse: () => {
       log.error('websocket frame did not finish before the deadline');
       metrics.add('WsFrameFailures', 1);
-      metrics.flush(); // the handler's own invocation is abandoned: publish now
+      metrics.flush(); // rare and alarmed on: published now, not with the aggregation window
       return { statusCode: 200 };
     },
   }).use(observability());

@@ -16,6 +16,7 @@ describe('parseConfig', () => {
       maxQueueDepth: 50,
     });
     expect(cfg.deviceCacheTtlMs).toBe(10_000);
+    expect(cfg.metricsFlushIntervalMs).toBe(60_000);
   });
   it.each(Object.keys(complete))('fails loudly when %s is missing', (name) => {
     const env: Record<string, string> = { ...complete };
@@ -25,5 +26,9 @@ describe('parseConfig', () => {
   it('rejects out-of-range tunables', () => {
     expect(() => parseConfig({ ...complete, C2D_MAX_DELIVERY_COUNT: '101' })).toThrow(/1\.\.100/);
     expect(() => parseConfig({ ...complete, C2D_DEFAULT_TTL_SECONDS: 'x' })).toThrow(/C2D_DEFAULT_TTL_SECONDS/);
+    expect(() => parseConfig({ ...complete, METRICS_FLUSH_INTERVAL_MS: '-1' })).toThrow(
+      /METRICS_FLUSH_INTERVAL_MS must be an integer in 0\.\.3600000/,
+    );
+    expect(parseConfig({ ...complete, METRICS_FLUSH_INTERVAL_MS: '0' }).metricsFlushIntervalMs).toBe(0);
   });
 });

@@ -58,6 +58,11 @@ export interface HubConfig {
     /** Glob endpoint queue/stream names must match (the IAM grants use the same glob). */
     endpointNames: string;
   };
+  /**
+   * How long each function instance aggregates its metrics before the end of an invocation
+   * publishes them (lib/metrics.ts); 0 publishes after every invocation (what the test hub uses).
+   */
+  metricsFlushIntervalMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -125,6 +130,8 @@ export function parseConfig(env: Env): HubConfig {
       deadAfterFailures: integer(env, 'ROUTING_DEAD_AFTER_FAILURES', 3, 1, 1000),
       endpointNames: required(env, 'ROUTING_ENDPOINT_NAMES'),
     },
+    // At most an hour: a window's lines are stamped with its start, which CloudWatch accepts up to two weeks back.
+    metricsFlushIntervalMs: integer(env, 'METRICS_FLUSH_INTERVAL_MS', 60_000, 0, 3_600_000),
   };
 }
 

@@ -8,6 +8,8 @@ export interface EmfLine {
   /** Metric name → value (an array when several observations were published together). */
   values: Record<string, number | number[]>;
   units: Record<string, string>;
+  /** `_aws.Timestamp`: the epoch ms CloudWatch files the values at. */
+  timestamp: number;
 }
 
 /** Parses the EMF lines among captured stdout text; other lines are ignored. */
@@ -16,7 +18,10 @@ export function parseEmf(text: string): EmfLine[] {
   for (const line of text.split('\n')) {
     if (!line.startsWith('{"_aws"')) continue;
     const doc = JSON.parse(line) as Record<string, unknown> & {
-      _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+      _aws: {
+        Timestamp: number;
+        CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+      };
     };
     for (const directive of doc._aws.CloudWatchMetrics) {
       const names = directive.Dimensions.flat();
@@ -25,6 +30,7 @@ export function parseEmf(text: string): EmfLine[] {
         dimensions: Object.fromEntries(names.map((n) => [n, String(doc[n])])),
         values: Object.fromEntries(directive.Metrics.map((m) => [m.Name, doc[m.Name] as number | number[]])),
         units: Object.fromEntries(directive.Metrics.map((m) => [m.Name, m.Unit])),
+        timestamp: doc._aws.Timestamp,
       });
     }
   }
@@ -50,7 +56,7 @@ export async function captureOutput(work: () => unknown): Promise<string> {
   return chunks.join('');
 }
 
-/** Runs `work`, flushes the hub's recorder as the middleware would, and returns the EMF lines printed. */
+/** Runs `work`, publishes everything the hub's recorder holds (as an interval of 0 would), and returns the EMF lines printed. */
 export async function captureEmf(work: () => unknown): Promise<EmfLine[]> {
   return parseEmf(
     await captureOutput(async () => {

@@ -27,6 +27,7 @@ import type { CommandRecord } from './c2d/types';
 import type { HubConfig } from './config';
 import { TelemetryService } from './d2c/telemetryService';
 import { errorFields, log } from './log';
+import { metrics } from './metrics';
 import { DeviceRateLimiter } from './rateLimit';
 import type { Device } from './registry/device';
 import { deviceView, type DeviceView } from './registry/deviceView';
@@ -91,6 +92,8 @@ export const ACTIVITY_RESOLUTION_MS = 60_000;
 export const OUTBOX_GRACE_MS = 30_000;
 
 export function createHub(config: HubConfig, clients: AwsClients): Hub {
+  // The instance's one recorder aggregates for the configured window (lib/metrics.ts).
+  metrics.configure({ flushIntervalMs: config.metricsFlushIntervalMs });
   // Adapters (one of each per cold start).
   const devices = new DeviceStore(clients.dynamo, config.tables.devices);
   const policies = new PolicyStore(clients.dynamo, config.tables.policies);

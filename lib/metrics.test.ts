@@ -11,8 +11,8 @@ import { QueueDepthExceededError } from './c2d/errors';
 import { MemoryFeedback, MemoryStore } from './c2d/memoryStore';
 import type { CommandContent } from './c2d/types';
 import { TelemetryService } from './d2c/telemetryService';
-import { captureEmf, parseEmf, total } from './emfTestkit';
-import { METRIC_CATALOGUE, METRIC_NAMESPACE, MetricsRecorder, metrics } from './metrics';
+import { captureEmf, captureOutput, parseEmf, total, type EmfLine } from './emfTestkit';
+import { MAX_VALUES_PER_LINE, METRIC_CATALOGUE, METRIC_NAMESPACE, MetricsRecorder, metrics } from './metrics';
 import type { Policy } from './policies';
 import { DeviceRateLimiter } from './rateLimit';
 import type { Device } from './registry/device';
@@ -61,6 +61,132 @@ describe('MetricsRecorder', () => {
 
   it('parses only EMF lines from mixed output', () => {
     expect(parseEmf('{"level":"INFO","message":"x"}\nplain text\n')).toEqual([]);
+  });
+});
+
+describe('MetricsRecorder aggregates across the invocations of one instance', () => {
+  const minute = 60_000;
+  // Ten minutes ago, on a window boundary (CloudWatch accepts timestamps up to two weeks back).
+  const t0 = Math.floor(Date.now() / minute) * minute - 10 * minute;
+  function instance(flushIntervalMs = minute) {
+    const clock = { now: t0 };
+    const recorder = new MetricsRecorder(new Metrics({ namespace: METRIC_NAMESPACE }), { flushIntervalMs, now: () => clock.now });
+    /** One invocation: `work` records, then the middleware ends the invocation; returns the lines printed. */
+    const invoke = async (work: () => void): Promise<EmfLine[]> =>
+      parseEmf(
+        await captureOutput(() => {
+          work();
+          recorder.endInvocation();
+        }),
+      );
+    return { clock, recorder, invoke };
+  }
+
+  it('publishes nothing while the window is open, then one line whose sums are the window total, stamped with its start', async () => {
+    const { clock, recorder, invoke } = instance();
+    for (let i = 0; i < 50; i++) {
+      clock.now = t0 + i * 1000;
+      expect(await invoke(() => recorder.messagesAccepted('https', 1, 100))).toEqual([]);
+    }
+    clock.now = t0 + minute + 5; // the next invocation, in the next window
+    const lines = await invoke(() => undefined);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.values).toEqual({
+      MessagesAccepted: 50,
+      BytesAccepted: 50 * 100,
+      BatchSize: Array.from({ length: 50 }, () => 1),
+    });
+    expect(lines[0]?.timestamp).toBe(t0);
+    expect(lines[0]?.dimensions).toEqual({ Transport: 'https', service: expect.any(String) });
+    expect(await invoke(() => undefined)).toEqual([]); // published once
+  });
+
+  it('publishes only the windows that ended: the invocation that crosses keeps its own counts for the next window', async () => {
+    const { clock, recorder, invoke } = instance();
+    clock.now = t0 + 30_000;
+    await invoke(() => recorder.add('C2dSent', 2));
+    clock.now = t0 + minute + 1;
+    const crossing = await invoke(() => recorder.add('C2dSent', 3));
+    expect(crossing.map((l) => [l.timestamp, l.values.C2dSent])).toEqual([[t0, 2]]);
+    clock.now = t0 + 2 * minute;
+    const next = await invoke(() => undefined);
+    expect(next.map((l) => [l.timestamp, l.values.C2dSent])).toEqual([[t0 + minute, 3]]);
+  });
+
+  it('publishes at once when a distribution fills a line (99 values: EMF takes 100, Powertools would split the 100th off), one line with all of them', async () => {
+    const { clock, recorder, invoke } = instance();
+    for (let i = 1; i < MAX_VALUES_PER_LINE; i++) {
+      clock.now = t0 + i;
+      expect(await invoke(() => recorder.messagesAccepted('https', 2, 10))).toEqual([]);
+    }
+    const lines = await invoke(() => recorder.messagesAccepted('https', 2, 10));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.values.BatchSize).toHaveLength(MAX_VALUES_PER_LINE);
+    expect(lines[0]?.values.MessagesAccepted).toBe(2 * MAX_VALUES_PER_LINE);
+    expect(lines[0]?.timestamp).toBe(t0);
+  });
+
+  it('splits more values than a line holds over lines that keep their dimensions, sums only once', async () => {
+    const { recorder } = instance();
+    const lines = parseEmf(
+      await captureOutput(() => {
+        for (let i = 0; i < 250; i++) recorder.add('RecordsPerBatch', i);
+        for (let i = 0; i < 120; i++) recorder.add('RouterBatchDuration', i);
+        recorder.add('RouteMatches', 7);
+        recorder.flush();
+      }),
+    );
+    expect(
+      lines.map((l) => [
+        l.dimensions.service !== undefined,
+        asArray(l.values.RecordsPerBatch).length,
+        asArray(l.values.RouterBatchDuration).length,
+      ]),
+    ).toEqual([
+      [true, 99, 99],
+      [true, 99, 21],
+      [true, 52, 0],
+    ]);
+    expect(lines.map((l) => l.values.RouteMatches)).toEqual([7, undefined, undefined]);
+    expect(total(lines, 'RecordsPerBatch')).toBe((249 * 250) / 2);
+    expect(total(lines, 'RouterBatchDuration')).toBe((119 * 120) / 2);
+  });
+  const asArray = (v: number | number[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+  it('keeps dimension sets apart within a window', async () => {
+    const { clock, recorder, invoke } = instance();
+    await invoke(() => recorder.messagesAccepted('https', 1, 10));
+    await invoke(() => recorder.messagesAccepted('websocket', 4, 40));
+    await invoke(() => recorder.messagesAccepted('https', 2, 20));
+    await invoke(() => recorder.authFailure('Expired'));
+    clock.now = t0 + minute;
+    const lines = await invoke(() => undefined);
+    expect(lines).toHaveLength(3);
+    expect(lines.find((l) => l.dimensions.Transport === 'https')?.values).toEqual({
+      MessagesAccepted: 3,
+      BytesAccepted: 30,
+      BatchSize: [1, 2],
+    });
+    expect(lines.find((l) => l.dimensions.Transport === 'websocket')?.values).toEqual({
+      MessagesAccepted: 4,
+      BytesAccepted: 40,
+      BatchSize: 4,
+    });
+    expect(lines.find((l) => l.dimensions.Reason === 'Expired')?.values).toEqual({ AuthFailures: 1 });
+  });
+
+  it('writes nothing when nothing was recorded, however much time passes', async () => {
+    const { clock, invoke } = instance();
+    expect(await invoke(() => undefined)).toEqual([]);
+    clock.now = t0 + 10 * minute;
+    expect(await invoke(() => undefined)).toEqual([]);
+  });
+
+  it('with an interval of 0 publishes after every invocation', async () => {
+    const { recorder, invoke } = instance(0);
+    expect((await invoke(() => recorder.add('C2dSent', 1))).map((l) => l.values)).toEqual([{ C2dSent: 1 }]);
+    expect((await invoke(() => recorder.add('C2dSent', 1))).map((l) => l.values)).toEqual([{ C2dSent: 1 }]);
+    expect(() => recorder.configure({ flushIntervalMs: -1 })).toThrow(/interval/);
   });
 });
 

@@ -2,7 +2,19 @@
  * The hub's own CloudWatch metrics, written as Embedded Metric Format lines on stdout through
  * Powertools Metrics (CloudWatch Logs extracts them; no API call, no extra latency). Domain code
  * records into `metrics` while it works; the `publishMetrics` middleware (lib/http/middleware.ts)
- * flushes once per invocation, one EMF line per dimension set that was used.
+ * calls `endInvocation` after every invocation, the only moment a Lambda instance may write
+ * before it is frozen.
+ *
+ * Aggregated across invocations: one Lambda instance serves one invocation after another, so the
+ * recorder keeps one running sum per `sum` metric and dimension set (and every observation of a
+ * `values` metric) for a window of METRICS_FLUSH_INTERVAL_MS (lib/config.ts), aligned to the epoch
+ * (60 s windows are UTC minutes), and publishes a window at the end of the first invocation after
+ * it ended, stamped with its start so CloudWatch files the counts in the minute they happened.
+ * A distribution that filled a line (99 values, below EMF's 100 per metric) publishes at once.
+ * Each EMF line costs a few hundred bytes of CloudWatch Logs ingestion; this turns one line per
+ * device request into one per window (or per 99 requests, whichever comes first) and instance. The trade-off: a retired instance takes its unpublished window with
+ * it (at most one interval of its counts; README "Metrics"). An interval of 0 publishes after every
+ * invocation.
  *
  * Every metric is declared in METRIC_CATALOGUE with its unit and dimensions. Dimensions stay
  * low-cardinality: transports, reasons, outcomes, frame actions and endpoint names (bounded by the
@@ -16,17 +28,55 @@ export { METRIC_CATALOGUE, METRIC_NAMESPACE, type HubMetricName } from './metric
 
 export type Transport = 'https' | 'websocket';
 
+/**
+ * Values of one metric in one EMF line. EMF allows 100; Powertools publishes a line by itself the
+ * moment a metric reaches its 100th value and forgets the line's dimensions for whatever is added
+ * after, so the recorder keeps a line whole by stopping one short.
+ */
+export const MAX_VALUES_PER_LINE = 99;
+
 interface Group {
   dimensions: Record<string, string>;
   sums: Map<HubMetricName, number>;
   values: Map<HubMetricName, number[]>;
 }
 
-/** Collects the invocation's observations by dimension set; `flush` publishes them. */
-export class MetricsRecorder {
-  private readonly groups = new Map<string, Group>();
+/** The observations of one aggregation window, by dimension set. */
+interface Window {
+  /** Epoch ms the window starts at: the timestamp of its lines. */
+  start: number;
+  groups: Map<string, Group>;
+}
 
-  constructor(readonly sink: Metrics) {}
+export interface RecorderOptions {
+  /** How long observations are aggregated before an invocation's end publishes them; 0 = after every invocation. */
+  flushIntervalMs?: number;
+  /** The clock (epoch ms); tests inject one. */
+  now?: () => number;
+}
+
+/** Collects observations by window and dimension set; `endInvocation` publishes the windows that are due. */
+export class MetricsRecorder {
+  /** By window index (epoch ms / interval); one window, index 0, when the interval is 0. */
+  private readonly windows = new Map<number, Window>();
+  private flushIntervalMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    readonly sink: Metrics,
+    options: RecorderOptions = {},
+  ) {
+    this.flushIntervalMs = 0;
+    this.now = options.now ?? Date.now;
+    this.configure({ flushIntervalMs: options.flushIntervalMs ?? 0 });
+  }
+
+  /** Sets the aggregation interval (lib/hub.ts applies METRICS_FLUSH_INTERVAL_MS at cold start). */
+  configure(options: { flushIntervalMs: number }): void {
+    const ms = options.flushIntervalMs;
+    if (!Number.isInteger(ms) || ms < 0) throw new Error(`metrics flush interval must be an integer >= 0 ms, got ${ms}`);
+    this.flushIntervalMs = ms;
+  }
 
   /** Records `value` for `name` with exactly the dimensions the catalogue declares. */
   add(name: HubMetricName, value: number, dimensions: Record<string, string> = {}): void {
@@ -37,21 +87,76 @@ export class MetricsRecorder {
     }
     if (!Number.isFinite(value)) return;
     const key = JSON.stringify(names.map((n) => [n, dimensions[n]]));
-    let group = this.groups.get(key);
-    if (!group) this.groups.set(key, (group = { dimensions, sums: new Map(), values: new Map() }));
+    const window = this.currentWindow();
+    let group = window.groups.get(key);
+    if (!group) window.groups.set(key, (group = { dimensions: { ...dimensions }, sums: new Map(), values: new Map() }));
     if (spec.kind === 'sum') group.sums.set(name, (group.sums.get(name) ?? 0) + value);
-    else group.values.set(name, [...(group.values.get(name) ?? []), value]);
+    else {
+      const values = group.values.get(name);
+      if (values) values.push(value);
+      else group.values.set(name, [value]);
+    }
   }
 
-  /** Publishes one EMF line per dimension set recorded since the last flush; nothing if none. */
+  /**
+   * Called once at the end of every invocation: publishes every window that has ended, or all of
+   * them when a distribution filled a line (or the interval is 0). Nothing if nothing is due.
+   */
+  endInvocation(): void {
+    if (this.flushIntervalMs === 0 || this.hasFullDistribution()) {
+      this.flush();
+      return;
+    }
+    const current = Math.floor(this.now() / this.flushIntervalMs);
+    for (const [index, window] of [...this.windows].sort(([a], [b]) => a - b)) {
+      if (index >= current) continue;
+      this.windows.delete(index);
+      this.publishWindow(window);
+    }
+  }
+
+  /** Publishes everything recorded so far, one EMF line per window and dimension set (more when a distribution has more values than a line holds); nothing if none. */
   flush(): void {
-    for (const group of this.groups.values()) {
+    const windows = [...this.windows].sort(([a], [b]) => a - b).map(([, w]) => w);
+    this.windows.clear();
+    for (const window of windows) this.publishWindow(window);
+  }
+
+  private currentWindow(): Window {
+    const now = this.now();
+    const index = this.flushIntervalMs > 0 ? Math.floor(now / this.flushIntervalMs) : 0;
+    let window = this.windows.get(index);
+    if (!window) {
+      window = { start: this.flushIntervalMs > 0 ? index * this.flushIntervalMs : now, groups: new Map() };
+      this.windows.set(index, window);
+    }
+    return window;
+  }
+
+  private hasFullDistribution(): boolean {
+    for (const window of this.windows.values())
+      for (const group of window.groups.values())
+        for (const values of group.values.values()) if (values.length >= MAX_VALUES_PER_LINE) return true;
+    return false;
+  }
+
+  private publishWindow(window: Window): void {
+    for (const group of window.groups.values()) this.publishGroup(window.start, group);
+  }
+
+  /** One line per dimension set; a distribution with more values than a line holds continues on further lines. */
+  private publishGroup(timestamp: number, group: Group): void {
+    const pending = [...group.values].map(([name, values]) => ({ name, values: [...values] }));
+    let sums = true;
+    while (sums || pending.some((p) => p.values.length > 0)) {
+      this.sink.setTimestamp(timestamp);
       for (const [k, v] of Object.entries(group.dimensions)) this.sink.addDimension(k, v);
-      for (const [name, sum] of group.sums) this.sink.addMetric(name, METRIC_CATALOGUE[name].unit, sum);
-      for (const [name, values] of group.values) for (const v of values) this.sink.addMetric(name, METRIC_CATALOGUE[name].unit, v);
+      if (sums) for (const [name, sum] of group.sums) this.sink.addMetric(name, METRIC_CATALOGUE[name].unit, sum);
+      sums = false;
+      for (const p of pending)
+        for (const v of p.values.splice(0, MAX_VALUES_PER_LINE)) this.sink.addMetric(p.name, METRIC_CATALOGUE[p.name].unit, v);
       this.sink.publishStoredMetrics();
     }
-    this.groups.clear();
   }
 
   // The domain's vocabulary, so call sites stay one line and dimension names stay in one file.

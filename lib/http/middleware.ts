@@ -41,17 +41,18 @@ export function hubErrors<TEvent, TResult>(): MiddlewareObj<TEvent, TResult, Err
 }
 
 /**
- * Publishes what the invocation recorded, once, after it finished (success or error), and the
+ * Ends every invocation (success or error) at the recorder, which publishes the metrics windows
+ * that are due (lib/metrics.ts: aggregated over METRICS_FLUSH_INTERVAL_MS), and publishes the
  * ColdStart metric on a cold start. Powertools' own `logMetrics` middleware would publish (and
- * warn about) an empty set on every request that recorded nothing, and cannot publish several
- * dimension sets; the recorder does both.
+ * warn about) an empty set on every request that recorded nothing, cannot publish several
+ * dimension sets and publishes per invocation; the recorder does all three.
  */
 export function publishMetrics(recorder: MetricsRecorder = metrics): MiddlewareObj<unknown, unknown, Error, Context> {
-  const flush = () => recorder.flush();
+  const end = () => recorder.endInvocation();
   return {
     before: (request) => recorder.sink.captureColdStartMetric(request.context.functionName),
-    after: flush,
-    onError: flush,
+    after: end,
+    onError: end,
   };
 }
 

@@ -20,6 +20,8 @@ export const TEST_PARAMS: Record<string, string> = {
   c2dMaxDeliveryCount: '3',
   routingCacheTtlMs: '500',
   routingRetryBaseMs: '20',
+  // Metrics after every invocation, so tests read an invocation's EMF lines from the function log.
+  metricsFlushIntervalMs: '0',
   // Every debug line is written too, so test/secrets.test.ts greps the most the logger can say.
   logLevel: 'DEBUG',
 };
