@@ -54,9 +54,8 @@ function telemetryBody(bytes: number, i: number): string {
   return JSON.stringify({ ...base, pad: 'x'.repeat(pad) });
 }
 
-async function eventsFromStream(items: number, count: number): Promise<KinesisStreamEvent[]> {
+async function eventsFromStream(stream: string, items: number, count: number): Promise<KinesisStreamEvent[]> {
   const kinesis = new KinesisClient({ requestHandler: new NodeHttpHandler() });
-  const stream = process.env.EVENTS_STREAM ?? '';
   const shards = (await kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? [];
   const records: _Record[] = [];
   for (const shard of shards) {
@@ -91,15 +90,15 @@ async function eventsFromStream(items: number, count: number): Promise<KinesisSt
 export async function writeScenarioEvents(
   s: Omit<WorkerScenario, 'eventsFile'>,
   file: string,
-  deviceConnectionString: string,
+  hub: { deviceConnectionString: string; eventsStream: string },
 ): Promise<void> {
   const total = s.warmup + s.invocations + 1;
   let makeEvent: (i: number) => unknown;
   if (s.kind === 'router') {
-    const events = await eventsFromStream(s.items, Math.min(total, 50));
+    const events = await eventsFromStream(hub.eventsStream, s.items, Math.min(total, 50));
     makeEvent = (i) => events[i % events.length];
   } else {
-    const cs = parseConnectionString(deviceConnectionString);
+    const cs = parseConnectionString(hub.deviceConnectionString);
     const deviceId = cs.deviceId ?? '';
     const token = tokenFromConnectionString(cs, Math.floor(Date.now() / 1000), 86_400);
     const path = (p: string) => `/devices/${encodeURIComponent(deviceId)}/messages/${p}`;

@@ -138,7 +138,7 @@ async function runWorker(
   try {
     const scenario: WorkerScenario = { ...spec, bundle: join(dir, `${spec.fn}.js`), eventsFile: join(dir, 'events.json') };
     copyFileSync(join(root, 'dist/functions', `${spec.fn}.js`), scenario.bundle);
-    await writeScenarioEvents(scenario, scenario.eventsFile, deviceConnectionString);
+    await writeScenarioEvents(scenario, scenario.eventsFile, { deviceConnectionString, eventsStream: env.EVENTS_STREAM ?? '' });
     return await forkWorker(root, env, scenario);
   } finally {
     rmSync(dir, { recursive: true, force: true });
