@@ -7,19 +7,17 @@
  * Lambda would ship them to CloudWatch Logs), and which invocations published metrics. Forked by bench/functionSizes.ts, which passes the
  * scenario in DEVHUB_SIZE_SCENARIO and receives the result over IPC.
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { KinesisStreamEvent } from 'aws-lambda';
-import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, type _Record } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { kinesisEvent } from '../client/routerFailures';
-import { parseConnectionString, tokenFromConnectionString } from '../lib/sas';
 
 export interface WorkerScenario {
   /** Bundle name under dist/functions. */
   fn: string;
   kind: 'httpSend' | 'httpPoll' | 'router';
+  /** The function's code as Lambda gets it (a copy of dist/functions/<fn>.js without its source map). */
   bundle: string;
-  deviceConnectionString?: string;
+  /** A JSON array of events (bench/functionEvents.ts), used in turn. */
+  eventsFile: string;
   /** Messages per HTTPS request / records per router batch. */
   items: number;
   messageBytes: number;
@@ -108,122 +106,9 @@ function context(fn: string) {
   };
 }
 
-/** An HTTP API (payload 2.0) event as API Gateway builds it for the device routes. */
-function httpEvent(method: string, route: string, path: string, deviceId: string, headers: Record<string, string>, body?: string) {
-  const now = Date.now();
-  return {
-    version: '2.0',
-    routeKey: `${method} ${route}`,
-    rawPath: path,
-    rawQueryString: 'api-version=2020-03-13',
-    headers: { host: 'localhost', 'user-agent': 'devhub-bench', ...headers },
-    queryStringParameters: { 'api-version': '2020-03-13' },
-    pathParameters: { id: deviceId },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'bench',
-      domainName: 'localhost',
-      domainPrefix: 'localhost',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'devhub-bench' },
-      requestId: `r${now}${Math.random().toString(16).slice(2, 8)}`,
-      routeKey: `${method} ${route}`,
-      stage: '$default',
-      time: new Date(now).toISOString(),
-      timeEpoch: now,
-    },
-    body,
-    isBase64Encoded: false,
-  };
-}
-
-function telemetryBody(bytes: number, i: number): string {
-  // A JSON document of about `bytes` (a typical telemetry shape, padded).
-  const base = { deviceTime: new Date().toISOString(), seq: i, temperature: 21.5 + (i % 10), humidity: 40 + (i % 7), pad: '' };
-  const pad = Math.max(0, bytes - Buffer.byteLength(JSON.stringify(base)));
-  return JSON.stringify({ ...base, pad: 'x'.repeat(pad) });
-}
-
-async function eventsFromStream(items: number, count: number): Promise<KinesisStreamEvent[]> {
-  const kinesis = new KinesisClient({ requestHandler: new NodeHttpHandler() });
-  const stream = process.env.EVENTS_STREAM ?? '';
-  const shards = (await kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? [];
-  const records: _Record[] = [];
-  for (const shard of shards) {
-    let iterator = (
-      await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))
-    ).ShardIterator;
-    while (iterator && records.length < items * count) {
-      const out = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
-      records.push(...(out.Records ?? []));
-      if ((out.Records ?? []).length === 0) break;
-      iterator = out.NextShardIterator;
-    }
-  }
-  kinesis.destroy();
-  if (records.length < items) throw new Error(`the events stream holds ${records.length} records, the router batch needs ${items}`);
-  const events: KinesisStreamEvent[] = [];
-  for (let i = 0; i < count; i++) {
-    const start = (i * items) % Math.max(1, records.length - items + 1);
-    events.push(
-      kinesisEvent(
-        records.slice(start, start + items),
-        'shardId-000000000000',
-        `arn:aws:kinesis:us-east-1:123456789012:stream/${stream}`,
-        'us-east-1',
-      ) as KinesisStreamEvent,
-    );
-  }
-  return events;
-}
-
 async function run(s: WorkerScenario): Promise<WorkerResult> {
-  // Events are prepared before the bundle is loaded so that their cost is not the function's.
-  const total = s.warmup + s.invocations + 1;
-  let makeEvent: (i: number) => unknown;
-  if (s.kind === 'router') {
-    const events = await eventsFromStream(s.items, Math.min(total, 50));
-    makeEvent = (i) => events[i % events.length];
-  } else {
-    const cs = parseConnectionString(s.deviceConnectionString ?? '');
-    const deviceId = cs.deviceId ?? '';
-    const token = tokenFromConnectionString(cs, Math.floor(Date.now() / 1000), 86_400);
-    const path = (p: string) => `/devices/${encodeURIComponent(deviceId)}/messages/${p}`;
-    makeEvent =
-      s.kind === 'httpPoll'
-        ? () => httpEvent('GET', '/devices/{id}/messages/devicebound', path('devicebound'), deviceId, { authorization: token })
-        : s.items === 1
-          ? (i) =>
-              httpEvent(
-                'POST',
-                '/devices/{id}/messages/events',
-                path('events'),
-                deviceId,
-                {
-                  authorization: token,
-                  'content-type': 'application/json',
-                  'iothub-messageid': `m${i}`,
-                  'iothub-contenttype': 'application/json',
-                  'iothub-contentencoding': 'utf-8',
-                  'iothub-app-kind': 'bench',
-                },
-                telemetryBody(s.messageBytes, i),
-              )
-          : (i) =>
-              httpEvent(
-                'POST',
-                '/devices/{id}/messages/events',
-                path('events'),
-                deviceId,
-                { authorization: token, 'content-type': 'application/vnd.microsoft.iothub.json' },
-                JSON.stringify(
-                  Array.from({ length: s.items }, (_, k) => ({
-                    body: Buffer.from(telemetryBody(s.messageBytes, i * s.items + k)).toString('base64'),
-                    properties: { 'iothub-app-kind': 'bench', 'iothub-messageid': `m${i}-${k}` },
-                  })),
-                ),
-              );
-  }
-  const events = Array.from({ length: Math.min(total, 200) }, (_, i) => makeEvent(i));
+  // Prepared by the parent (bench/functionEvents.ts): this process loads nothing before the bundle.
+  const events = JSON.parse(readFileSync(s.eventsFile, 'utf8')) as unknown[];
 
   const output = captureOutput();
   const initCpu = process.cpuUsage();

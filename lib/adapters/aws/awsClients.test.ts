@@ -3,7 +3,9 @@
  * URL names another host: locally the fault proxy sits at the configured endpoint, and a call
  * that went around it was never subject to injected faults (found by the soak ledger).
  */
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,41 +14,87 @@ import { createAwsClients } from './awsClients';
 describe('AWS clients', () => {
   let server: Server;
   const targets: string[] = [];
+  const bodies: string[] = [];
+  const answers: Record<string, unknown> = {
+    'AmazonSQS.SendMessageBatch': {
+      Successful: [{ Id: '0', MessageId: 'm', MD5OfMessageBody: createHash('md5').update('x').digest('hex') }],
+      Failed: [],
+    },
+    'Kinesis_20131202.PutRecords': { FailedRecordCount: 0, Records: [{ SequenceNumber: '1', ShardId: 'shardId-000000000000' }] },
+    'DynamoDB_20120810.GetItem': {},
+  };
   beforeAll(async () => {
     server = createServer((req, res) => {
-      targets.push(String(req.headers['x-amz-target']));
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-      res.end(
-        JSON.stringify({
-          Successful: [{ Id: '0', MessageId: 'm', MD5OfMessageBody: createHash('md5').update('x').digest('hex') }],
-          Failed: [],
-        }),
-      );
+      const target = String(req.headers['x-amz-target']);
+      targets.push(target);
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify(answers[target] ?? {}));
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it('sends SQS calls with a queue URL to the configured endpoint, not to the URL host', async () => {
+  const withClients = async (use: (clients: ReturnType<typeof createAwsClients>) => Promise<void>) => {
     const saved = { ...process.env };
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      AWS_ENDPOINT_URL_SQS: endpoint,
+      AWS_ENDPOINT_URL_KINESIS: endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
     });
-    const { sqs, kinesis, dynamo } = createAwsClients();
+    const clients = createAwsClients();
     try {
+      await use(clients);
+    } finally {
+      clients.sqs.destroy();
+      clients.kinesis.destroy();
+      clients.dynamo.destroy();
+      process.env = saved;
+    }
+  };
+  beforeEach(() => {
+    targets.length = 0;
+    bodies.length = 0;
+  });
+
+  it('sends SQS calls with a queue URL to the configured endpoint, not to the URL host', async () => {
+    await withClients(async ({ sqs }) => {
       // Port 9 (discard): nothing listens there, so a call sent to the URL host would fail.
       await sqs.send(
         new SendMessageBatchCommand({ QueueUrl: 'http://127.0.0.1:9/000000000000/q', Entries: [{ Id: '0', MessageBody: 'x' }] }),
       );
       expect(targets).toEqual(['AmazonSQS.SendMessageBatch']);
-    } finally {
-      sqs.destroy();
-      kinesis.destroy();
-      dynamo.destroy();
-      process.env = saved;
-    }
+    });
+  });
+
+  // Kinesis and SQS resolve a command class's middleware once (cacheMiddleware); each call must
+  // still send its own input. The DynamoDB document client must not cache: its commands are wrappers.
+  it('sends each call its own input when middleware stacks are cached', async () => {
+    await withClients(async ({ kinesis, sqs, dynamo }) => {
+      for (const stream of ['s-1', 's-2'])
+        await kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: [{ PartitionKey: stream, Data: Buffer.from(stream) }] }));
+      for (const queue of ['q-1', 'q-2'])
+        await sqs.send(
+          new SendMessageBatchCommand({ QueueUrl: `http://127.0.0.1:9/000000000000/${queue}`, Entries: [{ Id: '0', MessageBody: 'x' }] }),
+        );
+      for (const id of ['d-1', 'd-2']) await dynamo.send(new GetCommand({ TableName: 'devices', Key: { deviceId: id } }));
+      const sent = bodies.map((b) => JSON.parse(b) as { StreamName?: string; QueueUrl?: string; Key?: unknown });
+      expect(sent.map((b) => b.StreamName ?? b.QueueUrl ?? b.Key)).toEqual([
+        's-1',
+        's-2',
+        'http://127.0.0.1:9/000000000000/q-1',
+        'http://127.0.0.1:9/000000000000/q-2',
+        { deviceId: { S: 'd-1' } },
+        { deviceId: { S: 'd-2' } },
+      ]);
+    });
   });
 });

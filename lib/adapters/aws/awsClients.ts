@@ -31,16 +31,26 @@ function httpHandler(): NodeHttpHandler {
   });
 }
 
+/**
+ * The SDK's `cacheMiddleware`: a client resolves each command class's middleware stack once
+ * instead of on every call (the stack is copied and sorted per call otherwise). Measured on the
+ * device API's one PutRecords per message: ~15% of the SDK's CPU per call. Safe only where nothing
+ * adds middleware after the first call (the X-Ray tracer adds its own when the client is wrapped,
+ * before any call). Not on the DynamoDB client: DynamoDBDocumentClient's commands wrap a
+ * per-call inner command, so lib-dynamodb refuses the option (it throws at construction).
+ */
+const CACHED_MIDDLEWARE = { cacheMiddleware: true } as const;
+
 export function createAwsClients(): AwsClients {
   // X-Ray subsegments per call when tracing is on (a no-op otherwise).
   const dynamo = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ requestHandler: httpHandler(), maxAttempts: 3 })), {
     marshallOptions: { removeUndefinedValues: true },
   });
   // The Kinesis client defaults to HTTP/2, which kinesalite rejects; HTTP/1.1 works on both.
-  const kinesis = traced(new KinesisClient({ requestHandler: httpHandler(), maxAttempts: 3 }));
+  const kinesis = traced(new KinesisClient({ requestHandler: httpHandler(), maxAttempts: 3, ...CACHED_MIDDLEWARE }));
   // By default the SDK sends a call with a QueueUrl to that URL's host, ignoring the configured
   // endpoint (AWS_ENDPOINT_URL_SQS), so locally such calls bypassed the fault proxy. Queues are
   // in the hub's own region (see routingEndpointNames), so the regional endpoint is right in AWS.
-  const sqs = traced(new SQSClient({ requestHandler: httpHandler(), maxAttempts: 3, useQueueUrlAsEndpoint: false }));
+  const sqs = traced(new SQSClient({ requestHandler: httpHandler(), maxAttempts: 3, useQueueUrlAsEndpoint: false, ...CACHED_MIDDLEWARE }));
   return { dynamo, kinesis, sqs };
 }
