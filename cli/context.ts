@@ -70,6 +70,12 @@ export class HubContext {
     return undefined;
   }
 
+  /** The HTTPS URL of a host: DEVHUB_URL when it names that host (it may carry a path), else `https://{host}`. */
+  urlOfHost(host: string): string {
+    const given = process.env.DEVHUB_URL?.replace(/\/$/, '');
+    return given && new URL(given).hostname === host ? given : `https://${host}`;
+  }
+
   wsUrl(): string {
     if (process.env.DEVHUB_WS_URL) return process.env.DEVHUB_WS_URL.replace(/\/$/, '');
     if (this.endpoints.wsUrl) return this.endpoints.wsUrl;

@@ -63,4 +63,14 @@ describe('Hub.deviceFrontDoor', () => {
     await Promise.all([hub.deviceFrontDoor(), hub.connectionStringFor('a', 'a2V5'), hub.connectionStringFor('b', 'a2V5')]);
     expect(ask).toHaveBeenCalledTimes(1);
   });
+
+  it('a device alone (no service connection string to ask with): where its connection string says', async () => {
+    const cs = 'HostName=abc.lambda-url.eu-west-1.on.aws;DeviceId=d1;SharedAccessKey=a2V5';
+    const alone = hubPublishing({});
+    expect((await alone.device({ deviceConnectionString: cs })).baseUrl).toBe('https://abc.lambda-url.eu-west-1.on.aws');
+    const viaGateway = hubPublishing({}, { DEVHUB_URL: 'https://iot.example.com/hub' });
+    const gatewayCs = cs.replace('abc.lambda-url.eu-west-1.on.aws', 'iot.example.com');
+    expect((await viaGateway.device({ deviceConnectionString: gatewayCs })).baseUrl).toBe('https://iot.example.com/hub');
+    expect(jest.mocked(alone.service)).not.toHaveBeenCalled();
+  });
 });

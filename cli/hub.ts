@@ -87,7 +87,9 @@ export class Hub {
     const cs = await this.deviceConnectionString(as);
     const url =
       this.context.deviceUrl() ??
-      (this.context.hasConnectionString() ? (await this.deviceFrontDoor()).url : `https://${parseConnectionString(cs).hostName}`);
+      (this.context.hasConnectionString()
+        ? (await this.deviceFrontDoor()).url
+        : this.context.urlOfHost(parseConnectionString(cs).hostName));
     return new DeviceClient(url, cs, this.context.insecureTls());
   }
 
