@@ -7,6 +7,8 @@ export class UsageError extends Error {}
 
 interface Endpoints {
   httpUrl?: string;
+  /** The local hub's device front door (its function URL). */
+  deviceUrl?: string;
   wsUrl?: string;
   tls?: boolean;
   aws?: Record<string, string>;
@@ -51,6 +53,27 @@ export class HubContext {
     if (process.env.DEVHUB_URL) return process.env.DEVHUB_URL.replace(/\/$/, '');
     if (this.endpoints.httpUrl) return this.endpoints.httpUrl;
     return `https://${parseConnectionString(this.connectionString()).hostName}`;
+  }
+
+  /** Whether a service connection string is configured (commands acting only as a device need none). */
+  hasConnectionString(): boolean {
+    return Boolean(process.env.DEVHUB_CONNECTION_STRING) || existsSync(join(this.dataDir, 'iothubowner.connection'));
+  }
+
+  /**
+   * Where devices connect when the environment says: DEVHUB_DEVICE_URL, else the device front door
+   * `npm start` recorded (unless DEVHUB_URL points elsewhere); undefined: ask the hub.
+   */
+  deviceUrl(): string | undefined {
+    if (process.env.DEVHUB_DEVICE_URL) return process.env.DEVHUB_DEVICE_URL.replace(/\/$/, '');
+    if (this.endpoints.deviceUrl && !process.env.DEVHUB_URL) return this.endpoints.deviceUrl;
+    return undefined;
+  }
+
+  /** The HTTPS URL of a host: DEVHUB_URL when it names that host (it may carry a path), else `https://{host}`. */
+  urlOfHost(host: string): string {
+    const given = process.env.DEVHUB_URL?.replace(/\/$/, '');
+    return given && new URL(given).hostname === host ? given : `https://${host}`;
   }
 
   wsUrl(): string {

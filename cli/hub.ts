@@ -11,7 +11,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DeviceClient, RoutingClient, ServiceClient } from '../client/clients';
-import { deviceConnectionString } from '../lib/sas';
+import { deviceConnectionString, parseConnectionString } from '../lib/sas';
 import type { DeviceIdentity } from './args';
 import { HubContext, UsageError } from './context';
 
@@ -20,6 +20,12 @@ export interface AwsClients {
   dynamo: DynamoDBDocumentClient;
   sqs: SQSClient;
   lambda: LambdaClient;
+}
+
+/** Where devices connect: the host their connection strings and tokens name, and the URL they send to. */
+export interface DeviceFrontDoor {
+  hostName: string;
+  url: string;
 }
 
 export class Hub {
@@ -31,6 +37,7 @@ export class Hub {
   private serviceClient: ServiceClient | undefined;
   private routingClient: RoutingClient | undefined;
   private awsClients: (AwsClients & { destroy(): void }) | undefined;
+  private frontDoor: Promise<DeviceFrontDoor> | undefined;
 
   service(): ServiceClient {
     this.serviceClient ??= new ServiceClient(this.context.httpUrl(), this.context.connectionString(), this.context.insecureTls());
@@ -42,17 +49,48 @@ export class Hub {
     return this.routingClient;
   }
 
+  /**
+   * The device front door the hub publishes (`deviceHostName` of GET /auth/policy): the host device
+   * connection strings name, and the URL devices send to. A deployed hub's default front door is
+   * the device function's URL, not the service API's host; only when the hub names the service host
+   * (devices on the HTTP API) or names none (an older hub) is the service API's URL used.
+   */
+  deviceFrontDoor(): Promise<DeviceFrontDoor> {
+    this.frontDoor ??= this.service()
+      .hubInfo()
+      .then((info) => {
+        const hostName = info.deviceHostName || this.service().hostName;
+        const sameHost = hostName === info.hostName || hostName === this.service().hostName;
+        return { hostName, url: this.context.deviceUrl() ?? (sameHost ? this.context.httpUrl() : `https://${hostName}`) };
+      });
+    return this.frontDoor;
+  }
+
+  /** A new device's connection string, naming the device front door's host. */
+  async connectionStringFor(deviceId: string, key: string): Promise<string> {
+    return deviceConnectionString((await this.deviceFrontDoor()).hostName, deviceId, key);
+  }
+
   /** The device's connection string: given, or built from its key (read with the owner policy). */
   async deviceConnectionString(as: DeviceIdentity): Promise<string> {
     if (as.deviceConnectionString) return as.deviceConnectionString;
     if (!as.device) throw new UsageError('give --device <id> or --device-connection-string <cs>');
-    const service = this.service();
-    const device = await service.getDevice(as.device);
-    return deviceConnectionString(service.hostName, as.device, device.authentication.symmetricKey.primaryKey);
+    const device = await this.service().getDevice(as.device);
+    return this.connectionStringFor(as.device, device.authentication.symmetricKey.primaryKey);
   }
 
+  /**
+   * The device's HTTPS client, at the device front door. With no service connection string to ask
+   * the hub, a device connects where its connection string's HostName says, as IoT Hub devices do.
+   */
   async device(as: DeviceIdentity): Promise<DeviceClient> {
-    return new DeviceClient(this.context.httpUrl(), await this.deviceConnectionString(as), this.context.insecureTls());
+    const cs = await this.deviceConnectionString(as);
+    const url =
+      this.context.deviceUrl() ??
+      (this.context.hasConnectionString()
+        ? (await this.deviceFrontDoor()).url
+        : this.context.urlOfHost(parseConnectionString(cs).hostName));
+    return new DeviceClient(url, cs, this.context.insecureTls());
   }
 
   /** AWS clients pointed at the local emulators unless the environment says otherwise. */

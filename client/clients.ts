@@ -58,9 +58,27 @@ abstract class BaseClient {
 
 const API_VERSION = 'api-version=2021-04-12';
 
+/** What `GET /auth/policy` answers (functions/serviceApi.ts); `deviceHostName` is absent from older hubs. */
+export interface HubInfo {
+  policy: string;
+  permissions: string[];
+  hubName: string;
+  hostName: string;
+  deviceHostName?: string;
+}
+
 export class ServiceClient extends BaseClient {
   get hostName(): string {
     return this.cs.hostName;
+  }
+
+  /**
+   * `GET /auth/policy`: the calling policy, and the hosts the hub publishes: `hostName` (this API)
+   * and `deviceHostName` (the device front door devices connect to; a function URL's host on a
+   * deployed hub, the same host when devices use the HTTP API). Any policy may ask.
+   */
+  async hubInfo(): Promise<HubInfo> {
+    return (await this.call('GET', '/auth/policy', { expect: [200] })).json<HubInfo>();
   }
 
   async createDevice(deviceId: string, body: Record<string, unknown> = {}): Promise<Device> {

@@ -220,6 +220,39 @@ describe('deviceApi handler', () => {
     expect([stale.status, stale.errorCode]).toEqual([412, 'PreconditionFailed']);
   });
 
+  it('serves both spellings through the HTTP API {segment} routes (deviceFrontDoor=httpApi), and 404s any other spelling', async () => {
+    const { deps, handler } = fakes();
+    for (const segment of ['devicebound', 'deviceBound']) {
+      const receive = gatewayEvent('GET /devices/{id}/messages/{segment}', { pathParameters: { id: 'd1', segment }, headers: auth });
+      expect(parsed(await handler(receive, lambdaContext())).status).toBe(204);
+      const complete = gatewayEvent('DELETE /devices/{id}/messages/{segment}/{lockToken}', {
+        pathParameters: { id: 'd1', segment, lockToken: 'lock-1' },
+        headers: auth,
+        query: { reject: '' },
+      });
+      expect(parsed(await handler(complete, lambdaContext())).status).toBe(204);
+      const abandon = gatewayEvent('POST /devices/{id}/messages/{segment}/{lockToken}/abandon', {
+        pathParameters: { id: 'd1', segment, lockToken: 'lock-2' },
+        headers: auth,
+      });
+      expect(parsed(await handler(abandon, lambdaContext())).status).toBe(204);
+    }
+    expect(deps.receiveCommand).toHaveBeenCalledTimes(2);
+    expect(deps.commands.settleByDevice.mock.calls).toEqual([
+      ['d1', 'lock-1', 'reject'],
+      ['d1', 'lock-2', 'abandon'],
+      ['d1', 'lock-1', 'reject'],
+      ['d1', 'lock-2', 'abandon'],
+    ]);
+    const other = gatewayEvent('GET /devices/{id}/messages/{segment}', {
+      pathParameters: { id: 'd1', segment: 'DeviceBound' },
+      headers: auth,
+    });
+    const refused = parsed(await handler(other, lambdaContext()));
+    expect([refused.status, refused.errorCode]).toEqual([404, 'NotFound']);
+    expect(deps.admitDevice).toHaveBeenCalledTimes(6);
+  });
+
   it('answers 503 ServiceUnavailable when a dependency outlasts the function deadline', async () => {
     const { deps, handler } = fakes();
     deps.telemetry.accept.mockImplementationOnce(() => new Promise(() => undefined));

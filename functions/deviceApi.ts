@@ -10,6 +10,7 @@ import type { TelemetryService } from '../lib/d2c/telemetryService';
 import { createHub, type Hub } from '../lib/hub';
 import { httpDeadline, observability } from '../lib/http/middleware';
 import { httpPlumbing } from '../lib/http/plumbing';
+import { C2D_SEGMENTS, deviceRouteKeys } from '../lib/http/deviceRoutes';
 import { functionUrlHost } from '../lib/http/functionUrl';
 import { headers, type HttpEvent, pathParam, queryParameters, rawBody } from '../lib/http/request';
 import { binary, noContent } from '../lib/http/response';
@@ -53,20 +54,19 @@ function settleCommand(hub: DeviceApiDeps, action: DeviceAction | 'completeOrRej
   };
 }
 
-// Device SDKs spell the segment both "devicebound" and "deviceBound"; HTTP API paths are case-sensitive.
-const commandRoutes = (hub: DeviceApiDeps) =>
+const commandRoutes = (hub: DeviceApiDeps): Record<string, RouteHandler> =>
   Object.fromEntries(
-    ['devicebound', 'deviceBound'].flatMap((segment) => [
-      [`GET /devices/{id}/messages/${segment}`, (event: HttpEvent) => receiveCommand(hub, event)],
-      [`DELETE /devices/{id}/messages/${segment}/{lockToken}`, settleCommand(hub, 'completeOrReject')],
-      [`POST /devices/{id}/messages/${segment}/{lockToken}/abandon`, settleCommand(hub, 'abandon')],
+    C2D_SEGMENTS.flatMap((segment) => [
+      [deviceRouteKeys.receive(segment), (event: HttpEvent) => receiveCommand(hub, event)],
+      [deviceRouteKeys.completeOrReject(segment), settleCommand(hub, 'completeOrReject')],
+      [deviceRouteKeys.abandon(segment), settleCommand(hub, 'abandon')],
     ]),
-  ) as Record<string, RouteHandler>;
+  );
 
 export const makeHandler = (hub: DeviceApiDeps) =>
   middy(
     routeTable({
-      'POST /devices/{id}/messages/events': (event) => sendEvents(hub, event),
+      [deviceRouteKeys.send]: (event) => sendEvents(hub, event),
       ...commandRoutes(hub),
     }),
     httpDeadline,

@@ -3,8 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Envelope } from '../lib/envelope';
-import { devhub, spawnDevhub, spawnNode } from './support/cli';
+import { devhub, devhubWith, spawnDevhub, spawnNode } from './support/cli';
 import { hubInfo, uniqueId } from './support/hub';
+
+/** The test hub's device front door host (its function URL's, distinct from the service host as on AWS). */
+const deviceHost = () => new URL(hubInfo().deviceUrl).hostname;
 
 describe('devhub CLI', () => {
   it('prints help for every command and exits 0', async () => {
@@ -31,9 +34,11 @@ describe('devhub CLI', () => {
       connectionString: string;
     };
     expect(out.device.tags).toEqual({ site: 'oslo' });
+    // The device front door's host the hub publishes (GET /auth/policy deviceHostName), not the service host.
     expect(out.connectionString).toBe(
-      `HostName=localhost;DeviceId=${id};SharedAccessKey=${out.device.authentication.symmetricKey.primaryKey}`,
+      `HostName=${deviceHost()};DeviceId=${id};SharedAccessKey=${out.device.authentication.symmetricKey.primaryKey}`,
     );
+    expect(deviceHost()).not.toBe(new URL(hubInfo().httpUrl).hostname);
 
     const shown = await devhub('device', 'show', id);
     expect(shown.stdout).not.toContain(out.device.authentication.symmetricKey.primaryKey);
@@ -75,6 +80,7 @@ describe('devhub CLI', () => {
       '{"a":1}',
     );
     expect(first).toMatchObject({ code: 0, stdout: expect.stringContaining('cli-1') });
+    expect(connectionString.startsWith(`HostName=${deviceHost()};`)).toBe(true);
     expect((await devhub('send', '--device-connection-string', connectionString, `@${file}`)).code).toBe(0);
 
     const tail = await devhub('tail', '--from', started, '--limit', '1000');
@@ -105,6 +111,29 @@ describe('devhub CLI', () => {
     expect(noDevice).toMatchObject({ code: 2, stderr: expect.stringMatching(/--device/) });
     const badCs = await devhub('send', '--device-connection-string', 'HostName=x', 'hi');
     expect(badCs).toMatchObject({ code: 1, stderr: expect.stringMatching(/^devhub: connection string needs/) });
+  });
+});
+
+describe('devhub and the device front door the hub publishes', () => {
+  it('with DEVHUB_URL (as for a deployed hub) asks the hub: connection strings name the device host, sends go to it', async () => {
+    const id = uniqueId('clihost');
+    const deployed = { DEVHUB_URL: hubInfo().httpUrl };
+    const created = await devhubWith(deployed, 'device', 'create', id, '--json');
+    const { connectionString } = JSON.parse(created.stdout) as { connectionString: string };
+    expect(connectionString.startsWith(`HostName=${deviceHost()};DeviceId=${id};`)).toBe(true);
+    expect((await devhubWith(deployed, 'device', 'connection-string', id)).stdout.trim()).toBe(connectionString);
+
+    // Devices send to https://{deviceHostName}: locally nothing serves HTTPS on 127.0.0.1:443.
+    const toPublishedHost = await devhubWith(deployed, 'send', '--device', id, 'lost');
+    expect(toPublishedHost).toMatchObject({ code: 1, stderr: expect.stringContaining('127.0.0.1:443') });
+
+    // DEVHUB_DEVICE_URL names the device front door's URL (here the local function URL front).
+    const started = new Date().toISOString();
+    const viaFront = { ...deployed, DEVHUB_DEVICE_URL: hubInfo().deviceUrl };
+    const sent = await devhubWith(viaFront, 'send', '--device-connection-string', connectionString, '--message-id', 'host-1', 'found');
+    expect(sent.code).toBe(0);
+    const tail = await devhub('tail', '--from', started, '--device', id, '--limit', '1', '--raw');
+    expect((JSON.parse(tail.stdout) as Envelope).systemProperties['message-id']).toBe('host-1');
   });
 });
 

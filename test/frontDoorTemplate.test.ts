@@ -7,6 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { DEVICE_ROUTE_KEYS } from '../lib/http/deviceRoutes';
+import { narrowGatewayRoute } from '../lib/http/routes';
+import { httpApiRoutes, selectRoute } from './support/httpApiRoutes';
 
 const root = resolve(__dirname, '..');
 
@@ -52,16 +55,45 @@ beforeAll(async () => {
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const ofType = (t: Template, type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
-/**
- * The device routes on the HTTP API, lower-cased. osls names a route's resource from its path
- * lower-cased, so of `devicebound` and `deviceBound` only one route survives in the template (a
- * known defect of deviceFrontDoor=httpApi, README "Deploying"); the function URL routes both.
- */
+/** The HTTP API routes that invoke the device function. */
 const deviceRoutes = (t: Template) =>
-  ofType(t, 'AWS::ApiGatewayV2::Route')
-    .map(([, r]) => String(r.Properties?.RouteKey))
-    .filter((k) => /\/messages\/(events|devicebound)/i.test(k) && k !== 'POST /devices/{id}/messages/devicebound')
-    .map((k) => k.toLowerCase());
+  httpApiRoutes(t)
+    .filter((r) => r.functionId === 'DeviceApiLambdaFunction')
+    .map((r) => r.routeKey)
+    .sort();
+
+/** A request for each route the device handler serves (an id that needs escaping), as a device sends it. */
+const deviceRequests = DEVICE_ROUTE_KEYS.map((routeKey) => {
+  const [method = '', template = ''] = routeKey.split(' ');
+  const pathParameters = { id: 'dev/1', ...(template.includes('{lockToken}') ? { lockToken: 'lock=1' } : {}) };
+  const path = template.replace(/\{(\w+)\}/g, (_m, name: 'id' | 'lockToken') => encodeURIComponent(pathParameters[name] ?? ''));
+  return { routeKey, method, path, pathParameters };
+});
+
+/**
+ * Every device route the handler serves, sent to the packaged HTTP API: the route API Gateway
+ * selects invokes the device function, and the handler's route table (lib/http/routes.ts) narrows
+ * it back to the same route with the same parameters. Before the `{segment}` routes, osls's
+ * lower-cased logical ids left one of `devicebound`/`deviceBound` per method in the template.
+ */
+function expectEveryDeviceRouteReachable(t: Template) {
+  const routes = httpApiRoutes(t);
+  for (const request of deviceRequests) {
+    const selected = selectRoute(routes, request.method, request.path);
+    expect([request.routeKey, selected?.functionId]).toEqual([request.routeKey, 'DeviceApiLambdaFunction']);
+    const narrowed = selected && narrowGatewayRoute(DEVICE_ROUTE_KEYS, selected.routeKey, selected.pathParameters);
+    expect(narrowed).toEqual({ routeKey: request.routeKey, pathParameters: request.pathParameters });
+  }
+}
+
+/** The service side keeps its routes whichever front door devices use. */
+function expectServiceRoutesKept(t: Template) {
+  const routes = httpApiRoutes(t);
+  expect(selectRoute(routes, 'POST', '/devices/d1/messages/devicebound')?.functionId).toBe('CommandsApiLambdaFunction');
+  expect(selectRoute(routes, 'GET', '/devices/d1')?.functionId).toBe('ServiceApiLambdaFunction');
+  expect(selectRoute(routes, 'GET', '/devices/d1/commands')?.functionId).toBe('CommandsApiLambdaFunction');
+  expect(selectRoute(routes, 'DELETE', '/messages/serviceBound/feedback/t1')?.functionId).toBe('CommandsApiLambdaFunction');
+}
 const envOf = (t: Template, fn: string) => (t.Resources[fn]?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
 
 describe('deviceFrontDoor=functionUrl (default)', () => {
@@ -82,8 +114,8 @@ describe('deviceFrontDoor=functionUrl (default)', () => {
 
   it('routes no device path through the HTTP API, which keeps the service APIs', () => {
     expect(deviceRoutes(byDefault)).toEqual([]);
-    const keys = ofType(byDefault, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties?.RouteKey);
-    expect(keys).toEqual(expect.arrayContaining(['PUT /devices/{id}', 'POST /devices/{id}/messages/devicebound', 'GET /routes']));
+    for (const request of deviceRequests) expect(selectRoute(httpApiRoutes(byDefault), request.method, request.path)).toBeUndefined();
+    expectServiceRoutesKept(byDefault);
   });
 
   it('tells the other functions the URL host, and the device function (which cannot reference its own URL) nothing', () => {
@@ -96,22 +128,26 @@ describe('deviceFrontDoor=functionUrl (default)', () => {
 });
 
 describe('deviceFrontDoor=httpApi / both', () => {
-  it('httpApi: the device routes on the HTTP API and no function URL', () => {
+  const segmentRoutes = [
+    'DELETE /devices/{id}/messages/{segment}/{lockToken}',
+    'GET /devices/{id}/messages/{segment}',
+    'POST /devices/{id}/messages/events',
+    'POST /devices/{id}/messages/{segment}/{lockToken}/abandon',
+  ];
+
+  it('httpApi: every device route the handler serves is reachable on the HTTP API, and no function URL', () => {
     expect(ofType(httpApi, 'AWS::Lambda::Url')).toEqual([]);
-    expect(deviceRoutes(httpApi).sort()).toEqual(
-      [
-        'delete /devices/{id}/messages/devicebound/{locktoken}',
-        'get /devices/{id}/messages/devicebound',
-        'post /devices/{id}/messages/devicebound/{locktoken}/abandon',
-        'post /devices/{id}/messages/events',
-      ].sort(),
-    );
+    expect(deviceRoutes(httpApi)).toEqual(segmentRoutes);
+    expectEveryDeviceRouteReachable(httpApi);
+    expectServiceRoutesKept(httpApi);
     expect(envOf(httpApi, 'ServiceApiLambdaFunction').DEVICE_HOSTNAMES).toBe('');
   });
 
-  it('both: the URL and the routes (devices move from one host to the other)', () => {
+  it('both: the URL and the same routes (devices move from one host to the other)', () => {
     expect(ofType(both, 'AWS::Lambda::Url')).toHaveLength(1);
-    expect(deviceRoutes(both)).toHaveLength(4);
+    expect(deviceRoutes(both)).toEqual(segmentRoutes);
+    expectEveryDeviceRouteReachable(both);
+    expectServiceRoutesKept(both);
   });
 });
 

@@ -1,7 +1,6 @@
 /** devhub device create|show|list|delete|enable|disable|connection-string */
 import { Command, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Device } from '../../lib/registry/device';
-import { deviceConnectionString } from '../../lib/sas';
 import { intIn, json } from '../args';
 import type { Hub } from '../hub';
 
@@ -28,7 +27,7 @@ export function deviceCommand(hub: Hub): CommandUnknownOpts {
       if (opts.disabled) body.status = 'disabled';
       const service = hub.service();
       const created = await service.createDevice(id, body);
-      const connectionString = deviceConnectionString(service.hostName, id, created.authentication.symmetricKey.primaryKey);
+      const connectionString = await hub.connectionStringFor(id, created.authentication.symmetricKey.primaryKey);
       hub.result({ device: created, connectionString });
     });
 
@@ -87,9 +86,8 @@ export function deviceCommand(hub: Hub): CommandUnknownOpts {
     .description("print the device's connection string")
     .argument('<device-id>')
     .action(async (id) => {
-      const service = hub.service();
-      const found = await service.getDevice(id);
-      const connectionString = deviceConnectionString(service.hostName, id, found.authentication.symmetricKey.primaryKey);
+      const found = await hub.service().getDevice(id);
+      const connectionString = await hub.connectionStringFor(id, found.authentication.symmetricKey.primaryKey);
       hub.result({ deviceId: id, connectionString }, connectionString);
     });
 

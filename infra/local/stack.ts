@@ -34,6 +34,12 @@ export interface LocalHubOptions {
   lambdaPort: number;
   /** The device front door: a function URL (./functionUrlFront.ts); default httpPort + 10. */
   devicePort?: number;
+  /**
+   * The device front door's host name (the function URL's host, which the hub publishes as
+   * `deviceHostName`); default `hostname`. A name of its own makes the local hub look like a
+   * deployed one, whose devices use the function URL's host and the service the HTTP API's.
+   */
+  deviceHostname?: string;
   dynamoPort: number;
   kinesisPort: number;
   sqsPort: number;
@@ -154,6 +160,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
   const httpUrl = `${scheme}://${o.hostname}:${o.httpPort}`;
   const wsUrl = `${o.tls ? 'wss' : 'ws'}://${o.hostname}:${o.wsPort}`;
   const devicePort = o.devicePort ?? o.httpPort + 10;
+  const deviceHostname = o.deviceHostname ?? o.hostname;
   const supervisor = new Supervisor(
     processes,
     join(dataDir, 'stack.json'),
@@ -282,6 +289,8 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       // Locally devices reach the device function both ways: through its function URL (the front
       // below, as deployed by default) and through the HTTP API routes (deviceFrontDoor=httpApi).
       deviceFrontDoor: 'both',
+      // The function URL's host for every function, as a deployed stack resolves it from the URL.
+      deviceHostnames: deviceHostname,
       ...o.params,
     };
     const service = await resolveService({ root: o.root, stage: o.stage, params });
@@ -329,7 +338,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     // The poller runs the schedules (at localScheduleSeconds, with state `devhub status` reads);
     // offline's own cron would run every scheduled function a second time each period.
     offlineArgs.push('--param', 'offlineSchedules=false');
-    const tlsDir = o.tls ? await ensureCertificate(join(dataDir, 'tls'), o.hostname) : undefined;
+    const tlsDir = o.tls ? await ensureCertificate(join(dataDir, 'tls'), o.hostname, deviceHostname) : undefined;
     if (tlsDir) offlineArgs.push('--httpsProtocol', tlsDir);
     const hasWebSocket = Object.values(service.functions).some((f) => JSON.stringify(f.events ?? []).includes('"websocket"'));
     const functionsSpec: ChildSpec = {
@@ -366,7 +375,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     if (!deviceFunction) throw new Error('serverless.yml defines no deviceApi function');
     const front = await startFunctionUrlFront({
       port: devicePort,
-      hostname: o.hostname,
+      hostname: deviceHostname,
       functionName: deviceFunction.name,
       lambdaEndpoint: `http://127.0.0.1:${o.lambdaPort}`,
       region: awsEnv.AWS_REGION ?? 'us-east-1',

@@ -21,6 +21,8 @@ Options:
   --ws-port <n>      WebSocket API port (env DEVHUB_WS_PORT, default 3001)
   --data-dir <dir>   state directory (env DEVHUB_DATA_DIR, default .devhub)
   --hostname <name>  hub host name devices use in SAS tokens (env DEVHUB_HOSTNAME, default localhost)
+  --device-hostname <name> the device front door's own host name, as a deployed hub's function URL
+                     has one (env DEVHUB_DEVICE_HOSTNAME, default the hub host name)
   --in-memory        keep nothing on disk between runs
   --tls              serve HTTPS and WSS with a self-signed certificate in <data-dir>/tls
   --stage <name>     stage name used in resource names (default local)
@@ -50,6 +52,13 @@ function eventsShards(value: string | undefined): Record<string, string> {
   return { eventsShardCount: String(n) };
 }
 
+function deviceHostname(value: string | undefined): { deviceHostname?: string } {
+  if (value === undefined || value === '') return {};
+  // It becomes a connection string's HostName and a token's resource: no scheme, port or path.
+  if (!/^[A-Za-z0-9.-]+$/.test(value)) throw new Error(`--device-hostname must be a bare host name, got "${value}"`);
+  return { deviceHostname: value };
+}
+
 // Node 20 is supported here; the SDK's notice about Node 22 is noise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -60,6 +69,7 @@ async function main(): Promise<void> {
       'ws-port': { type: 'string' },
       'data-dir': { type: 'string' },
       hostname: { type: 'string' },
+      'device-hostname': { type: 'string' },
       'in-memory': { type: 'boolean' },
       tls: { type: 'boolean' },
       stage: { type: 'string' },
@@ -100,6 +110,7 @@ async function main(): Promise<void> {
     root,
     dataDir,
     hostname: values.hostname ?? env.DEVHUB_HOSTNAME ?? 'localhost',
+    ...deviceHostname(values['device-hostname'] ?? env.DEVHUB_DEVICE_HOSTNAME),
     httpPort,
     wsPort,
     lambdaPort: port(env.DEVHUB_LAMBDA_PORT, DEFAULT_PORTS.lambdaPort, 'DEVHUB_LAMBDA_PORT'),

@@ -4,7 +4,8 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 
-export async function ensureCertificate(dir: string, hostname: string): Promise<string> {
+/** `hostname` and `deviceHostname` (the device front door's, when it has its own), localhost and 127.0.0.1. */
+export async function ensureCertificate(dir: string, hostname: string, deviceHostname = hostname): Promise<string> {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   if (existsSync(cert) && existsSync(key)) return dir;
@@ -18,7 +19,9 @@ export async function ensureCertificate(dir: string, hostname: string): Promise<
         name: 'subjectAltName',
         altNames: [
           // An IP address host name must be an IP SAN: TLS clients check IP hosts against those only.
-          isIP(hostname) ? { type: 7, ip: hostname } : { type: 2, value: hostname },
+          ...[...new Set([hostname, deviceHostname])].map((name) =>
+            isIP(name) ? { type: 7 as const, ip: name } : { type: 2 as const, value: name },
+          ),
           { type: 2, value: 'localhost' },
           { type: 7, ip: '127.0.0.1' },
         ],

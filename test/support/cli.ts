@@ -15,12 +15,17 @@ export interface CliRun {
 function cliEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, DEVHUB_DATA_DIR: hubInfo().dataDir };
   for (const k of Object.keys(env))
-    if (k.startsWith('AWS_ENDPOINT_URL') || k === 'DEVHUB_CONNECTION_STRING' || k === 'DEVHUB_URL') delete env[k];
+    if (k.startsWith('AWS_ENDPOINT_URL') || ['DEVHUB_CONNECTION_STRING', 'DEVHUB_URL', 'DEVHUB_DEVICE_URL'].includes(k)) delete env[k];
   return env;
 }
 
-export async function devhub(...args: string[]): Promise<CliRun> {
-  const env = cliEnv();
+export function devhub(...args: string[]): Promise<CliRun> {
+  return devhubWith({}, ...args);
+}
+
+/** The CLI with more environment (e.g. DEVHUB_URL, as a user of a deployed hub sets it). */
+export async function devhubWith(extraEnv: Record<string, string>, ...args: string[]): Promise<CliRun> {
+  const env = { ...cliEnv(), ...extraEnv };
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env });
     return { code: 0, stdout, stderr };

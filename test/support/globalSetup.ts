@@ -18,6 +18,8 @@ export default async function globalSetup(): Promise<void> {
     root,
     dataDir,
     hostname: 'localhost',
+    // The device front door has a host of its own, as a deployed hub's function URL has.
+    deviceHostname: '127.0.0.1',
     ...TEST_PORTS,
     inMemory: true,
     tls: false,
