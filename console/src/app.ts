@@ -7,6 +7,8 @@ export interface App {
   api: Api;
   policy: string;
   hubName: string;
+  /** The host device connection strings name (`deviceHostName` of GET /auth/policy). */
+  deviceHostName: string;
   permissions: ReadonlySet<Permission>;
   stream: LiveStream | undefined;
   can(permission: Permission): boolean;

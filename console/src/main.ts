@@ -34,12 +34,20 @@ function credentialsFrom(secret: string): PolicyCredentials {
 async function signIn(secret: string): Promise<App> {
   const credentials = credentialsFrom(secret);
   const api = new Api(credentials);
-  const { data } = await api.call<{ policy: string; permissions: Permission[]; hubName: string; hostName: string }>('GET', '/auth/policy');
+  const { data } = await api.call<{
+    policy: string;
+    permissions: Permission[];
+    hubName: string;
+    hostName: string;
+    deviceHostName?: string;
+  }>('GET', '/auth/policy');
   const permissions = new Set(data.permissions);
   const app: App = {
     api,
     policy: data.policy,
     hubName: data.hubName,
+    // Devices connect to the device front door (a function URL's host on a deployed hub), not to this API.
+    deviceHostName: data.deviceHostName || credentials.hostName,
     permissions,
     stream: permissions.has('ServiceConnect') ? new LiveStream(api) : undefined,
     can: (p) => permissions.has(p),

@@ -208,7 +208,7 @@ export function devicesView(app: App, main: HTMLElement): void {
       const { data: d } = await app.api.call<Device>('PUT', `/devices/${encodeURIComponent(id)}`, {
         body: { deviceId: id, status: newDisabled.checked ? 'disabled' : 'enabled', tags },
       });
-      const cs = `HostName=${app.api.credentials.hostName};DeviceId=${d.deviceId};SharedAccessKey=${d.authentication?.symmetricKey?.primaryKey ?? ''}`;
+      const cs = `HostName=${app.deviceHostName};DeviceId=${d.deviceId};SharedAccessKey=${d.authentication?.symmetricKey?.primaryKey ?? ''}`;
       const field = h('input', {
         id: 'created-connection-string',
         readonly: true,
