@@ -7,7 +7,7 @@
 import { ForbiddenError, UnauthorizedError } from './errors';
 import { metrics, type AuthFailureReason } from './metrics';
 import { grants, type Permission, type Policy } from './policies';
-import { isDeviceId, type Device } from './registry/device';
+import { isDeviceId, type DeviceCredentials } from './registry/device';
 import { DeviceCache, type DeviceCacheOptions, type DeviceCacheSource } from './registry/deviceCache';
 import { parseSasToken, verifyDeviceToken, verifyPolicyDeviceToken, verifyPolicyToken, type HubHosts, type SasToken } from './sas';
 import { TtlCache } from './ttlCache';
@@ -44,7 +44,7 @@ export class Authenticator {
    * own (signed with its key), or a policy token (`skn`) for `{host}/devices/{id}` whose policy
    * has DeviceConnect, as IoT Hub accepts on device endpoints.
    */
-  async authenticateDevice(authorization: string | undefined, deviceId: string, arrivedVia?: string): Promise<Device> {
+  async authenticateDevice(authorization: string | undefined, deviceId: string, arrivedVia?: string): Promise<DeviceCredentials> {
     const token = parseSasToken(authorization);
     // An id no device can have is never looked up (DynamoDB refuses keys over 2 KB: a 500).
     if (!token || !isDeviceId(deviceId)) throw refuse('MalformedToken');
@@ -70,7 +70,12 @@ export class Authenticator {
     return [...(typeof this.opts.hubHostname === 'string' ? [this.opts.hubHostname] : this.opts.hubHostname), arrivedVia];
   }
 
-  private async authenticateDeviceByPolicy(token: SasToken, keyName: string, deviceId: string, hubHost: HubHosts): Promise<Device> {
+  private async authenticateDeviceByPolicy(
+    token: SasToken,
+    keyName: string,
+    deviceId: string,
+    hubHost: HubHosts,
+  ): Promise<DeviceCredentials> {
     const policy = await this.cachedPolicy(keyName);
     // Device endpoints answer every failure, a missing permission included, with the same 401.
     if (!policy) throw refuse('UnknownPolicy');
@@ -118,13 +123,13 @@ export class Authenticator {
   }
 
   /** The device if it still exists and is enabled (cached like authentication). */
-  async enabledDevice(deviceId: string): Promise<Device | undefined> {
+  async enabledDevice(deviceId: string): Promise<DeviceCredentials | undefined> {
     const device = await this.cachedDevice(deviceId);
     return device?.status === 'enabled' ? device : undefined;
   }
 
   /** The device in any status, or undefined if it does not exist (cached like authentication). */
-  async currentDevice(deviceId: string): Promise<Device | undefined> {
+  async currentDevice(deviceId: string): Promise<DeviceCredentials | undefined> {
     return (await this.cachedDevice(deviceId)) ?? undefined;
   }
 
@@ -133,7 +138,7 @@ export class Authenticator {
     this.devices.forget(deviceId);
   }
 
-  private cachedDevice(deviceId: string): Promise<Device | null> {
+  private cachedDevice(deviceId: string): Promise<DeviceCredentials | null> {
     return this.devices.get(deviceId);
   }
 

@@ -110,7 +110,7 @@ export function parseConfig(env: Env): HubConfig {
     deviceAuthCache: {
       changePollMs: integer(env, 'REGISTRY_CHANGE_POLL_MS', 5000, 0, 60_000),
       ttlMs: integer(env, 'DEVICE_AUTH_CACHE_TTL_MS', 3_600_000, 0, 86_400_000),
-      maxEntries: integer(env, 'DEVICE_AUTH_CACHE_MAX_ENTRIES', 50_000, 1, 1_000_000),
+      maxEntries: integer(env, 'DEVICE_AUTH_CACHE_MAX_ENTRIES', 150_000, 1, 1_000_000),
     },
     c2d: {
       defaultTtlSeconds: integer(env, 'C2D_DEFAULT_TTL_SECONDS', 3600, 1, maxTtlSeconds),

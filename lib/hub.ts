@@ -29,7 +29,7 @@ import { TelemetryService } from './d2c/telemetryService';
 import { errorFields, log } from './log';
 import { metrics } from './metrics';
 import { DeviceRateLimiter } from './rateLimit';
-import type { Device } from './registry/device';
+import type { Device, DeviceCredentials } from './registry/device';
 import { deviceView, type DeviceView } from './registry/deviceView';
 import { RegistryService } from './registry/registryService';
 import { listDeadLetters, redrive, type DeadLetterView, type RedriveResult } from './routing/redrive';
@@ -67,7 +67,7 @@ export interface Hub {
   /** Posts frames to (and closes) device sockets. */
   frameSink: FrameSink;
   /** Every device request: authenticate the SAS token, then apply the device's rate limit. */
-  admitDevice(authorization: string | undefined, deviceId: string, arrivedVia?: string): Promise<Device>;
+  admitDevice(authorization: string | undefined, deviceId: string, arrivedVia?: string): Promise<DeviceCredentials>;
   /**
    * A device's HTTPS receive. If the queue finds the cached device is an earlier generation
    * than the registry's (deleted and re-created meanwhile), authenticates again from the
@@ -75,7 +75,7 @@ export interface Hub {
    */
   receiveCommand(
     authorization: string | undefined,
-    device: Device,
+    device: DeviceCredentials,
     lockMs: number,
     arrivedVia?: string,
   ): Promise<CommandRecord | undefined>;

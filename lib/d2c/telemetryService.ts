@@ -1,7 +1,7 @@
 /** Accepting device-to-cloud telemetry: stamp, then store in the built-in stream before answering. */
 import { toEnvelope, type DeviceConnection, type Envelope, type EventStream } from '../envelope';
 import { metrics } from '../metrics';
-import type { Device } from '../registry/device';
+import type { DeviceCredentials } from '../registry/device';
 import type { DeviceMessage } from './telemetry';
 
 export class TelemetryService {
@@ -11,7 +11,11 @@ export class TelemetryService {
   ) {}
 
   /** Resolves only once every message is in the stream (throws otherwise). */
-  async accept(device: Device, messages: readonly DeviceMessage[], transport: DeviceConnection['transport']): Promise<Envelope[]> {
+  async accept(
+    device: Pick<DeviceCredentials, 'deviceId' | 'generationId'>,
+    messages: readonly DeviceMessage[],
+    transport: DeviceConnection['transport'],
+  ): Promise<Envelope[]> {
     const now = this.now();
     const conn: DeviceConnection = { deviceId: device.deviceId, generationId: device.generationId, transport };
     const envelopes = messages.map((m) => toEnvelope(m, conn, now));

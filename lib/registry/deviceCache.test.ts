@@ -1,5 +1,5 @@
 import { appendChanges, changesSince, EMPTY_CHANGES, MAX_CHANGE_ENTRIES, type RegistryChanges } from './changeFeed';
-import type { Device } from './device';
+import type { Device, DeviceCredentials } from './device';
 import { DeviceCache } from './deviceCache';
 
 const POLL_MS = 5000;
@@ -68,7 +68,7 @@ function setup(opts: { ttlMs?: number } = {}) {
 }
 
 describe('DeviceCache: changes take effect within pollMs', () => {
-  const changes: [string, (r: FakeRegistry) => void, (d: Device | null) => boolean][] = [
+  const changes: [string, (r: FakeRegistry) => void, (d: DeviceCredentials | null) => boolean][] = [
     ['disable', (r) => r.put(device('d1', { status: 'disabled' })), (d) => d?.status === 'disabled'],
     [
       'key rotation',
@@ -180,6 +180,22 @@ describe('DeviceCache: cost', () => {
     }
     expect(registry.deviceReads).toEqual([{ deviceId: 'd1', consistent: false }]);
     expect(registry.feedReads).toBe(360);
+  });
+
+  it('holds only what authentication needs: tags and timestamps are not kept per instance', async () => {
+    const { registry, cache } = setup();
+    const stored = device('d1', { tags: { site: 'oslo', blob: 'x'.repeat(4000) }, createdTime: 't0', statusReason: 'r' });
+    registry.put(stored);
+    const held: DeviceCredentials | null = await cache.get('d1');
+    expect(held).toEqual({
+      deviceId: 'd1',
+      generationId: 'g1',
+      status: 'enabled',
+      authentication: { type: 'sas', symmetricKey: { primaryKey: 'k1', secondaryKey: 'k2' } },
+    });
+    // A copy: the registry's item is not held alive (nor shared) by the cache.
+    stored.authentication.symmetricKey.primaryKey = 'changed';
+    expect((await cache.get('d1'))?.authentication.symmetricKey.primaryKey).toBe('k1');
   });
 
   it('concurrent requests share one feed read', async () => {

@@ -9,7 +9,7 @@
  */
 import { TtlCache } from '../ttlCache';
 import { changesSince, type RegistryChanges } from './changeFeed';
-import type { Device } from './device';
+import { credentialsOf, type Device, type DeviceCredentials } from './device';
 
 export interface DeviceCacheSource {
   getDevice(deviceId: string, consistent: boolean): Promise<Device | undefined>;
@@ -29,7 +29,7 @@ export interface DeviceCacheOptions {
 }
 
 export class DeviceCache {
-  private readonly entries: TtlCache<Device | null>;
+  private readonly entries: TtlCache<DeviceCredentials | null>;
   /** Devices the feed named since their last read: their next read is strongly consistent. */
   private readonly changed = new Set<string>();
   private readonly now: () => number;
@@ -49,13 +49,14 @@ export class DeviceCache {
   }
 
   /** The device, or null if it does not exist; at most `pollMs` behind the registry's change feed. */
-  async get(deviceId: string): Promise<Device | null> {
+  async get(deviceId: string): Promise<DeviceCredentials | null> {
     await this.sync();
     const hit = this.entries.get(deviceId);
     if (hit !== undefined) return hit;
     const evictionsBefore = this.evictions;
     const consistent = this.consistentAll || this.changed.has(deviceId);
-    const device = (await this.source.getDevice(deviceId, consistent)) ?? null;
+    const found = await this.source.getDevice(deviceId, consistent);
+    const device = found ? credentialsOf(found) : null;
     if (this.evictions !== evictionsBefore) return device; // a change arrived meanwhile: serve, do not keep
     if (consistent) this.changed.delete(deviceId);
     this.entries.set(deviceId, device, device ? this.opts.ttlMs : Math.min(this.opts.ttlMs, this.opts.negativeTtlMs));

@@ -8,7 +8,7 @@
  * device was disabled, deleted (or re-created) or whose signing key was regenerated is closed.
  */
 import { createHash } from 'node:crypto';
-import type { Device } from '../registry/device';
+import type { DeviceCredentials } from '../registry/device';
 import { sign, type SasToken } from '../sas';
 
 export interface SocketCredential {
@@ -25,7 +25,7 @@ export function keyFingerprint(keyBase64: string): string {
 }
 
 /** What an already verified device token proved (which of the device's keys signed it). */
-export function credentialOf(token: SasToken, device: Device): SocketCredential {
+export function credentialOf(token: SasToken, device: DeviceCredentials): SocketCredential {
   const { primaryKey, secondaryKey } = device.authentication.symmetricKey;
   const signer = [primaryKey, secondaryKey].find((key) => sign(key, token.signedResource, token.expiry) === token.signature) ?? primaryKey;
   return { tokenExpiry: token.expiry, keyFingerprint: keyFingerprint(signer) };
@@ -34,7 +34,7 @@ export function credentialOf(token: SasToken, device: Device): SocketCredential 
 /** Why the connection must be closed now, or undefined while its authentication holds. */
 export function revocation(
   conn: { generationId: string; tokenExpiry?: number; keyFingerprint?: string },
-  device: Device | undefined,
+  device: DeviceCredentials | undefined,
   nowSeconds: number,
 ): RevocationReason | undefined {
   if (conn.tokenExpiry !== undefined && nowSeconds >= conn.tokenExpiry) return 'TokenExpired';

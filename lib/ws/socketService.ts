@@ -9,7 +9,7 @@ import type { EventStream } from '../envelope';
 import { HubError, UnauthorizedError } from '../errors';
 import { errorFields, log } from '../log';
 import { metrics } from '../metrics';
-import type { Device } from '../registry/device';
+import type { DeviceCredentials } from '../registry/device';
 import { parseSasToken, splitResource } from '../sas';
 import { TtlCache } from '../ttlCache';
 import { connectionStateEvent } from './connectionEvents';
@@ -50,7 +50,7 @@ export class SocketService {
   }
 
   /** $connect: authenticates; on success the connection becomes the device's only one. */
-  async connect(connectionId: string, authorization: string | undefined, endpoint: string): Promise<Device> {
+  async connect(connectionId: string, authorization: string | undefined, endpoint: string): Promise<DeviceCredentials> {
     const malformed = () => {
       metrics.authFailure('MalformedToken');
       return new UnauthorizedError();
@@ -145,7 +145,12 @@ export class SocketService {
     await this.dispatch(parsed.frame, conn, device, reply);
   }
 
-  private async dispatch(frame: DeviceFrame, conn: Connection, device: Device, reply: (f: unknown) => Promise<void>): Promise<void> {
+  private async dispatch(
+    frame: DeviceFrame,
+    conn: Connection,
+    device: DeviceCredentials,
+    reply: (f: unknown) => Promise<void>,
+  ): Promise<void> {
     switch (frame.action) {
       case 'send':
       case 'sendBatch': {
