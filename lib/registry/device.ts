@@ -19,8 +19,8 @@ export interface Device {
 
 /**
  * What authentication keeps of a device: every instance caches these for up to 150,000 devices
- * (DEVICE_AUTH_CACHE_MAX_ENTRIES), so tags and timestamps stay out (~460 bytes an entry instead
- * of ~650 with empty tags, and unbounded with large tags).
+ * (DEVICE_AUTH_CACHE_MAX_ENTRIES), so tags and timestamps stay out: ~490 bytes an entry
+ * (bench/deviceCacheMemory.ts), where whole items grow with their tags.
  */
 export interface DeviceCredentials {
   deviceId: string;
