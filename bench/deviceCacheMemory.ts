@@ -4,7 +4,7 @@
  * from a registry that answers JSON-parsed device items (as the SDK does) with random keys, ids and
  * small tags, and compares heap after a full GC.
  *
- *   npx tsx --expose-gc bench/deviceCacheMemory.ts [devices]   (default 100000)
+ *   npm run build && node --expose-gc dist/bench/deviceCacheMemory.js [devices]   (default 100000)
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';

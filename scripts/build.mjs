@@ -32,6 +32,12 @@ await Promise.all([
   build({ ...common, entryPoints: [join(root, 'bench/soak/main.ts')], outfile: join(root, 'dist/bench/soak.js'), packages: 'external' }),
   build({
     ...common,
+    entryPoints: [join(root, 'bench/deviceCacheMemory.ts')],
+    outfile: join(root, 'dist/bench/deviceCacheMemory.js'),
+    packages: 'external',
+  }),
+  build({
+    ...common,
     entryPoints: [join(root, 'bench/functionWorker.ts')],
     outfile: join(root, 'dist/bench/functionWorker.js'),
     packages: 'external',
