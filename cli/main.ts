@@ -27,7 +27,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ECONNREFUSED') {
-      console.error(`devhub: cannot reach the hub (${e.message}); is 'npm start' running?`);
+      // The address says which front door failed: the service API (DEVHUB_URL) or the device host.
+      console.error(
+        `devhub: cannot reach the hub (${e.message}): for the local hub, is 'npm start' running? For a deployed hub, check DEVHUB_URL and, for device commands, DEVHUB_DEVICE_URL.`,
+      );
       return 1;
     }
     console.error(`devhub: ${err instanceof Error ? err.message : String(err)}`);

@@ -126,6 +126,7 @@ describe('devhub and the device front door the hub publishes', () => {
     // Devices send to https://{deviceHostName}: locally nothing serves HTTPS on 127.0.0.1:443.
     const toPublishedHost = await devhubWith(deployed, 'send', '--device', id, 'lost');
     expect(toPublishedHost).toMatchObject({ code: 1, stderr: expect.stringContaining('127.0.0.1:443') });
+    expect(toPublishedHost.stderr).toContain('For a deployed hub, check DEVHUB_URL and, for device commands, DEVHUB_DEVICE_URL.');
 
     // DEVHUB_DEVICE_URL names the device front door's URL (here the local function URL front).
     const started = new Date().toISOString();
