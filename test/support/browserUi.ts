@@ -272,17 +272,20 @@ export class Ui {
 
   async click(query: Query): Promise<void> {
     // The page re-renders lists while it loads: an element found just before a re-render is
-    // detached by the time it is clicked. Find it again (as a user's second look would).
+    // detached by the time it is clicked, or (Firefox over BiDi, seen once in a fresh-clone CI run)
+    // has no clickable box yet while the view lays out. Look again a moment later, as a user would;
+    // a re-render that lost what the test typed still fails the test's own assertions.
     for (let attempt = 1; ; attempt++) {
       const el = await this.find(query);
       try {
         await el.click();
         return;
       } catch (err) {
-        if (attempt >= 3 || !/detached|not connected/i.test((err as Error).message)) throw err;
+        if (attempt >= 3 || !/detached|not connected|not clickable/i.test((err as Error).message)) throw err;
       } finally {
         await el.dispose().catch(() => undefined);
       }
+      await new Promise((r) => setTimeout(r, 150));
     }
   }
 
