@@ -1,7 +1,7 @@
 /**
  * The device HTTPS routes (IoT Hub's device contract) the device function serves, as route keys.
  * serverless.yml declares them on the HTTP API more broadly (`{segment}` where SDKs use two
- * spellings); test/frontDoorRoutes.package.test.ts checks every key here is reachable there.
+ * spellings); test/frontDoorTemplate.test.ts checks every key here is reachable there.
  */
 
 /** Device SDKs spell the cloud-to-device segment both ways; IoT Hub's paths are case-sensitive otherwise. */
