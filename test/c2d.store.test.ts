@@ -6,7 +6,7 @@
  * wrapping a client's `send`.
  */
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +16,7 @@ import { LockLostError, QueueDepthExceededError } from '../lib/c2d/errors';
 import { FeedbackLocks, FeedbackPublisher, FeedbackReader, parseFeedbackBody } from '../lib/adapters/aws/c2d/feedbackQueue';
 import { MemoryFeedback } from '../lib/c2d/memoryStore';
 import type { CommandContent, FeedbackRecord, QueueLimits } from '../lib/c2d/types';
+import { createActiveTable } from './support/emulatorResources';
 import { hubInfo, resourceName } from './support/hub';
 
 hubInfo();
@@ -29,19 +30,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   const hubTable = (await raw.send(new DescribeTableCommand({ TableName: resourceName('C2D_TABLE') }))).Table;
-  await raw.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: hubTable?.AttributeDefinitions,
-      KeySchema: hubTable?.KeySchema,
-      GlobalSecondaryIndexes: hubTable?.GlobalSecondaryIndexes?.map((i) => ({
-        IndexName: i.IndexName,
-        KeySchema: i.KeySchema,
-        Projection: i.Projection,
-      })),
-    }),
-  );
+  await createActiveTable(raw, {
+    TableName: table,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: hubTable?.AttributeDefinitions,
+    KeySchema: hubTable?.KeySchema,
+    GlobalSecondaryIndexes: hubTable?.GlobalSecondaryIndexes?.map((i) => ({
+      IndexName: i.IndexName,
+      KeySchema: i.KeySchema,
+      Projection: i.Projection,
+    })),
+  });
 });
 
 afterAll(async () => {

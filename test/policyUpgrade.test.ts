@@ -3,13 +3,14 @@
  * the built-in policy later: starting the hub grants the missing right and keeps the keys, so the
  * connection string users already have keeps working and gains what the README promises.
  */
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { randomBytes } from 'node:crypto';
 import { ensureBuiltInPolicies, PolicyStore } from '../lib/adapters/aws/policyStore';
 import { BUILT_IN_POLICIES } from '../lib/policies';
 import { TEST_PORTS } from './support/config';
+import { createActiveTable } from './support/emulatorResources';
 
 const raw = new DynamoDBClient({
   endpoint: `http://127.0.0.1:${TEST_PORTS.dynamoPort}`,
@@ -21,14 +22,12 @@ const dynamo = DynamoDBDocumentClient.from(raw);
 const table = `policy-upgrade-${randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => {
-  await raw.send(
-    new CreateTableCommand({
-      TableName: table,
-      KeySchema: [{ AttributeName: 'name', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'name', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createActiveTable(raw, {
+    TableName: table,
+    KeySchema: [{ AttributeName: 'name', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'name', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
 });
 afterAll(async () => {
   await raw.send(new DeleteTableCommand({ TableName: table }));

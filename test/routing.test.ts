@@ -3,7 +3,7 @@
  * the built-in stream to the router, and the test reads the custom endpoints (SQS, FIFO SQS,
  * a second Kinesis stream) it created itself in the hub's emulators.
  */
-import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
+import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -23,6 +23,7 @@ import { WsDevice } from '../client/wsDevice';
 import type { Envelope } from '../lib/envelope';
 import type { EndpointHealth, EndpointType } from '../lib/routing/model';
 import { endpointResourceName, hubInfo, kinesis, newDevice, resourceName, service, StreamWatcher, uniqueId } from './support/hub';
+import { createActiveStream } from './support/emulatorResources';
 
 const k = kinesis();
 const sqs = new SQSClient({ requestHandler: new NodeHttpHandler() });
@@ -41,16 +42,6 @@ async function createQueue(name: string): Promise<string> {
   const out = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: fifo ? { FifoQueue: 'true' } : {} }));
   if (!out.QueueUrl) throw new Error('no queue url');
   return out.QueueUrl;
-}
-
-async function createStream(name: string): Promise<void> {
-  await k.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
-  for (let i = 0; i < 100; i++) {
-    const s = await k.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-    if (s.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    await sleep(50);
-  }
-  throw new Error(`stream ${name} not active`);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -110,7 +101,7 @@ describe('message routing', () => {
     const fifoUrl = await createQueue(`${run}-f.fifo`);
     const fallbackUrl = await createQueue(`${run}-fb`);
     const streamName = `${run}-s`;
-    await createStream(streamName);
+    await createActiveStream(k, streamName, 1);
     const ep = { sqs: `${run}-sqs`, fifo: `${run}-fifo`, kin: `${run}-kin`, fb: `${run}-fb` };
     await client.putEndpoint(ep.sqs, { type: 'sqs', target: queueUrl });
     // The FIFO queue by ARN, the stream by ARN: both target forms work.

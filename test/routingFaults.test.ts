@@ -2,13 +2,7 @@
  * Faults the emulators cannot produce (partial batch failures), injected by wrapping a real
  * client's send, with the router running in-process against the test hub's emulators.
  */
-import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
-  PutRecordsCommand,
-  type KinesisClient,
-  type PutRecordsCommandOutput,
-} from '@aws-sdk/client-kinesis';
+import { PutRecordsCommand, type KinesisClient, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -28,6 +22,7 @@ import type { DeadLetter } from '../lib/routing/deadLetter';
 import type { Endpoint, EndpointHealth } from '../lib/routing/model';
 import type { InputRecord } from '../lib/routing/plan';
 import { Router } from '../lib/routing/router';
+import { createActiveStream } from './support/emulatorResources';
 import { endpoint as endpointOf, envelope, route } from '../lib/routing/testkit';
 import { endpointResourceName, hubInfo, resourceName, uniqueId } from './support/hub';
 
@@ -143,12 +138,7 @@ describe('partial failures (injected)', () => {
 
   it('re-sends only the failed records of a partial PutRecords failure; each record arrives once', async () => {
     const name = endpointResourceName(uniqueId('pf-s'));
-    await clients.kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
-    for (let i = 0; i < 100; i++) {
-      const s = await clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-      if (s.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await createActiveStream(clients.kinesis, name, 1);
     const calls: string[][] = [];
     let injected = false;
     const kinesis = wrap(clients.kinesis, (command, realSend) => {
