@@ -175,6 +175,51 @@ describe('MetricsRecorder aggregates across the invocations of one instance', ()
     expect(lines.find((l) => l.dimensions.Reason === 'Expired')?.values).toEqual({ AuthFailures: 1 });
   });
 
+  it('decides that nothing is due without looking at what it holds (the same work per invocation however many dimension sets)', async () => {
+    const { clock, recorder, invoke } = instance();
+    clock.now = t0 + 1000;
+    for (let i = 0; i < 200; i++) recorder.add('RoutedCopies', 1, { Endpoint: `ep-${i}` });
+    for (let i = 1; i < MAX_VALUES_PER_LINE; i++) recorder.add('RecordsPerBatch', i); // one short of a full line
+    // Every way to walk a Map, counted while the invocation ends inside the window.
+    const walks = { count: 0 };
+    const proto = Map.prototype as unknown as Record<string | symbol, (...args: unknown[]) => unknown>;
+    const originals = (['values', 'keys', 'entries', 'forEach', Symbol.iterator] as const).map((k) => [k, proto[k]] as const);
+    for (const [k, original] of originals)
+      proto[k] = function (this: unknown, ...args: unknown[]) {
+        walks.count++;
+        return original?.apply(this, args);
+      };
+    try {
+      clock.now = t0 + minute - 1;
+      recorder.endInvocation();
+    } finally {
+      for (const [k, original] of originals) if (original) proto[k] = original;
+    }
+    expect(walks.count).toBe(0);
+    // ...and it still publishes all of it once the window has ended, then nothing more.
+    clock.now = t0 + minute;
+    const lines = await invoke(() => undefined);
+    expect(total(lines, 'RoutedCopies')).toBe(200);
+    expect(asArray(lines.find((l) => l.values.RecordsPerBatch !== undefined)?.values.RecordsPerBatch)).toHaveLength(
+      MAX_VALUES_PER_LINE - 1,
+    );
+    expect(await invoke(() => undefined)).toEqual([]);
+  });
+
+  it('after publishing a window, waits for the end of the next one held (and a filled line publishes at once only once)', async () => {
+    const { clock, recorder, invoke } = instance();
+    clock.now = t0 + 10;
+    for (let i = 0; i < MAX_VALUES_PER_LINE; i++) recorder.add('RecordsPerBatch', 1);
+    expect((await invoke(() => undefined)).map((l) => asArray(l.values.RecordsPerBatch).length)).toEqual([MAX_VALUES_PER_LINE]);
+    expect(await invoke(() => recorder.add('RecordsPerBatch', 1))).toEqual([]); // a new line, not full
+    clock.now = t0 + minute + 10; // window 0 ended; this invocation records into window 1
+    expect((await invoke(() => recorder.add('C2dSent', 1))).map((l) => [l.timestamp, l.values.RecordsPerBatch])).toEqual([[t0, 1]]);
+    clock.now = t0 + 2 * minute - 1;
+    expect(await invoke(() => undefined)).toEqual([]);
+    clock.now = t0 + 2 * minute;
+    expect((await invoke(() => undefined)).map((l) => [l.timestamp, l.values.C2dSent])).toEqual([[t0 + minute, 1]]);
+  });
+
   it('writes nothing when nothing was recorded, however much time passes', async () => {
     const { clock, invoke } = instance();
     expect(await invoke(() => undefined)).toEqual([]);

@@ -45,6 +45,8 @@ interface Group {
 interface Window {
   /** Epoch ms the window starts at: the timestamp of its lines. */
   start: number;
+  /** Epoch ms it ends at: the first invocation to end at or after this publishes it. */
+  end: number;
   groups: Map<string, Group>;
 }
 
@@ -59,6 +61,13 @@ export interface RecorderOptions {
 export class MetricsRecorder {
   /** By window index (epoch ms / interval); one window, index 0, when the interval is 0. */
   private readonly windows = new Map<number, Window>();
+  /**
+   * What `endInvocation` checks, kept up to date by `add` so the check costs the same however many
+   * windows and dimension sets are held: the earliest end of a held window (Infinity when none),
+   * and whether some distribution has filled a line.
+   */
+  private earliestEnd = Infinity;
+  private distributionFull = false;
   private flushIntervalMs: number;
   private readonly now: () => number;
 
@@ -92,33 +101,43 @@ export class MetricsRecorder {
     if (!group) window.groups.set(key, (group = { dimensions: { ...dimensions }, sums: new Map(), values: new Map() }));
     if (spec.kind === 'sum') group.sums.set(name, (group.sums.get(name) ?? 0) + value);
     else {
-      const values = group.values.get(name);
+      let values = group.values.get(name);
       if (values) values.push(value);
-      else group.values.set(name, [value]);
+      else group.values.set(name, (values = [value]));
+      if (values.length >= MAX_VALUES_PER_LINE) this.distributionFull = true;
     }
   }
 
   /**
    * Called once at the end of every invocation: publishes every window that has ended, or all of
-   * them when a distribution filled a line (or the interval is 0). Nothing if nothing is due.
+   * them when a distribution filled a line (or the interval is 0). Nothing if nothing is due, and
+   * then in constant time: it runs after every invocation, however many dimension sets are held.
    */
   endInvocation(): void {
-    if (this.flushIntervalMs === 0 || this.hasFullDistribution()) {
+    if (this.flushIntervalMs === 0 || this.distributionFull) {
       this.flush();
       return;
     }
-    const current = Math.floor(this.now() / this.flushIntervalMs);
+    const now = this.now();
+    if (now < this.earliestEnd) return;
+    let earliestEnd = Infinity;
     for (const [index, window] of [...this.windows].sort(([a], [b]) => a - b)) {
-      if (index >= current) continue;
+      if (now < window.end) {
+        earliestEnd = Math.min(earliestEnd, window.end);
+        continue;
+      }
       this.windows.delete(index);
       this.publishWindow(window);
     }
+    this.earliestEnd = earliestEnd;
   }
 
   /** Publishes everything recorded so far, one EMF line per window and dimension set (more when a distribution has more values than a line holds); nothing if none. */
   flush(): void {
     const windows = [...this.windows].sort(([a], [b]) => a - b).map(([, w]) => w);
     this.windows.clear();
+    this.earliestEnd = Infinity;
+    this.distributionFull = false;
     for (const window of windows) this.publishWindow(window);
   }
 
@@ -127,17 +146,13 @@ export class MetricsRecorder {
     const index = this.flushIntervalMs > 0 ? Math.floor(now / this.flushIntervalMs) : 0;
     let window = this.windows.get(index);
     if (!window) {
-      window = { start: this.flushIntervalMs > 0 ? index * this.flushIntervalMs : now, groups: new Map() };
+      const start = this.flushIntervalMs > 0 ? index * this.flushIntervalMs : now;
+      // An interval of 0 publishes after every invocation: its one window is due at once.
+      window = { start, end: start + this.flushIntervalMs, groups: new Map() };
       this.windows.set(index, window);
+      this.earliestEnd = Math.min(this.earliestEnd, window.end);
     }
     return window;
-  }
-
-  private hasFullDistribution(): boolean {
-    for (const window of this.windows.values())
-      for (const group of window.groups.values())
-        for (const values of group.values.values()) if (values.length >= MAX_VALUES_PER_LINE) return true;
-    return false;
   }
 
   private publishWindow(window: Window): void {
