@@ -37,9 +37,9 @@ describe('catalogue metrics by the hours they are published', () => {
     expect(() => catalogueMetricHours(httpsOnly, 2, catalogue)).toThrow(/NewThing has no publish rule/);
   });
 
-  it('HTTPS telemetry alone: its 3 send metrics, the 5 router batch metrics, 2 auth failure reasons, Throttled', () => {
+  it('HTTPS telemetry alone: its 3 send metrics, the 3 router batch metrics, 2 auth failure reasons, Throttled, DeadLettered, RecordsRetried', () => {
     const h = catalogueMetricHours(httpsOnly, 2);
-    expect(h.metricMonths).toBe(3 + 5 + 2 + 1);
+    expect(h.metricMonths).toBe(3 + 3 + 2 + 1 + 1 + 1);
     expect(h.byMetric).toMatchObject({
       MessagesAccepted: 1,
       AuthFailures: 2,
@@ -54,8 +54,10 @@ describe('catalogue metrics by the hours they are published', () => {
   });
 
   it('the failure assumption sets how many failure series an hour publishes, capped at the metric series', () => {
-    expect(catalogueMetricHours(httpsOnly, 0).metricMonths).toBe(8);
-    expect(catalogueMetricHours(httpsOnly, 0.5).metricMonths).toBe(8 + 0.5 + 0.5);
+    // The router's failure counters are failure metrics too: published only in a batch that failed.
+    expect(catalogueMetricHours(httpsOnly, 0).metricMonths).toBe(6);
+    expect(catalogueMetricHours(httpsOnly, 0).byMetric).toMatchObject({ DeadLettered: 0, RecordsRetried: 0, RouteMatches: 1 });
+    expect(catalogueMetricHours(httpsOnly, 0.5).metricMonths).toBe(6 + 4 * 0.5);
     expect(catalogueMetricHours(httpsOnly, 100).byMetric.AuthFailures).toBe(7); // all reasons
   });
 

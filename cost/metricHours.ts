@@ -67,12 +67,13 @@ export const PUBLISH_RULES: Record<HubMetricName, PublishRule> = {
   AuthFailures: (r) => exceptional(deviceTraffic(r)),
   // lib/rateLimit.ts: a device over its rate limit.
   Throttled: (r) => exceptional(deviceTraffic(r)),
-  // lib/routing/router.ts routeBatch records these four on every batch, zeros included.
+  // lib/routing/router.ts routeBatch records these three on every batch, zeros included...
   RecordsPerBatch: (r) => traffic(r.routerBatches),
   RouterBatchDuration: (r) => traffic(r.routerBatches),
   RouteMatches: (r) => traffic(r.routerBatches),
-  DeadLettered: (r) => traffic(r.routerBatches),
-  RecordsRetried: (r) => traffic(r.routerBatches),
+  // ...and these two only in a batch that dead-lettered or handed records back to Lambda.
+  DeadLettered: (r) => exceptional(r.routerBatches > 0),
+  RecordsRetried: (r) => exceptional(r.routerBatches > 0),
   // ...and RoutedCopies once per endpoint that had copies in the batch.
   RoutedCopies: (r) => traffic(r.routedCopiesPerEndpoint),
   // lib/routing/redrive.ts: only when an operator redrives dead letters.

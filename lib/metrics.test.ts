@@ -378,7 +378,7 @@ describe('router metrics', () => {
   function record(i: number, json: unknown = { n: i }) {
     return { id: String(i), eventId: `shard:${i}`, data: Buffer.from(JSON.stringify(envelope({ json }))) };
   }
-  function router(failing: Set<string>) {
+  function router(failing: Set<string>, deadLetterQueueDown = false) {
     const letters: unknown[] = [];
     const r = new Router({
       loadConfig: async () => ({
@@ -397,6 +397,7 @@ describe('router metrics', () => {
       }),
       deadLetters: {
         write: async (l) => {
+          if (deadLetterQueueDown) return new Set(l.map((_, i) => i)); // none written
           letters.push(...l);
           return new Set<number>();
         },
@@ -428,9 +429,33 @@ describe('router metrics', () => {
     expect(total(lines, 'RoutedCopies', { Endpoint: 'good' })).toBe(4);
     expect(total(lines, 'RoutedCopies', { Endpoint: 'bad' })).toBe(0);
     expect(total(lines, 'DeadLettered')).toBe(3);
-    expect(total(lines, 'RecordsRetried')).toBe(0);
+    expect(published(lines, 'RecordsRetried')).toBe(false); // nothing handed back: no data point, not a zero
     const duration = lines.find((l) => l.values.RouterBatchDuration !== undefined);
     expect(duration?.units.RouterBatchDuration).toBe('Milliseconds');
     expect(typeof duration?.values.RouterBatchDuration).toBe('number');
+  });
+
+  // A series that gets a zero is billed for that hour like any other (cost/metricHours.ts counts these as failure metrics).
+  const published = (lines: EmfLine[], name: string) => lines.some((l) => l.values[name] !== undefined);
+
+  it('publishes no failure counter for a batch without failures, not even a zero', async () => {
+    const { r } = router(new Set());
+    const lines = await captureEmf(async () => {
+      expect((await r.routeBatch([record(0), record(1)])).deadLettered).toBe(0);
+    });
+    expect(total(lines, 'RoutedCopies', { Endpoint: 'good' })).toBe(2);
+    expect(published(lines, 'RouteMatches')).toBe(true);
+    expect(published(lines, 'DeadLettered')).toBe(false);
+    expect(published(lines, 'RecordsRetried')).toBe(false);
+  });
+
+  it('counts the records handed back to Lambda when the dead-letter queue cannot take them', async () => {
+    const { r } = router(new Set(['bad']), true);
+    const lines = await captureEmf(async () => {
+      const result = await r.routeBatch([record(2), record(3), record(4)]);
+      expect(result.failedRecordIds).toEqual(['2', '3', '4']);
+    });
+    expect(total(lines, 'RecordsRetried')).toBe(3);
+    expect(published(lines, 'DeadLettered')).toBe(false);
   });
 });

@@ -201,6 +201,14 @@ describe('alarms', () => {
     expect(problems).toEqual([]);
   });
 
+  it('reads a missing data point of a hub metric as "no failures": its failure counters are published only when non-zero', () => {
+    const onHubMetrics = ofType(base, 'AWS::CloudWatch::Alarm').filter(([, a]) =>
+      alarmMetrics(a).some((m) => m.namespace === METRIC_NAMESPACE),
+    );
+    expect(onHubMetrics.map(([id]) => id)).toContain('WsFrameFailuresAlarm');
+    for (const [id, alarm] of onHubMetrics) expect([id, alarm.Properties.TreatMissingData]).toEqual([id, 'notBreaching']);
+  });
+
   it('the check above fails for a metric nobody publishes (it can fail)', () => {
     const aws = awsPublished(base);
     expect(aws({ namespace: 'AWS/SQS', name: 'ApproximateAgeOfOldestMessage', dimensions: { QueueName: 'someone-elses-queue' } })).toMatch(

@@ -127,8 +127,11 @@ export class Router {
       deadLettered: letters.length - unwritten.size,
     };
     metrics.add('RecordsPerBatch', records.length);
-    metrics.add('DeadLettered', result.deadLettered);
-    metrics.add('RecordsRetried', result.failedRecordIds.length);
+    // Failure counters only when something failed: a series that gets a zero is still billed for
+    // that hour (cost/metricHours.ts counts them as exceptional), and their alarms and the
+    // dashboard read a missing data point as none.
+    if (result.deadLettered > 0) metrics.add('DeadLettered', result.deadLettered);
+    if (result.failedRecordIds.length > 0) metrics.add('RecordsRetried', result.failedRecordIds.length);
     metrics.add('RouterBatchDuration', Date.now() - started);
     return result;
   }
