@@ -9,9 +9,10 @@ import type { EventStream } from './envelope';
 import { CommandQueue } from './c2d/commandQueue';
 import { QueueDepthExceededError } from './c2d/errors';
 import { MemoryFeedback, MemoryStore } from './c2d/memoryStore';
-import type { CommandContent } from './c2d/types';
+import { FEEDBACK_STATUSES, type CommandContent } from './c2d/types';
 import { TelemetryService } from './d2c/telemetryService';
 import { captureEmf, captureOutput, parseEmf, total, type EmfLine } from './emfTestkit';
+import { DIMENSION_VALUES } from './metricCatalogue';
 import { MAX_VALUES_PER_LINE, METRIC_CATALOGUE, METRIC_NAMESPACE, MetricsRecorder, metrics } from './metrics';
 import type { Policy } from './policies';
 import { DeviceRateLimiter } from './rateLimit';
@@ -51,6 +52,20 @@ describe('MetricsRecorder', () => {
     expect(() => recorder.add('MessagesAccepted', 1, { Transport: 'https', DeviceId: 'd1' })).toThrow(/takes dimensions \[Transport\]/);
     expect(() => recorder.add('C2dSent', 1, { Transport: 'https' })).toThrow(/takes dimensions \[\]/);
     expect(() => recorder.add('RoutedCopies', 1)).toThrow(/Endpoint/);
+  });
+
+  it('refuses a dimension value the catalogue does not list (C2dSettled never counts an "Unknown" outcome)', () => {
+    const recorder = new MetricsRecorder(new Metrics({ namespace: METRIC_NAMESPACE }));
+    expect(() => recorder.add('C2dSettled', 1, { Outcome: 'Unknown' })).toThrow(/Outcome "Unknown" is not in the catalogue/);
+    // @ts-expect-error: the type takes only catalogued outcomes (typecheck fails if it ever takes any string again)
+    expect(() => recorder.c2dSettled('Unknown')).toThrow(/not in the catalogue/);
+    expect(() => recorder.add('AuthFailures', 1, { Reason: 'Sunspots' })).toThrow(/Reason "Sunspots"/);
+    expect(() => recorder.add('WsFrames', 1, { Action: 'dance' })).toThrow(/Action "dance"/);
+    recorder.add('RoutedCopies', 1, { Endpoint: 'any-configured-endpoint' }); // one value per endpoint: not listed
+  });
+
+  it('lists every outcome a command can settle with as a C2dSettled Outcome, and no other', () => {
+    expect([...DIMENSION_VALUES.Outcome].sort()).toEqual([...FEEDBACK_STATUSES].sort());
   });
 
   it('declares low-cardinality dimensions only', () => {

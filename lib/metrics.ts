@@ -22,11 +22,14 @@
  * `devhub-{stage}`), so stages never mix. The README documents each one (a test checks).
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { METRIC_CATALOGUE, METRIC_NAMESPACE, type HubMetricName, type MetricSpec } from './metricCatalogue';
+import { DIMENSION_VALUES, METRIC_CATALOGUE, METRIC_NAMESPACE, type HubMetricName, type MetricSpec } from './metricCatalogue';
 
 export { METRIC_CATALOGUE, METRIC_NAMESPACE, type HubMetricName } from './metricCatalogue';
 
 export type Transport = 'https' | 'websocket';
+
+/** A command's final outcome as `C2dSettled` counts it: only what the catalogue lists. */
+export type C2dOutcome = (typeof DIMENSION_VALUES.Outcome)[number];
 
 /**
  * Values of one metric in one EMF line. EMF allows 100; Powertools publishes a line by itself the
@@ -87,12 +90,21 @@ export class MetricsRecorder {
     this.flushIntervalMs = ms;
   }
 
-  /** Records `value` for `name` with exactly the dimensions the catalogue declares. */
+  /**
+   * Records `value` for `name` with exactly the dimensions the catalogue declares, each with a
+   * value the catalogue lists (any endpoint name for `Endpoint`): the catalogue is what the cost
+   * model, the README and the dashboard count on.
+   */
   add(name: HubMetricName, value: number, dimensions: Record<string, string> = {}): void {
     const spec: MetricSpec = METRIC_CATALOGUE[name];
     const names = Object.keys(dimensions).sort();
     if (names.join() !== [...spec.dimensions].sort().join()) {
       throw new Error(`metric ${name} takes dimensions [${spec.dimensions.join()}], got [${names.join()}]`);
+    }
+    for (const d of spec.dimensions) {
+      const listed: string | readonly string[] = DIMENSION_VALUES[d];
+      const v = dimensions[d] as string;
+      if (typeof listed !== 'string' && !listed.includes(v)) throw new Error(`metric ${name}: ${d} "${v}" is not in the catalogue`);
     }
     if (!Number.isFinite(value)) return;
     const key = JSON.stringify(names.map((n) => [n, dimensions[n]]));
@@ -186,7 +198,7 @@ export class MetricsRecorder {
     this.add('AuthFailures', 1, { Reason: reason });
   }
 
-  c2dSettled(outcome: string): void {
+  c2dSettled(outcome: C2dOutcome): void {
     this.add('C2dSettled', 1, { Outcome: outcome });
   }
 }

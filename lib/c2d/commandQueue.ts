@@ -15,7 +15,7 @@ import { log, errorFields } from '../log';
 import { metrics, type Transport } from '../metrics';
 import { LockLostError, QueueDepthExceededError, StaleDeviceError } from './errors';
 import { lockTokenSequence, newLockToken } from './lockToken';
-import { deviceAction, enqueue, feedbackRecord, lock, settle, sweepAction, view, type DeviceAction } from './stateMachine';
+import { deviceAction, enqueue, feedbackRecord, lock, settle, settledOutcome, sweepAction, view, type DeviceAction } from './stateMachine';
 import { RecordExistsError, type FeedbackSink, type QueueStore } from './store';
 import type { CommandContent, CommandRecord, FeedbackStatus, QueueLimits } from './types';
 
@@ -282,7 +282,7 @@ export class CommandQueue {
 
   /** A record this instance just settled: count its outcome once, then run its outbox. */
   private async finishSettled(record: CommandRecord): Promise<boolean> {
-    metrics.c2dSettled(record.outcome ?? 'Unknown');
+    metrics.c2dSettled(settledOutcome(record));
     return this.finish(record);
   }
 

@@ -1,4 +1,5 @@
-import { deviceAction, enqueue, feedbackRecord, lock, sweepAt, view, wantsFeedback } from './stateMachine';
+import { deviceAction, enqueue, feedbackRecord, lock, settle, settledOutcome, sweepAt, view, wantsFeedback } from './stateMachine';
+import { FEEDBACK_STATUSES } from './types';
 import type { AckMode, FeedbackStatus } from './types';
 
 const limits = { maxDeliveryCount: 2, outboxGraceMs: 1000 };
@@ -32,6 +33,12 @@ describe('command state machine', () => {
       enqueuedTimeUtc: new Date(T + 100).toISOString(),
       deviceGenerationId: 'g',
     });
+  });
+
+  it('every settled command has an outcome (what C2dSettled counts); an unsettled one has none to count', () => {
+    for (const outcome of FEEDBACK_STATUSES) expect(settledOutcome(settle(fresh(), outcome, T, limits))).toBe(outcome);
+    expect(() => settledOutcome(fresh())).toThrow(/Enqueued without an outcome/);
+    expect(() => settledOutcome({ ...fresh(), state: 'Settled' })).toThrow(/Settled without an outcome/);
   });
 
   it('treats wrong, lapsed and expired locks as lost', () => {

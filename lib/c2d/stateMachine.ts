@@ -136,9 +136,16 @@ const DESCRIPTIONS: Record<FeedbackStatus, string> = {
   Purged: 'Message purged from the device queue',
 };
 
-export function feedbackRecord(record: CommandRecord): FeedbackRecord {
+/** The outcome of a settled command (`settle` records one with the state; anything else is a bug). */
+export function settledOutcome(record: CommandRecord): FeedbackStatus {
   const outcome = record.outcome;
-  if (record.state !== 'Settled' || !outcome) throw new Error('feedback exists only for settled commands');
+  if (record.state !== 'Settled' || !outcome) throw new Error(`command ${record.sequenceNumber} is ${record.state} without an outcome`);
+  return outcome;
+}
+
+export function feedbackRecord(record: CommandRecord): FeedbackRecord {
+  if (record.state !== 'Settled') throw new Error('feedback exists only for settled commands');
+  const outcome = settledOutcome(record);
   return {
     originalMessageId: record.messageId,
     deviceId: record.deviceId,

@@ -4,8 +4,9 @@
 export type AckMode = 'none' | 'positive' | 'negative' | 'full';
 export const ACK_MODES: readonly AckMode[] = ['none', 'positive', 'negative', 'full'];
 
-/** Final outcomes of a command, as IoT Hub names them in feedback. */
-export type FeedbackStatus = 'Success' | 'Expired' | 'DeliveryCountExceeded' | 'Rejected' | 'Purged';
+/** Final outcomes of a command, as IoT Hub names them in feedback (and `C2dSettled` counts them). */
+export const FEEDBACK_STATUSES = ['Success', 'Expired', 'DeliveryCountExceeded', 'Rejected', 'Purged'] as const;
+export type FeedbackStatus = (typeof FEEDBACK_STATUSES)[number];
 
 /**
  * Enqueued: visible to the next receive. Invisible: locked by one receiver until lockedUntilMs
