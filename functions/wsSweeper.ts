@@ -6,6 +6,7 @@
 import middy from '@middy/core';
 import { createAwsClients } from '../lib/adapters/aws/awsClients';
 import { loadConfig } from '../lib/config';
+import { observability } from '../lib/http/middleware';
 import { log } from '../lib/log';
 import { createHub, type Hub } from '../lib/hub';
 
@@ -20,6 +21,8 @@ async function sweep(hub: WsSweeperDeps) {
   return { closed };
 }
 
-export const makeHandler = (hub: WsSweeperDeps) => middy(() => sweep(hub));
+// Like every function: Logger context, tracing, and the metrics the sweep records (pushes that fail
+// while closing, disconnects) published at the end of the invocation, plus ColdStart.
+export const makeHandler = (hub: WsSweeperDeps) => middy(() => sweep(hub)).use(observability());
 
 export const handler = makeHandler(createHub(loadConfig(), createAwsClients()));
