@@ -30,8 +30,12 @@ describe('operations settings from serverless.yml', () => {
     });
     expect(s.monitoring.dashboards).toBe(1);
     expect(s.monitoring.alarms).toBeGreaterThanOrEqual(30);
-    // Metric-math alarms bill every metric they use: more metrics than alarms.
+    // Metric-math alarms bill every metric they use: more metrics than alarms. Pinned: a change to
+    // infra/observability.yml changes the bill (each DynamoDB SystemErrors alarm watches one metric
+    // per operation the hub performs on its table, test/operations.test.ts), and docs/scaling.md
+    // (npm run cost:table) must follow.
     expect(s.monitoring.alarmMetrics).toBeGreaterThan(s.monitoring.alarms);
+    expect([s.monitoring.alarms, s.monitoring.alarmMetrics]).toEqual([45, 80]);
     expect(s.monitoring.functions).toBe(12); // the functions in serverless.yml
     expect(s.kinesis.retentionHours).toBe(24);
     expect(s.devicesTablePitr).toBe(true);

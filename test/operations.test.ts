@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { POLICY_SETUP_OPERATIONS } from '../lib/adapters/aws/policyStore';
 import { METRIC_CATALOGUE, METRIC_NAMESPACE } from '../lib/metrics';
 
 const root = resolve(__dirname, '..');
@@ -259,6 +260,35 @@ describe('alarms', () => {
       has('WriteThrottleEvents', { TableName: table.Properties.TableName });
       has('SystemErrors', { TableName: table.Properties.TableName });
     }
+  });
+
+  it("watches DynamoDB SystemErrors of exactly the operations the hub performs on each table: the IAM-granted ones, plus devhub init's on policies", () => {
+    const tables = ofType(base, 'AWS::DynamoDB::Table').map(([id, r]) => [id, String(r.Properties.TableName)] as const);
+    // What the stack grants on each table (its indexes included): functions' roles (test/package.test.ts
+    // derives those from the SDK commands in the bundles) and the consumer-group managed policy.
+    const statements = [
+      ...ofType(base, 'AWS::IAM::Role').flatMap(([, r]) => (r.Properties.Policies ?? []) as { PolicyDocument: unknown }[]),
+      ...ofType(base, 'AWS::IAM::ManagedPolicy').map(([, r]) => r.Properties as { PolicyDocument: unknown }),
+    ].flatMap((p) => (resolveIfs(base, p.PolicyDocument) as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+    const expected = new Map<string, Set<string>>(tables.map(([, name]) => [name, new Set<string>()]));
+    for (const st of statements) {
+      const actions = [st.Action].flat().filter((a) => a.startsWith('dynamodb:'));
+      for (const resource of [st.Resource].flat().map((r) => JSON.stringify(r)))
+        for (const [id, name] of tables)
+          if (resource.includes(`"${id}"`) || resource.includes(`\${${id}.Arn}`))
+            for (const a of actions) expected.get(name)?.add(a.replace('dynamodb:', ''));
+    }
+    for (const op of POLICY_SETUP_OPERATIONS) expected.get('devhub-opstest-policies')?.add(op);
+    const watched = new Map<string, Set<string>>(tables.map(([, name]) => [name, new Set<string>()]));
+    for (const [, alarm] of ofType(base, 'AWS::CloudWatch::Alarm'))
+      for (const m of alarmMetrics(alarm))
+        if (m.namespace === 'AWS/DynamoDB' && m.name === 'SystemErrors')
+          watched.get(String(m.dimensions.TableName))?.add(String(m.dimensions.Operation));
+    const sorted = (m: Map<string, Set<string>>) => Object.fromEntries([...m].map(([t, ops]) => [t, [...ops].sort()]));
+    expect(sorted(watched)).toEqual(sorted(expected));
+    // The derivation sees what the code does (it can fail): the sweeper scans connections, the hub updates policies.
+    expect(sorted(expected)['devhub-opstest-connections']).toContain('Scan');
+    expect(sorted(expected)['devhub-opstest-policies']).toContain('UpdateItem');
   });
 
   it('takes thresholds from parameters, and the stream capacity alarm follows the shard count', () => {

@@ -7,7 +7,7 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { randomBytes } from 'node:crypto';
-import { ensureBuiltInPolicies, PolicyStore } from '../lib/adapters/aws/policyStore';
+import { ensureBuiltInPolicies, POLICY_SETUP_OPERATIONS, PolicyStore } from '../lib/adapters/aws/policyStore';
 import { BUILT_IN_POLICIES } from '../lib/policies';
 import { TEST_PORTS } from './support/config';
 import { createActiveTable } from './support/emulatorResources';
@@ -20,6 +20,17 @@ const raw = new DynamoDBClient({
 });
 const dynamo = DynamoDBDocumentClient.from(raw);
 const table = `policy-upgrade-${randomBytes(4).toString('hex')}`;
+
+/** The DynamoDB operations sent on `table` (the low-level command names, as CloudWatch's Operation dimension names them). */
+const operations = new Set<string>();
+raw.middlewareStack.add(
+  (next, context) => (args) => {
+    const input = args.input as { TableName?: string };
+    if (input.TableName === table) operations.add(String(context.commandName).replace(/Command$/, ''));
+    return next(args);
+  },
+  { step: 'initialize', name: 'recordOperations' },
+);
 
 beforeAll(async () => {
   await createActiveTable(raw, {
@@ -42,6 +53,7 @@ it('grants a stored built-in policy the rights it lacks and keeps its keys', asy
     secondaryKey: 'b2xkLXM=',
   };
   await dynamo.send(new PutCommand({ TableName: table, Item: old }));
+  operations.clear();
   const store = new PolicyStore(dynamo, table);
   const policies = await ensureBuiltInPolicies(store, () => randomBytes(32).toString('base64'));
   const owner = await store.get('iothubowner');
@@ -52,4 +64,7 @@ it('grants a stored built-in policy the rights it lacks and keeps its keys', asy
     expect((await store.get(name))?.permissions.sort()).toEqual([...rights].sort());
   await ensureBuiltInPolicies(store, () => 'bmV3');
   expect(await store.get('iothubowner')).toEqual(owner);
+  // Creating some, upgrading one, then finding all present: every operation devhub init can send,
+  // which the policies table's SystemErrors alarm watches (test/operations.test.ts).
+  expect([...operations].sort()).toEqual([...POLICY_SETUP_OPERATIONS].sort());
 });

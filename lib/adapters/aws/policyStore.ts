@@ -63,6 +63,14 @@ export class PolicyStore {
 }
 
 /**
+ * The DynamoDB operations ensureBuiltInPolicies performs on the policies table: `devhub init` runs
+ * it with the operator's credentials (outside the stack's IAM), so the table's SystemErrors alarm
+ * (infra/observability.yml) watches these besides what the functions' roles are granted.
+ * test/policyUpgrade.test.ts records the operations it really sends.
+ */
+export const POLICY_SETUP_OPERATIONS = ['PutItem', 'GetItem', 'UpdateItem'] as const;
+
+/**
  * Creates the built-in policies with fresh random keys where they do not exist yet, and brings
  * existing ones up to date: a right added to a built-in policy since (DeviceConnect on
  * iothubowner, session 18) is granted to the stored one, keeping its keys.
