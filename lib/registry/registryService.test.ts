@@ -10,6 +10,10 @@ function memoryRecords(): DeviceRecords & { devices: Map<string, Device> } {
   return {
     devices,
     get: async (id) => devices.get(id),
+    stored: async (id) => {
+      const device = devices.get(id);
+      return device ? { device } : {};
+    },
     require: async (id) => {
       const d = devices.get(id);
       if (!d) throw new NotFoundError(`Device ${id} not found`);
