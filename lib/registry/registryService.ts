@@ -69,9 +69,9 @@ export class RegistryService {
    *
    * Derived keys: a create that leaves both keys empty gets keys derived from the hub's seed at
    * version 0, or at the tombstone's version + 1 for a re-created id (its old keys never come
-   * back). Whenever a device with a lineage stops being "enabled with its version-0 derived
-   * keys", its id is revoked BEFORE the device is written, and the change feed names it after:
-   * authentication's fast path (lib/auth.ts) never outlives the feed's poll bound.
+   * back). Whenever a device stops being enabled, or one with a lineage stops holding its
+   * version-0 derived keys, its id is revoked BEFORE the device is written, and the change feed
+   * names it after: authentication's fast path (lib/auth.ts) never outlives the feed's poll bound.
    */
   async put(deviceId: string, body: string | undefined, ifMatch: string | undefined): Promise<{ device: Device; created: boolean }> {
     validateDeviceId(deviceId);
@@ -83,7 +83,7 @@ export class RegistryService {
     const wanted = unquote(ifMatch);
     const etag = wanted === '*' ? existing.device.etag : wanted;
     const device = updateDevice(existing.device, input, this.now());
-    if (existing.lineage && (device.status !== 'enabled' || keysChanged(existing.device, device))) await this.revoke(deviceId);
+    if (device.status !== 'enabled' || (existing.lineage && keysChanged(existing.device, device))) await this.revoke(deviceId);
     await this.store.replace(device, etag, existing.lineage);
     await this.hooks.onUpdated?.(device);
     return { device, created: false };
@@ -100,8 +100,8 @@ export class RegistryService {
     } else {
       device = createDevice(deviceId, input, this.now());
     }
-    // Only a first derivation, enabled, is left to the fast path.
-    const revoked = lineage !== undefined && (lineage.version > 0 || device.status !== 'enabled' || prior.lineage !== undefined);
+    // Only a first derivation, enabled, is left to the fast path (and no disabled device at all).
+    const revoked = device.status !== 'enabled' || (lineage !== undefined && (lineage.version > 0 || prior.lineage !== undefined));
     if (revoked) await this.revoke(deviceId);
     await this.store.create(device, lineage, prior.lineage);
     if (revoked) await this.hooks.onUpdated?.(device);
@@ -112,8 +112,7 @@ export class RegistryService {
   }
 
   private async revoke(deviceId: string): Promise<void> {
-    if (!this.derivation) throw new Error('revoking without key derivation');
-    await this.derivation.revoke(deviceId);
+    await this.derivation?.revoke(deviceId);
   }
 
   async get(deviceId: string): Promise<Device> {
@@ -140,14 +139,16 @@ export class RegistryService {
 
   /**
    * Deletes at the etag read (so a device that gained a lineage meanwhile is never deleted
-   * without its tombstone); a device with a lineage is revoked first and leaves a tombstone.
+   * without its tombstone). The id is revoked first, whatever its keys: a deleted or disabled
+   * id is refused on the fast path even to a holder of the seed; one with a lineage leaves a
+   * tombstone.
    */
   private async deleteRecord(deviceId: string, ifMatch: string | undefined): Promise<Device> {
     for (let attempt = 1; ; attempt++) {
       const { device, lineage } = await this.store.stored(deviceId);
       if (!device) throw new NotFoundError(`Device ${deviceId} not found`);
       if (ifMatch !== undefined && device.etag !== ifMatch) throw new PreconditionFailedError(`Device ${deviceId} etag does not match`);
-      if (lineage) await this.revoke(deviceId);
+      await this.revoke(deviceId);
       try {
         return await this.store.delete(deviceId, device.etag, lineage);
       } catch (err) {

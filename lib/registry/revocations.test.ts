@@ -90,6 +90,15 @@ describe('derived keys and the revocation set', () => {
           hub.advance(POLL_MS);
           // The instance that saw every change through the feed, and one cold-started now.
           const instances = [hub.auth, hub.coldInstance()];
+          // A holder of the seed passes the fast path only for a device that is enabled now (or an id no device ever had).
+          for (const id of ['a', 'b', 'c']) {
+            const everExisted = disclosed.has(id);
+            const { device: current } = await hub.store.stored(id);
+            for (const auth of instances) {
+              const passes = (await decide(hub, id, deriveCredentials(SEED, id, 0).primaryKey, auth)) !== undefined;
+              if (passes && everExisted) expect({ id, status: current?.status }).toEqual({ id, status: 'enabled' });
+            }
+          }
           for (const [id, keys] of disclosed) {
             for (const key of keys) {
               const expected = (await truth(hub, id, key))?.generationId;

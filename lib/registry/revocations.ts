@@ -1,9 +1,10 @@
 /**
- * The revocation set: the ids of devices with derived keys (./derivedKeys.ts) whose truth may
- * differ from "exists, enabled, keys and generationId derived at version 0" — disabled, deleted,
- * re-keyed or re-created at some time. The registry writes an id here BEFORE it writes such a
- * change to the device, then records the change in the change feed (./changeFeed.ts); an id is
- * never removed. So its size grows with churn, not with the fleet.
+ * The revocation set: the ids the fast path must not trust — every id ever disabled or deleted,
+ * and every id with derived keys (./derivedKeys.ts) that was re-keyed or re-created, i.e. whose
+ * truth may differ from "exists, enabled, keys and generationId derived at version 0". The
+ * registry writes an id here BEFORE it writes such a change to the device, then records the
+ * change in the change feed (./changeFeed.ts); an id is never removed. So its size grows with
+ * churn, not with the fleet.
  *
  * Each function instance loads the set once (after its first feed read) and keeps it current
  * from the same feed polls as its DeviceCache: every id a change names is treated as revoked on
