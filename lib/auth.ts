@@ -8,11 +8,12 @@
  * failure is the same UnauthorizedError.
  */
 import { ForbiddenError, UnauthorizedError } from './errors';
+import { errorFields, log } from './log';
 import { metrics, type AuthFailureReason } from './metrics';
 import { grants, type Permission, type Policy } from './policies';
 import { isDeviceId, type DeviceCredentials } from './registry/device';
 import { DeviceCache, type DeviceCacheOptions, type DeviceCacheSource } from './registry/deviceCache';
-import { RevocationSet, type RevocationSource } from './registry/revocations';
+import { RevocationSet, type FeedPoll, type RevocationSource } from './registry/revocations';
 import { parseSasToken, verifyDeviceToken, verifyPolicyDeviceToken, verifyPolicyToken, type HubHosts, type SasToken } from './sas';
 import { TtlCache } from './ttlCache';
 
@@ -46,7 +47,13 @@ export class Authenticator {
     // The set is reloaded whole at least as often as cached devices are re-read.
     const revocations = load ? new RevocationSet({ load }, { reloadMs: opts.devices.ttlMs, now: this.now }) : undefined;
     this.revocations = revocations;
-    this.devices = new DeviceCache(registry, { ...opts.devices, now: this.now }, revocations && ((poll) => revocations.afterPoll(poll)));
+    // A failed load leaves the set untrusted (every device token reads the registry) and is retried
+    // at the next poll: it must not fail the request of a device the registry can still answer.
+    const afterPoll =
+      revocations &&
+      ((poll: FeedPoll) =>
+        revocations.afterPoll(poll).catch((err: unknown) => log.warn('loading the revocation set failed', errorFields(err))));
+    this.devices = new DeviceCache(registry, { ...opts.devices, now: this.now }, afterPoll);
     this.policies = new TtlCache(100, this.now);
   }
 

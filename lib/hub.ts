@@ -177,8 +177,9 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
         await closeDeviceSocket(connections, frameSink, device.deviceId, 'DeviceDeleted');
         await commands.dropDevice(device.deviceId);
       },
-      onUpdated: async (device) => {
-        await changes.record([device.deviceId]);
+      onUpdated: async (device, authChanged) => {
+        // A tags-only update changes nothing authentication holds: no eviction anywhere.
+        if (authChanged) await changes.record([device.deviceId]);
         if (device.status !== 'enabled') await closeDeviceSocket(connections, frameSink, device.deviceId, 'DeviceDisabled');
       },
     },

@@ -49,8 +49,11 @@ export interface KeyDerivation {
 export interface RegistryHooks {
   /** Called after a device is deleted (its command queue goes with it). */
   onDeleted?: (device: Device) => Promise<void>;
-  /** Called after a device is replaced (e.g. disabled). */
-  onUpdated?: (device: Device) => Promise<void>;
+  /**
+   * Called after a device is replaced (e.g. disabled), or created revoked; `authChanged`: its
+   * status, keys or existence changed (what authentication caches), not only tags or statusReason.
+   */
+  onUpdated?: (device: Device, authChanged: boolean) => Promise<void>;
 }
 
 export class RegistryService {
@@ -85,7 +88,7 @@ export class RegistryService {
     const device = updateDevice(existing.device, input, this.now());
     if (device.status !== 'enabled' || (existing.lineage && keysChanged(existing.device, device))) await this.revoke(deviceId);
     await this.store.replace(device, etag, existing.lineage);
-    await this.hooks.onUpdated?.(device);
+    await this.hooks.onUpdated?.(device, device.status !== existing.device.status || keysChanged(existing.device, device));
     return { device, created: false };
   }
 
@@ -104,7 +107,7 @@ export class RegistryService {
     const revoked = device.status !== 'enabled' || (lineage !== undefined && (lineage.version > 0 || prior.lineage !== undefined));
     if (revoked) await this.revoke(deviceId);
     await this.store.create(device, lineage, prior.lineage);
-    if (revoked) await this.hooks.onUpdated?.(device);
+    if (revoked) await this.hooks.onUpdated?.(device, true);
     await this.stream.putJson([
       { partitionKey: deviceId, value: lifecycleEvent(this.hubName, device, 'createDeviceIdentity', this.now()) },
     ]);

@@ -64,7 +64,7 @@ export function memoryDeviceRecords(): DeviceRecords & { records: Map<string, St
 export const TEST_HOST = 'hub.example.net';
 
 /** A registry and an authenticator over the same in-memory records, feed and revocation set. */
-export function memoryHub(opts: { seed: string; pollMs?: number; ttlMs?: number }) {
+export function memoryHub(opts: { seed: string; pollMs?: number; ttlMs?: number; loadFails?: () => boolean }) {
   const store = memoryDeviceRecords();
   const revoked = new Set<string>();
   let feed: RegistryChanges = EMPTY_CHANGES;
@@ -74,7 +74,11 @@ export function memoryHub(opts: { seed: string; pollMs?: number; ttlMs?: number 
   const record = async (device: Device) => {
     feed = appendChanges(feed, [device.deviceId]);
   };
-  const registry = new RegistryService(store, noEvents, 'hub', { onDeleted: record, onUpdated: record }, () => new Date(nowMs), {
+  const hooks = {
+    onDeleted: record,
+    onUpdated: async (device: Device, authChanged: boolean) => (authChanged ? record(device) : undefined),
+  };
+  const registry = new RegistryService(store, noEvents, 'hub', hooks, () => new Date(nowMs), {
     seed: async () => {
       seedReads++;
       return opts.seed;
@@ -91,7 +95,10 @@ export function memoryHub(opts: { seed: string; pollMs?: number; ttlMs?: number 
         getDevice: (id) => store.get(id),
         readChanges: async () => feed,
         getPolicy: async () => undefined,
-        loadRevocations: async () => ({ seed: opts.seed, revoked: [...revoked] }),
+        loadRevocations: async () => {
+          if (opts.loadFails?.()) throw new Error('revocation set unreadable');
+          return { seed: opts.seed, revoked: [...revoked] };
+        },
       },
       {
         hubHostname: TEST_HOST,

@@ -185,6 +185,20 @@ describe('derived keys and the revocation set', () => {
     expect(set.trusted('d2')).toBeUndefined();
   });
 
+  it('serves from the registry while the set cannot be loaded, and from the derived keys again once it can', async () => {
+    let failing = true;
+    const hub = memoryHub({ seed: SEED, pollMs: POLL_MS, loadFails: () => failing });
+    const { device } = await hub.registry.put('d1', undefined, undefined);
+    const key = keysOf(device)[0] ?? '';
+    await expect(decide(hub, 'd1', key)).resolves.toBe(device.generationId);
+    expect(hub.store.reads()).toBe(1);
+    failing = false;
+    hub.advance(POLL_MS);
+    const d2 = (await hub.registry.put('d2', undefined, undefined)).device;
+    await expect(decide(hub, 'd2', keysOf(d2)[0] ?? '')).resolves.toBe(d2.generationId);
+    expect(hub.store.reads()).toBe(1); // the set loaded at the next poll: d2 read nothing
+  });
+
   it('trusts no derived key while the hub has no seed', async () => {
     const set = new RevocationSet({ load: async () => ({ seed: undefined, revoked: [] }) }, { reloadMs: 1000 });
     await set.afterPoll({ initial: true, flushAll: false, deviceIds: [] });
