@@ -194,6 +194,30 @@ describe('derived device keys over DynamoDB', () => {
   });
 });
 
+describe('the registry around tombstones, the seed and the feed item', () => {
+  it('pages with top=N hold N devices however many other items the scan meets, each device once', async () => {
+    const gone = [uniqueId('gone'), uniqueId('gone')];
+    for (const id of gone) {
+      await registry.put(id, undefined, undefined);
+      await registry.delete(id, undefined);
+    }
+    const kept = uniqueId('kept');
+    await registry.put(kept, undefined, undefined);
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await registry.list('1', token);
+      token = page.continuationToken;
+      if (token) expect(page.devices).toHaveLength(1);
+      seen.push(...page.devices.map((d) => d.deviceId));
+    } while (token);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toContain(kept);
+    for (const id of gone) expect(seen).not.toContain(id);
+    expect(seen.every((id) => !id.startsWith('#'))).toBe(true);
+  });
+});
+
 describe('the device-key seed through the hub API', () => {
   it('appears in no registry answer', async () => {
     const hubSeed = await seed(resourceName('DEVICES_TABLE'));

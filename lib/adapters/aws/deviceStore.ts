@@ -128,17 +128,24 @@ export class DeviceStore implements DeviceRecords {
       if (!isDeviceId(deviceId)) throw new BadRequestError('Invalid continuation token');
       startKey = { deviceId };
     }
-    const out = await this.dynamo.send(
-      new ScanCommand({ TableName: this.table, Limit: limit, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
-    );
-    const last = out.LastEvaluatedKey?.deviceId;
-    return {
-      // The table also holds the registry's change feed (./registryChangeStore.ts) and the device-key
-      // seed (./deviceKeySeed.ts) under keys no device can have, and tombstones.
-      devices: (out.Items ?? []).flatMap((item) => {
+    // The table also holds the registry's change feed (./registryChangeStore.ts) and the device-key
+    // seed (./deviceKeySeed.ts) under keys no device can have, and tombstones: they are skipped, and
+    // the scan goes on until the page holds `limit` devices or the table ends (`top=1` is one device).
+    const devices: Device[] = [];
+    do {
+      const out = await this.dynamo.send(
+        new ScanCommand({ TableName: this.table, Limit: limit - devices.length, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
+      );
+      for (const item of out.Items ?? []) {
         const { device } = fromItem(item);
-        return device && isDeviceId(device.deviceId) ? [device] : [];
-      }),
+        if (device && isDeviceId(device.deviceId)) devices.push(device);
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && devices.length < limit);
+    // A full page ends on a device (its last `limit - n` items were all devices), so the token is a device id.
+    const last = startKey?.deviceId;
+    return {
+      devices,
       ...(typeof last === 'string' ? { continuationToken: Buffer.from(last, 'utf8').toString('base64url') } : {}),
     };
   }
