@@ -64,7 +64,14 @@ export function memoryDeviceRecords(): DeviceRecords & { records: Map<string, St
 export const TEST_HOST = 'hub.example.net';
 
 /** A registry and an authenticator over the same in-memory records, feed and revocation set. */
-export function memoryHub(opts: { seed: string; pollMs?: number; ttlMs?: number; loadFails?: () => boolean }) {
+export function memoryHub(opts: {
+  seed: string;
+  pollMs?: number;
+  ttlMs?: number;
+  loadFails?: () => boolean;
+  /** Entries the change feed keeps (MAX_CHANGE_ENTRIES): a small one makes instances flush and reload often. */
+  feedEntries?: number;
+}) {
   const store = memoryDeviceRecords();
   const revoked = new Set<string>();
   let feed: RegistryChanges = EMPTY_CHANGES;
@@ -72,7 +79,7 @@ export function memoryHub(opts: { seed: string; pollMs?: number; ttlMs?: number;
   let seedReads = 0;
   const noEvents: EventStream = { putJson: async () => undefined };
   const record = async (device: Device) => {
-    feed = appendChanges(feed, [device.deviceId]);
+    feed = appendChanges(feed, [device.deviceId], opts.feedEntries);
   };
   const hooks = {
     onDeleted: record,
