@@ -73,7 +73,9 @@ export function renderReport(r: CostReport): string {
   const reg = s.registryReads;
   out.push(
     `          devices reach the device API through ${s.deviceFrontDoor === 'functionUrl' ? 'a Lambda function URL (no API Gateway request fee)' : 'the HTTP API'};` +
-      ` registry cache ${qty(reg.cacheTtlMs / 1000)} s per instance (${pct(u.registry.hitRatio)} hits)` +
+      (u.registry.derivedShare > 0
+        ? ` derived device keys for ${pct(u.registry.derivedShare)} of lookups, the rest a registry cache of ${qty(reg.cacheTtlMs / 1000)} s per instance (${pct(u.registry.hitRatio)} of lookups read nothing)`
+        : ` registry cache ${qty(reg.cacheTtlMs / 1000)} s per instance (${pct(u.registry.hitRatio)} hits)`) +
       `${reg.changePollMs !== null ? `, change feed polled every ${qty(reg.changePollMs / 1000)} s` : ''};` +
       ` routing table reloaded every ${qty(s.routingCacheTtlMs / 1000)} s per router instance`,
   );

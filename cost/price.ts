@@ -172,13 +172,22 @@ export function priceUsage(u: Usage, p: PriceTable): CostLine[] {
       rate: rateText(p.dynamodb.writeRequestUnitsPerMillion, 'M'),
       monthlyUsd: (units / MILLION) * p.dynamodb.writeRequestUnitsPerMillion,
     });
-  rru(`registry reads (${Math.round(u.registry.hitRatio * 100)}% served by the cache)`, d.readUnits.registry);
+  rru(
+    u.registry.derivedShare > 0
+      ? `registry reads (${Math.round(u.registry.hitRatio * 100)}% of lookups read nothing: ${Math.round(u.registry.derivedShare * 100)}% derived keys, the rest the cache)`
+      : `registry reads (${Math.round(u.registry.hitRatio * 100)}% served by the cache)`,
+    d.readUnits.registry,
+  );
   rru('C2D queue reads (incl. device check on send)', d.readUnits.c2d);
   wru('C2D queue writes (enqueue, lock, settle, delete, sweep index)', d.writeUnits.c2d);
   rru('C2D sweeper reads', d.readUnits.sweeper, 1);
   rru('WebSocket connection reads', d.readUnits.connections);
   wru('WebSocket connection writes', d.writeUnits.connections);
   rru('registry change feed polls (strongly consistent)', d.readUnits.changeFeed);
+  rru(
+    `revocation set loads (${round(u.registry.revocationSetBytes / 1024)} KB, at cold starts and every DEVICE_AUTH_CACHE_TTL_MS)`,
+    d.readUnits.revocations,
+  );
   rru(
     `routing table reloads (every ${round(u.routing.cacheTtlMs / 1000)} s per router instance, ${round(u.routing.readUnitsPerReload)} RRU each)`,
     d.readUnits.routing,

@@ -92,7 +92,16 @@ export function testAssumptions(): Assumptions {
     httpRequestOverheadBytes: 700,
     batchEntryOverheadBytes: 100,
     functions,
-    registry: { deviceItemBytes: 700, consistentRead: true, cacheMaxEntries: 10_000, changeFeedItemBytes: 8000 },
+    registry: {
+      deviceItemBytes: 700,
+      consistentRead: true,
+      cacheMaxEntries: 10_000,
+      changeFeedItemBytes: 8000,
+      // No derived keys unless a test says so: the cache's own arithmetic stays pinned on its own.
+      derivedKeyShare: 0,
+      revokedShare: 0.01,
+      revocationItemBytes: 100,
+    },
     router: {
       recordsPerInvocation: null,
       pollIntervalSeconds: 1,

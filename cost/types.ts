@@ -89,6 +89,16 @@ export interface Assumptions {
     cacheMaxEntries: number;
     /** The shared change-feed item authentication polls (read strongly consistently), when the stack has one. */
     changeFeedItemBytes: number;
+    /**
+     * Share of devices whose keys the hub derived from its seed (created without caller keys;
+     * lib/registry/derivedKeys.ts): their tokens verify without a registry read. 1 = every device
+     * created by the hub; imported devices that keep their own keys lower it.
+     */
+    derivedKeyShare: number;
+    /** Share of devices in the revocation set (ever disabled, deleted, re-keyed or re-created): they read the registry. */
+    revokedShare: number;
+    /** One revocation-set item as the load's Query bills it (lib/adapters/aws/revocationStore.ts). */
+    revocationItemBytes: number;
   };
   router: {
     recordsPerInvocation: number | null;

@@ -1,4 +1,5 @@
 import { testAssumptions, testPrices, testSettings, testTraffic } from './testkit';
+import { coldStartsPerHour } from './metricHours';
 import { computeUsage, registryCache, routerRecordsPerInvocation, shardsFor } from './usage';
 
 // The test month: 720 h = 30 days = 2,592,000 s.
@@ -368,6 +369,52 @@ describe('computeUsage: the settings each line follows', () => {
     // One instance polls every 5 s while it serves ~11.6 requests/s: 518,400 reads × 2 RRU (8,000-byte item).
     expect(feed.dynamodb.readUnits.changeFeed).toBeCloseTo(1_036_800, 6);
     expect(ttl.dynamodb.readUnits.changeFeed).toBe(0);
+  });
+
+  it('reads the registry only for devices without derived keys or in the revocation set, and loads the set per instance', () => {
+    const feedSettings = settings(
+      (s) =>
+        (s.registryReads = {
+          mode: 'changeFeed',
+          cacheTtlMs: 3_600_000,
+          maxEntries: 50_000,
+          changePollMs: 5000,
+          missReadConsistent: false,
+          from: [],
+        }),
+    );
+    const withShare = (derivedKeyShare: number) => {
+      const a = testAssumptions();
+      a.registry.derivedKeyShare = derivedKeyShare;
+      return computeUsage(traffic, feedSettings, a, testPrices());
+    };
+    const none = withShare(0);
+    const all = withShare(1);
+    const half = withShare(0.5);
+    // revokedShare 1%: with every device derived, 1% of the devices (and of their requests) reach the cache,
+    // which misses for them as it would for everyone (the same per-device rate and instance count).
+    expect(all.registry.reads).toBeCloseTo(none.registry.reads * 0.01, 3);
+    expect(half.registry.reads).toBeCloseTo(none.registry.reads * (1 - 0.5 * 0.99), 3);
+    expect(all.registry.derivedShare).toBeCloseTo(0.99, 6);
+    expect(none.dynamodb.readUnits.revocations).toBe(0);
+    // The set: 10,000 devices × 1% × 100 B = 10,000 B → 3 RRU a load. One deviceApi instance reloads it
+    // every hour (720 loads) and at each cold start, which also reads the seed (1 RRU).
+    expect(all.registry.revocationSetBytes).toBeCloseTo(10_000, 6);
+    const instances = Math.max(1, all.functions.deviceApi.avgConcurrency);
+    const coldStarts =
+      coldStartsPerHour({
+        invocationsPerHour: all.functions.deviceApi.invocations / 720,
+        instances: all.functions.deviceApi.avgConcurrency,
+        lifetimeHours: 2,
+        idleMinutes: 10,
+      }) * 720;
+    expect(all.dynamodb.readUnits.revocations).toBeCloseTo(coldStarts * 4 + instances * 720 * 3, 6);
+    // The TTL cache without a change feed has no revocation set: no derived keys either.
+    const a = testAssumptions();
+    a.registry.derivedKeyShare = 1;
+    const ttl = computeUsage(traffic, testSettings(), a, testPrices());
+    expect(ttl.registry.reads).toBeCloseTo(computeUsage(traffic, testSettings(), testAssumptions(), testPrices()).registry.reads, 6);
+    expect(ttl.dynamodb.readUnits.revocations).toBe(0);
   });
 
   it('bills the platform records in Text format whatever the system level', () => {

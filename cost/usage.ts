@@ -75,9 +75,19 @@ export interface Usage {
     extendedRetentionHours: number;
   };
   router: { recordsPerInvocation: number; sqsCallsPerRoute: number; sqsEntriesPerCall: number };
-  registry: { lookups: number; reads: number; hitRatio: number };
+  /** hitRatio: lookups that read nothing (derived keys or the cache); derivedShare: lookups that verify derived keys. */
+  registry: { lookups: number; reads: number; hitRatio: number; derivedShare: number; revocationSetBytes: number };
   dynamodb: {
-    readUnits: { registry: number; changeFeed: number; c2d: number; connections: number; routing: number; sweeper: number };
+    readUnits: {
+      registry: number;
+      changeFeed: number;
+      /** Revocation-set loads (cold starts, with the seed read, and periodic reloads). */
+      revocations: number;
+      c2d: number;
+      connections: number;
+      routing: number;
+      sweeper: number;
+    };
     writeUnits: { c2d: number; connections: number };
     storageGb: number;
     pitrGb: number;
@@ -353,17 +363,24 @@ export function computeUsage(
   const ttlSeconds = reg.cacheTtlMs / 1000;
   const cacheCapacity = reg.maxEntries ?? a.registry.cacheMaxEntries;
   const httpsAuth = functions.deviceApi.invocations / seconds;
+  // Derived keys (lib/auth.ts): a device token of a derived-key device outside the revocation set
+  // verifies without the registry; only the rest of the device tokens reach the cache. Needs the
+  // change feed (the revocation set follows it). WebSocket frames re-check the device through the
+  // cache (lib/ws/socketService.ts), so they keep reading it.
+  const derived = reg.mode === 'changeFeed' ? clamp(a.registry.derivedKeyShare, 0, 1) : 0;
+  const revoked = clamp(a.registry.revokedShare, 0, 1);
+  const registryPathShare = 1 - derived * (1 - revoked);
   const httpsCache = registryCache({
-    requestsPerSecond: httpsAuth,
-    devices: httpsDevices,
+    requestsPerSecond: httpsAuth * registryPathShare,
+    devices: httpsDevices * registryPathShare,
     ttlSeconds,
     instances: functions.deviceApi.avgConcurrency,
     capacity: cacheCapacity,
   });
   const connectAuth = connections / seconds;
   const connectCache = registryCache({
-    requestsPerSecond: connectAuth,
-    devices: wsDevices,
+    requestsPerSecond: connectAuth * registryPathShare,
+    devices: wsDevices * registryPathShare,
     ttlSeconds,
     instances: functions.wsConnect.avgConcurrency,
     capacity: cacheCapacity,
@@ -396,6 +413,26 @@ export function computeUsage(
   };
   const changeFeedReads =
     (feedReadsPerSecond(functions.deviceApi) + feedReadsPerSecond(functions.wsConnect) + feedReadsPerSecond(functions.wsMessage)) * seconds;
+  // The revocation set (lib/registry/revocations.ts): every instance that authenticates devices
+  // loads it whole — one strongly consistent Query — at its cold start (plus one read of the
+  // seed) and again every DEVICE_AUTH_CACHE_TTL_MS while it lives.
+  const revocationSetBytes = derived > 0 ? devices * revoked * a.registry.revocationItemBytes : 0;
+  const rruPerRevocationLoad = meteredUnits(revocationSetBytes, 4096);
+  const revocationLoads = (fn: FunctionUsage): { coldStarts: number; reloads: number } => {
+    if (derived === 0 || fn.invocations <= 0) return { coldStarts: 0, reloads: 0 };
+    const coldStarts =
+      coldStartsPerHour({
+        invocationsPerHour: fn.invocations / hours,
+        instances: fn.avgConcurrency,
+        lifetimeHours: a.customMetrics.environmentLifetimeHours,
+        idleMinutes: a.customMetrics.idleEnvironmentMinutes,
+      }) * hours;
+    const reloads = reg.cacheTtlMs > 0 ? Math.max(1, fn.avgConcurrency) * (seconds / (reg.cacheTtlMs / 1000)) : 0;
+    return { coldStarts, reloads };
+  };
+  const loads = [functions.deviceApi, functions.wsConnect, functions.wsMessage].map(revocationLoads);
+  const revocationColdLoads = loads.reduce((sum, l) => sum + l.coldStarts, 0);
+  const revocationReloads = loads.reduce((sum, l) => sum + l.reloads, 0);
 
   // ---- routing table reloads: every router instance rescans the table when its copy is older than
   // ROUTING_CACHE_TTL_MS and a batch arrives (lib/routing/router.ts), a Scan billed per 4 KB read.
@@ -422,6 +459,7 @@ export function computeUsage(
       connectionLookups.readsPerSecond * seconds * a.websocket.connectionLookupReadUnits,
     routing: routingReloads * rruPerRoutingScan,
     changeFeed: changeFeedReads * meteredUnits(a.registry.changeFeedItemBytes, 4096),
+    revocations: revocationColdLoads * (rruPerRevocationLoad + 1) + revocationReloads * rruPerRevocationLoad,
     sweeper: functions.sweeper.invocations * a.c2d.sweeperReadUnitsPerRun,
   };
   const writeUnits = {
@@ -510,13 +548,20 @@ export function computeUsage(
       extendedRetentionHours: Math.max(0, settings.kinesis.retentionHours - 24),
     },
     router: { recordsPerInvocation: rpi, sqsCallsPerRoute: callsPerRoute, sqsEntriesPerCall: entriesPerCall },
-    registry: { lookups, reads: registryReads, hitRatio: lookups > 0 ? 1 - registryReads / lookups : 0 },
+    registry: {
+      lookups,
+      reads: registryReads,
+      hitRatio: lookups > 0 ? 1 - registryReads / lookups : 0,
+      derivedShare: lookups > 0 ? ((httpsAuth + connectAuth) * (1 - registryPathShare) * seconds) / lookups : 0,
+      revocationSetBytes,
+    },
     dynamodb: {
       readUnits,
       writeUnits,
       storageGb: devicesGb + connectionsGb,
       pitrGb: settings.devicesTablePitr ? devicesGb : 0,
-      peakRegistryReadUnitsPerSec: ((readUnits.registry + readUnits.changeFeed + readUnits.c2d + readUnits.connections) / seconds) * peak,
+      peakRegistryReadUnitsPerSec:
+        ((readUnits.registry + readUnits.changeFeed + readUnits.revocations + readUnits.c2d + readUnits.connections) / seconds) * peak,
     },
     sqs: { routingRequests, feedbackRequests, fifoRouting: a.router.endpointFifo },
     logs: {

@@ -1,19 +1,26 @@
 /**
  * Authentication of devices (device-key SAS tokens) and services (policy SAS tokens).
- * Devices come from a DeviceCache (lib/registry/deviceCache.ts): a disable, delete or key change
- * takes effect within its `pollMs`. Policies are cached for `cacheTtlMs`. Every failure is the
- * same UnauthorizedError.
+ * A device token signed with the device's version-0 derived key (lib/registry/derivedKeys.ts) of
+ * an id this instance has not seen revoked (lib/registry/revocations.ts) is accepted without a
+ * registry read; every other device token is checked against the registry through a DeviceCache
+ * (lib/registry/deviceCache.ts). Both follow the registry's change feed: a disable, delete or
+ * key change takes effect within its `pollMs`. Policies are cached for `cacheTtlMs`. Every
+ * failure is the same UnauthorizedError.
  */
 import { ForbiddenError, UnauthorizedError } from './errors';
+import { errorFields, log } from './log';
 import { metrics, type AuthFailureReason } from './metrics';
 import { grants, type Permission, type Policy } from './policies';
 import { isDeviceId, type DeviceCredentials } from './registry/device';
 import { DeviceCache, type DeviceCacheOptions, type DeviceCacheSource } from './registry/deviceCache';
+import { RevocationSet, type FeedPoll, type RevocationSource } from './registry/revocations';
 import { parseSasToken, verifyDeviceToken, verifyPolicyDeviceToken, verifyPolicyToken, type HubHosts, type SasToken } from './sas';
 import { TtlCache } from './ttlCache';
 
 export interface RegistryReader extends DeviceCacheSource {
   getPolicy(name: string): Promise<Policy | undefined>;
+  /** The device-key seed and the revocation set; without it, every device token reads the registry. */
+  loadRevocations?: RevocationSource['load'];
 }
 
 export interface AuthOptions {
@@ -27,6 +34,7 @@ export interface AuthOptions {
 
 export class Authenticator {
   private readonly devices: DeviceCache;
+  private readonly revocations: RevocationSet | undefined;
   private readonly policies: TtlCache<Policy | null>;
   private readonly now: () => number;
 
@@ -35,7 +43,17 @@ export class Authenticator {
     private readonly opts: AuthOptions,
   ) {
     this.now = opts.now ?? Date.now;
-    this.devices = new DeviceCache(registry, { ...opts.devices, now: this.now });
+    const load = registry.loadRevocations?.bind(registry);
+    // The set is reloaded whole at least as often as cached devices are re-read.
+    const revocations = load ? new RevocationSet({ load }, { reloadMs: opts.devices.ttlMs, now: this.now }) : undefined;
+    this.revocations = revocations;
+    // A failed load leaves the set untrusted (every device token reads the registry) and is retried
+    // at the next poll: it must not fail the request of a device the registry can still answer.
+    const afterPoll =
+      revocations &&
+      ((poll: FeedPoll) =>
+        revocations.afterPoll(poll).catch((err: unknown) => log.warn('loading the revocation set failed', errorFields(err))));
+    this.devices = new DeviceCache(registry, { ...opts.devices, now: this.now }, afterPoll);
     this.policies = new TtlCache(100, this.now);
   }
 
@@ -50,6 +68,8 @@ export class Authenticator {
     if (!token || !isDeviceId(deviceId)) throw refuse('MalformedToken');
     const hubHost = this.deviceHosts(arrivedVia);
     if (token.keyName !== undefined) return this.authenticateDeviceByPolicy(token, token.keyName, deviceId, hubHost);
+    const derived = await this.derivedDevice(token, deviceId, hubHost);
+    if (derived) return derived;
     const device = await this.cachedDevice(deviceId);
     if (!device) throw refuse('UnknownDevice');
     if (device.status !== 'enabled') throw refuse('DeviceDisabled');
@@ -62,6 +82,21 @@ export class Authenticator {
     });
     if (!ok) throw refuse(this.expired(token.expiry) ? 'Expired' : 'BadSignature');
     return device;
+  }
+
+  /**
+   * The device, if the token verifies with its version-0 derived keys and its id is not revoked
+   * as of the feed read serving this request; undefined: the registry decides.
+   */
+  private async derivedDevice(token: SasToken, deviceId: string, hubHost: HubHosts): Promise<DeviceCredentials | undefined> {
+    if (!this.revocations) return undefined;
+    await this.devices.sync();
+    const derived = this.revocations.trusted(deviceId);
+    if (!derived) return undefined;
+    const { primaryKey, secondaryKey, generationId } = derived;
+    const ok = verifyDeviceToken(token, { hubHost, deviceId, keys: [primaryKey, secondaryKey], nowSeconds: Math.floor(this.now() / 1000) });
+    if (!ok) return undefined;
+    return { deviceId, generationId, status: 'enabled', authentication: { type: 'sas', symmetricKey: { primaryKey, secondaryKey } } };
   }
 
   /** The configured hosts, plus the host a function URL request arrived through (lib/http/functionUrl.ts). */
@@ -136,6 +171,7 @@ export class Authenticator {
   /** Drops a device from the cache (after this instance changed or deleted it). */
   forgetDevice(deviceId: string): void {
     this.devices.forget(deviceId);
+    this.revocations?.forget(deviceId);
   }
 
   private cachedDevice(deviceId: string): Promise<DeviceCredentials | null> {

@@ -8,10 +8,12 @@ import type { AwsClients } from './adapters/aws/awsClients';
 import { DynamoQueueStore } from './adapters/aws/c2d/dynamoStore';
 import { FeedbackLocks, FeedbackPublisher, FeedbackReader } from './adapters/aws/c2d/feedbackQueue';
 import { ConnectionStore } from './adapters/aws/connectionStore';
+import { DeviceKeySeedStore } from './adapters/aws/deviceKeySeed';
 import { DeviceStore } from './adapters/aws/deviceStore';
 import { EventsReader } from './adapters/aws/eventsReader';
 import { PolicyStore } from './adapters/aws/policyStore';
 import { RegistryChangeStore } from './adapters/aws/registryChangeStore';
+import { RevocationStore } from './adapters/aws/revocationStore';
 import { DeadLetterQueue } from './adapters/aws/routing/deadLetterQueue';
 import { DeviceTags } from './adapters/aws/routing/deviceTags';
 import { endpointProbe } from './adapters/aws/routing/endpointProbe';
@@ -99,6 +101,8 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
   const policies = new PolicyStore(clients.dynamo, config.tables.policies);
   const eventStream = new StreamWriter(clients.kinesis, config.eventsStream);
   const changes = new RegistryChangeStore(clients.dynamo, config.tables.devices);
+  const keySeed = new DeviceKeySeedStore(clients.dynamo, config.tables.devices);
+  const revocations = new RevocationStore(clients.dynamo, config.tables.c2d);
   const connections = new ConnectionStore(clients.dynamo, config.tables.connections);
   const frameSink = new SocketPusher();
 
@@ -107,6 +111,7 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
       getDevice: (id, consistent) => devices.get(id, consistent),
       readChanges: () => changes.read(),
       getPolicy: (name) => policies.get(name),
+      loadRevocations: async () => ({ seed: await keySeed.read(), revoked: await revocations.loadAll() }),
     },
     {
       hubHostname: [config.hubHostname, ...config.deviceHostnames],
@@ -161,18 +166,26 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
   });
 
   // A deleted device's command queue and socket go with it; a disabled device loses its socket.
-  const registry = new RegistryService(devices, eventStream, config.hubName, {
-    // Every instance's authentication cache learns of the change from the feed within its poll.
-    onDeleted: async (device) => {
-      await changes.record([device.deviceId]);
-      await closeDeviceSocket(connections, frameSink, device.deviceId, 'DeviceDeleted');
-      await commands.dropDevice(device.deviceId);
+  const registry = new RegistryService(
+    devices,
+    eventStream,
+    config.hubName,
+    {
+      // Every instance's authentication cache learns of the change from the feed within its poll.
+      onDeleted: async (device) => {
+        await changes.record([device.deviceId]);
+        await closeDeviceSocket(connections, frameSink, device.deviceId, 'DeviceDeleted');
+        await commands.dropDevice(device.deviceId);
+      },
+      onUpdated: async (device, authChanged) => {
+        // A tags-only update changes nothing authentication holds: no eviction anywhere.
+        if (authChanged) await changes.record([device.deviceId]);
+        if (device.status !== 'enabled') await closeDeviceSocket(connections, frameSink, device.deviceId, 'DeviceDisabled');
+      },
     },
-    onUpdated: async (device) => {
-      await changes.record([device.deviceId]);
-      if (device.status !== 'enabled') await closeDeviceSocket(connections, frameSink, device.deviceId, 'DeviceDisabled');
-    },
-  });
+    undefined,
+    { seed: () => keySeed.ensure(), revoke: (deviceId) => revocations.revoke(deviceId) },
+  );
 
   const serviceCommands = new ServiceCommands({
     requireDevice: (deviceId) => devices.require(deviceId),

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { WsConnectError, WsDevice } from '../client/wsDevice';
 import { parseEmf } from '../lib/emfTestkit';
 import { hubInfo, newDevice, service, uniqueId } from './support/hub';
-import { deviceToken, policyToken, rawRequest, readPolicies, signatureOf } from './support/security';
+import { deviceToken, policyToken, rawRequest, readDeviceKeySeed, readPolicies, signatureOf } from './support/security';
 
 const run = promisify(execFile);
 const cli = resolve(__dirname, '../bin/devhub.js');
@@ -36,6 +36,8 @@ describe('secrets', () => {
       secrets.set(p.primaryKey, `${p.name} primary key`);
       secrets.set(p.secondaryKey, `${p.name} secondary key`);
     }
+    // The seed every derived device key comes from (README "Derived device keys and the hub seed").
+    secrets.set(await readDeviceKeySeed(), 'device-key seed');
     const svc = service();
     secrets.set(signatureOf(svc.authorization()), 'owner token signature');
 

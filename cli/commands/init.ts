@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { DeviceKeySeedStore } from '../../lib/adapters/aws/deviceKeySeed';
 import { ensureBuiltInPolicies, PolicyStore } from '../../lib/adapters/aws/policyStore';
 import { serviceConnectionString } from '../../lib/sas';
 import type { Hub } from '../hub';
@@ -19,8 +20,9 @@ export function initCommand(hub: Hub): CommandUnknownOpts {
       'after',
       `
 After 'serverless deploy': creates the shared access policies (iothubowner, service,
-registryRead, registryReadWrite) with random keys in the stage's policies table, using your
-AWS credentials and region (AWS_PROFILE / AWS_REGION). Existing policies are kept.`,
+registryRead, registryReadWrite) with random keys in the stage's policies table, and the
+hub's device-key seed in its devices table, using your AWS credentials and region
+(AWS_PROFILE / AWS_REGION). Existing policies and the seed are kept.`,
     )
     .action(async (opts) => {
       const table = `${opts.service}-${opts.stage}-policies`;
@@ -28,6 +30,8 @@ AWS credentials and region (AWS_PROFILE / AWS_REGION). Existing policies are kep
       const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
       try {
         const policies = await ensureBuiltInPolicies(new PolicyStore(dynamo, table), () => randomBytes(32).toString('base64'));
+        // Derived device keys (README "Security"); the registry would create it with its first device otherwise.
+        await new DeviceKeySeedStore(dynamo, `${opts.service}-${opts.stage}-devices`).ensure();
         const owner = policies.find((x) => x.name === 'iothubowner');
         if (!owner) throw new Error('iothubowner policy missing');
         const cs = serviceConnectionString(opts.hostname, owner.name, owner.primaryKey);

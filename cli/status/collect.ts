@@ -236,7 +236,13 @@ async function registryCounts(dynamo: DynamoDBClient, devicesTable: string, rout
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const out: ScanCommandOutput = await dynamo.send(
-        new ScanCommand({ TableName: devicesTable, Select: 'COUNT', ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
+        new ScanCommand({
+          TableName: devicesTable,
+          Select: 'COUNT',
+          // Devices only: not the change feed, the device-key seed or deleted devices' tombstones (no etag).
+          FilterExpression: 'attribute_exists(etag)',
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
       );
       devices += out.Count ?? 0;
       startKey = out.LastEvaluatedKey;

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { DeviceKeySeedStore } from '../../lib/adapters/aws/deviceKeySeed';
 import { ensureBuiltInPolicies, PolicyStore } from '../../lib/adapters/aws/policyStore';
 import { serviceConnectionString } from '../../lib/sas';
 import { portOpen, startProcess, waitForPort, type ManagedProcess } from './processes';
@@ -324,6 +325,8 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     await createLocalResources(service.resources, c, resourceOptions);
     const policyStore = new PolicyStore(DynamoDBDocumentClient.from(c.dynamo), required(service.environment, 'POLICIES_TABLE'));
     const policies = await ensureBuiltInPolicies(policyStore, () => randomBytes(32).toString('base64'));
+    // The device-key seed, like the policies' keys: created once, kept with the data dir.
+    await new DeviceKeySeedStore(DynamoDBDocumentClient.from(c.dynamo), required(service.environment, 'DEVICES_TABLE')).ensure();
     c.destroy();
     const owner = policies.find((p) => p.name === 'iothubowner');
     if (!owner) throw new Error('iothubowner policy missing');

@@ -2,6 +2,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { BadRequestError } from '../errors';
 import { jsonDepthExceeds } from '../jsonDepth';
+import type { DerivedCredentials } from './derivedKeys';
 
 export type DeviceStatus = 'enabled' | 'disabled';
 
@@ -113,15 +114,31 @@ export function newEtag(): string {
   return randomBytes(9).toString('base64');
 }
 
-export function createDevice(deviceId: string, input: DeviceInput, now: Date): Device {
+/** True if the input names neither key: the registry may give the device derived keys. */
+export function leavesKeysEmpty(input: DeviceInput): boolean {
   const keys = input.authentication?.symmetricKey;
+  return noKey(keys?.primaryKey) && noKey(keys?.secondaryKey);
+}
+
+/** True if `after` has other keys than `before`. */
+export function keysChanged(before: DeviceCredentials, after: DeviceCredentials): boolean {
+  const a = before.authentication.symmetricKey;
+  const b = after.authentication.symmetricKey;
+  return a.primaryKey !== b.primaryKey || a.secondaryKey !== b.secondaryKey;
+}
+
+/** A new device; `derived` (only for an input that leaves both keys empty) gives its keys and generationId. */
+export function createDevice(deviceId: string, input: DeviceInput, now: Date, derived?: DerivedCredentials): Device {
+  const keys = input.authentication?.symmetricKey;
+  if (derived && !leavesKeysEmpty(input)) throw new Error('derived keys for a device whose keys the caller gave');
   // IoT Hub generates the keys a create leaves empty.
-  const primaryKey = noKey(keys?.primaryKey) ? generateKey() : validateKey(keys?.primaryKey, 'primaryKey');
-  const secondaryKey = noKey(keys?.secondaryKey) ? generateKey() : validateKey(keys?.secondaryKey, 'secondaryKey');
+  const primaryKey = derived?.primaryKey ?? (noKey(keys?.primaryKey) ? generateKey() : validateKey(keys?.primaryKey, 'primaryKey'));
+  const secondaryKey =
+    derived?.secondaryKey ?? (noKey(keys?.secondaryKey) ? generateKey() : validateKey(keys?.secondaryKey, 'secondaryKey'));
   const time = now.toISOString();
   return {
     deviceId: validateDeviceId(deviceId),
-    generationId: randomUUID(),
+    generationId: derived?.generationId ?? randomUUID(),
     etag: newEtag(),
     status: validateStatus(input.status) ?? 'enabled',
     statusReason: validateReason(input.statusReason) ?? null,

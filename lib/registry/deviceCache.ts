@@ -10,6 +10,7 @@
 import { TtlCache } from '../ttlCache';
 import { changesSince, type RegistryChanges } from './changeFeed';
 import { credentialsOf, type Device, type DeviceCredentials } from './device';
+import type { FeedPoll } from './revocations';
 
 export interface DeviceCacheSource {
   getDevice(deviceId: string, consistent: boolean): Promise<Device | undefined>;
@@ -43,6 +44,8 @@ export class DeviceCache {
   constructor(
     private readonly source: DeviceCacheSource,
     private readonly opts: DeviceCacheOptions,
+    /** Told what each feed read saw, before any request is served from it (./revocations.ts). */
+    private readonly afterPoll?: (poll: FeedPoll) => Promise<void>,
   ) {
     this.now = opts.now ?? Date.now;
     this.entries = new TtlCache(opts.maxEntries, this.now);
@@ -74,7 +77,8 @@ export class DeviceCache {
     this.changed.add(deviceId);
   }
 
-  private async sync(): Promise<void> {
+  /** Polls the feed if the last read is `pollMs` old (concurrent callers share one read). */
+  async sync(): Promise<void> {
     if (this.now() - this.polledAt < this.opts.pollMs) return;
     // Concurrent requests on one instance share one feed read.
     this.polling ??= this.poll().finally(() => {
@@ -88,8 +92,10 @@ export class DeviceCache {
     const startedAt = this.now();
     const feed = await this.source.readChanges();
     this.consistentAll = false;
+    let poll: FeedPoll = { initial: true, flushAll: false, deviceIds: [] };
     if (this.knownVersion !== undefined) {
       const { flushAll, deviceIds } = changesSince(feed, this.knownVersion);
+      poll = { initial: false, flushAll, deviceIds };
       if (flushAll) {
         // More changes than the feed keeps: which devices changed is unknown, so every device is
         // evicted and read strongly consistently until the next poll.
@@ -99,6 +105,8 @@ export class DeviceCache {
       }
       for (const id of deviceIds) this.evict(id);
     }
+    // If this fails, the version is not taken: the next request polls again and retells it.
+    await this.afterPoll?.(poll);
     this.knownVersion = feed.version;
     this.polledAt = startedAt;
   }

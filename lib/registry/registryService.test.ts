@@ -10,6 +10,10 @@ function memoryRecords(): DeviceRecords & { devices: Map<string, Device> } {
   return {
     devices,
     get: async (id) => devices.get(id),
+    stored: async (id) => {
+      const device = devices.get(id);
+      return device ? { device } : {};
+    },
     require: async (id) => {
       const d = devices.get(id);
       if (!d) throw new NotFoundError(`Device ${id} not found`);
@@ -47,7 +51,7 @@ function setup() {
   const calls: string[] = [];
   const service = new RegistryService(records, stream, 'hub', {
     onDeleted: async (d) => void calls.push(`deleted:${d.deviceId}`),
-    onUpdated: async (d) => void calls.push(`updated:${d.deviceId}:${d.status}`),
+    onUpdated: async (d, authChanged) => void calls.push(`updated:${d.deviceId}:${d.status}${authChanged ? '' : ':tags-only'}`),
   });
   return { service, records, events, calls, breakStream: () => (streamDown = true) };
 }
@@ -92,6 +96,14 @@ describe('RegistryService', () => {
     expect(calls).toEqual(['updated:d1:disabled']);
     await expect(service.put('d1', disabled, '"stale"')).rejects.toBeInstanceOf(PreconditionFailedError);
     await expect(service.put('d1', disabled, '*')).resolves.toMatchObject({ created: false });
+    // Same status and keys: nothing authentication holds changed (the change feed is spared).
+    expect(calls).toEqual(['updated:d1:disabled', 'updated:d1:disabled:tags-only']);
+    await service.put(
+      'd1',
+      JSON.stringify({ authentication: { symmetricKey: { primaryKey: Buffer.alloc(32, 3).toString('base64') } } }),
+      '*',
+    );
+    expect(calls.at(-1)).toBe('updated:d1:disabled');
     await expect(service.put('nobody', undefined, '*')).rejects.toBeInstanceOf(NotFoundError);
   });
 

@@ -3,12 +3,13 @@
  * policy keys, token builders, and the checks every error answer must pass.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { httpCall, type HttpResponse } from '../../client/http';
 import type { Envelope } from '../../lib/envelope';
 import type { Policy } from '../../lib/policies';
+import { DEVICE_KEY_SEED_KEY } from '../../lib/adapters/aws/deviceKeySeed';
 import { buildSasToken, deviceResource } from '../../lib/sas';
 import { hubInfo, resourceName } from './hub';
 
@@ -23,6 +24,22 @@ export async function readPolicies(): Promise<Map<string, Policy>> {
     const out = await dynamo.send(new ScanCommand({ TableName: resourceName('POLICIES_TABLE') }));
     const policies = (out.Items ?? []) as Policy[];
     return new Map(policies.map((p) => [p.name, p]));
+  } finally {
+    dynamo.destroy();
+  }
+}
+
+/** The hub's device-key seed (lib/adapters/aws/deviceKeySeed.ts), read straight from its devices table. */
+export async function readDeviceKeySeed(): Promise<string> {
+  hubInfo(); // points the SDK at the emulators
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  try {
+    const out = await dynamo.send(
+      new GetCommand({ TableName: resourceName('DEVICES_TABLE'), Key: { deviceId: DEVICE_KEY_SEED_KEY }, ConsistentRead: true }),
+    );
+    const seed = out.Item?.seed;
+    if (typeof seed !== 'string') throw new Error('the test hub has no device-key seed');
+    return seed;
   } finally {
     dynamo.destroy();
   }

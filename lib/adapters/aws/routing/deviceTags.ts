@@ -32,10 +32,12 @@ export class DeviceTags {
       const found = new Map<string, Tags>();
       for (let round = 0; keys.length > 0 && round < 5; round++) {
         const out = await this.dynamo.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ProjectionExpression: 'deviceId, tags' } } }),
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ProjectionExpression: 'deviceId, tags, deletedAt' } } }),
         );
         for (const item of out.Responses?.[this.table] ?? []) {
-          if (typeof item.deviceId === 'string') found.set(item.deviceId, (item.tags as Tags | undefined) ?? {});
+          // A tombstone (lib/adapters/aws/deviceStore.ts) is no device.
+          if (typeof item.deviceId === 'string' && item.deletedAt === undefined)
+            found.set(item.deviceId, (item.tags as Tags | undefined) ?? {});
         }
         keys = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
         if (keys.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** round));
