@@ -280,6 +280,19 @@ describe('computeUsage: the settings each line follows', () => {
     change(s);
     return s;
   };
+  /** serverless.yml's registry settings: a 1-hour device cache kept fresh by the change feed, eventually consistent misses. */
+  const changeFeedSettings = () =>
+    settings(
+      (s) =>
+        (s.registryReads = {
+          mode: 'changeFeed',
+          cacheTtlMs: 3_600_000,
+          maxEntries: 50_000,
+          changePollMs: 5000,
+          missReadConsistent: false,
+          from: [],
+        }),
+    );
 
   it('bills API Gateway per device request only when the HTTP API is the device front door', () => {
     const viaHttpApi = computeUsage(
@@ -343,22 +356,7 @@ describe('computeUsage: the settings each line follows', () => {
   });
 
   it('reads the registry through the change feed: long cache, eventually consistent misses, one feed poll per instance and interval', () => {
-    const feed = computeUsage(
-      traffic,
-      settings(
-        (s) =>
-          (s.registryReads = {
-            mode: 'changeFeed',
-            cacheTtlMs: 3_600_000,
-            maxEntries: 50_000,
-            changePollMs: 5000,
-            missReadConsistent: false,
-            from: [],
-          }),
-      ),
-      testAssumptions(),
-      testPrices(),
-    );
+    const feed = computeUsage(traffic, changeFeedSettings(), testAssumptions(), testPrices());
     const ttl = computeUsage(traffic, testSettings(), testAssumptions(), testPrices());
     // A device sends every 864 s; its entry lives 3,600 s on the one instance: one miss per 3,600 + 864 s,
     // 864 / 4,464 = 19.4% of lookups (the 10 s cache: 98.9%).
@@ -372,17 +370,7 @@ describe('computeUsage: the settings each line follows', () => {
   });
 
   it('reads the registry only for devices without derived keys or in the revocation set, and loads the set per instance', () => {
-    const feedSettings = settings(
-      (s) =>
-        (s.registryReads = {
-          mode: 'changeFeed',
-          cacheTtlMs: 3_600_000,
-          maxEntries: 50_000,
-          changePollMs: 5000,
-          missReadConsistent: false,
-          from: [],
-        }),
-    );
+    const feedSettings = changeFeedSettings();
     const withShare = (derivedKeyShare: number) => {
       const a = testAssumptions();
       a.registry.derivedKeyShare = derivedKeyShare;

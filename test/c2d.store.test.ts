@@ -6,7 +6,7 @@
  * wrapping a client's `send`.
  */
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { randomBytes } from 'node:crypto';
@@ -16,7 +16,7 @@ import { LockLostError, QueueDepthExceededError } from '../lib/c2d/errors';
 import { FeedbackLocks, FeedbackPublisher, FeedbackReader, parseFeedbackBody } from '../lib/adapters/aws/c2d/feedbackQueue';
 import { MemoryFeedback } from '../lib/c2d/memoryStore';
 import type { CommandContent, FeedbackRecord, QueueLimits } from '../lib/c2d/types';
-import { createActiveTable } from './support/emulatorResources';
+import { createActiveCopyOfTable } from './support/emulatorResources';
 import { hubInfo, resourceName } from './support/hub';
 
 hubInfo();
@@ -28,20 +28,7 @@ const table = `${resourceName('C2D_TABLE')}-it-${randomBytes(4).toString('hex')}
 const LIMITS: QueueLimits = { maxDeliveryCount: 100, maxQueueDepth: 50, outboxGraceMs: 1000 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-beforeAll(async () => {
-  const hubTable = (await raw.send(new DescribeTableCommand({ TableName: resourceName('C2D_TABLE') }))).Table;
-  await createActiveTable(raw, {
-    TableName: table,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: hubTable?.AttributeDefinitions,
-    KeySchema: hubTable?.KeySchema,
-    GlobalSecondaryIndexes: hubTable?.GlobalSecondaryIndexes?.map((i) => ({
-      IndexName: i.IndexName,
-      KeySchema: i.KeySchema,
-      Projection: i.Projection,
-    })),
-  });
-});
+beforeAll(() => createActiveCopyOfTable(raw, resourceName('C2D_TABLE'), table));
 
 afterAll(async () => {
   await raw.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);

@@ -6,7 +6,7 @@
  * DynamoDB calls can be counted by observing the client's `send`. The seed's secrecy is checked
  * through the test hub's HTTP API.
  */
-import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -20,7 +20,7 @@ import { createHub, type Hub } from '../lib/hub';
 import { deriveCredentials } from '../lib/registry/derivedKeys';
 import type { Device } from '../lib/registry/device';
 import { buildSasToken, deviceResource } from '../lib/sas';
-import { createActiveTable } from './support/emulatorResources';
+import { createActiveCopyOfTable } from './support/emulatorResources';
 import { hubInfo, resourceName, service, uniqueId } from './support/hub';
 
 hubInfo();
@@ -34,24 +34,9 @@ const tables = { devices: `${resourceName('DEVICES_TABLE')}-${suffix}`, c2d: `${
 const POLL_MS = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function copyTable(from: string, to: string): Promise<void> {
-  const t = (await raw.send(new DescribeTableCommand({ TableName: from }))).Table;
-  await createActiveTable(raw, {
-    TableName: to,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: t?.AttributeDefinitions,
-    KeySchema: t?.KeySchema,
-    GlobalSecondaryIndexes: t?.GlobalSecondaryIndexes?.map((i) => ({
-      IndexName: i.IndexName,
-      KeySchema: i.KeySchema,
-      Projection: i.Projection,
-    })),
-  });
-}
-
 beforeAll(async () => {
-  await copyTable(resourceName('DEVICES_TABLE'), tables.devices);
-  await copyTable(resourceName('C2D_TABLE'), tables.c2d);
+  await createActiveCopyOfTable(raw, resourceName('DEVICES_TABLE'), tables.devices);
+  await createActiveCopyOfTable(raw, resourceName('C2D_TABLE'), tables.c2d);
 });
 
 afterAll(async () => {
