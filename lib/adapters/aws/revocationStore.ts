@@ -6,7 +6,7 @@
  * an instance could then load a set missing a revocation its feed read already counted as seen.
  * The items have no `ttl` and no `sweepShard`: the C2D table's expiry and sweep never see them.
  */
-import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export const REVOCATIONS_PARTITION = '#revoked-devices';
 
@@ -28,24 +28,20 @@ export class RevocationStore {
     );
   }
 
-  /** Every revoked id, read strongly consistently. */
+  /** Every revoked id, read strongly consistently, page by page. */
   async loadAll(): Promise<string[]> {
     const ids: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.dynamo.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'deviceId = :p',
-          ExpressionAttributeValues: { ':p': REVOCATIONS_PARTITION },
-          ProjectionExpression: 'sk',
-          ConsistentRead: true,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const item of out.Items ?? []) if (typeof item.sk === 'string') ids.push(item.sk);
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateQuery(
+      { client: this.dynamo },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'deviceId = :p',
+        ExpressionAttributeValues: { ':p': REVOCATIONS_PARTITION },
+        ProjectionExpression: 'sk',
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) if (typeof item.sk === 'string') ids.push(item.sk);
     return ids;
   }
 }
