@@ -146,7 +146,11 @@ describe('deriveSettings', () => {
       cacheTtlMs: 600_000,
       changePollMs: 5000,
       missReadConsistent: false,
+      derivedKeyFastPath: true,
     });
+    const feed = { DEVICE_CACHE_TTL_MS: '10000', REGISTRY_CHANGE_POLL_MS: '5000' };
+    expect(reads({ ...feed, DERIVED_KEY_FAST_PATH: 'off' }).derivedKeyFastPath).toBe(false);
+    expect(reads({ ...feed, DERIVED_KEY_FAST_PATH: 'on' }).derivedKeyFastPath).toBe(true);
   });
 
   it('reads the log format', () => {

@@ -59,6 +59,7 @@ function registryReads(environment: Obj): RegistryReadSettings {
       maxEntries: null,
       changePollMs: null,
       missReadConsistent: null,
+      derivedKeyFastPath: false,
       from: ['DEVICE_CACHE_TTL_MS'],
     };
   }
@@ -68,7 +69,9 @@ function registryReads(environment: Obj): RegistryReadSettings {
     maxEntries: num(environment.DEVICE_AUTH_CACHE_MAX_ENTRIES) ?? DEVICE_AUTH_CACHE_MAX_ENTRIES_DEFAULT,
     changePollMs: poll,
     missReadConsistent: false,
-    from: ['REGISTRY_CHANGE_POLL_MS', 'DEVICE_AUTH_CACHE_TTL_MS', 'DEVICE_AUTH_CACHE_MAX_ENTRIES'],
+    // lib/config.ts: on unless the stack sets DERIVED_KEY_FAST_PATH=off.
+    derivedKeyFastPath: environment.DERIVED_KEY_FAST_PATH !== 'off',
+    from: ['REGISTRY_CHANGE_POLL_MS', 'DEVICE_AUTH_CACHE_TTL_MS', 'DEVICE_AUTH_CACHE_MAX_ENTRIES', 'DERIVED_KEY_FAST_PATH'],
   };
 }
 

@@ -173,7 +173,15 @@ export function testSettings(): DeploymentSettings {
     logRetentionDays: 14,
     deviceCacheTtlMs: 10_000,
     deviceFrontDoor: 'httpApi',
-    registryReads: { mode: 'ttl', cacheTtlMs: 10_000, maxEntries: null, changePollMs: null, missReadConsistent: null, from: [] },
+    registryReads: {
+      mode: 'ttl',
+      cacheTtlMs: 10_000,
+      maxEntries: null,
+      changePollMs: null,
+      missReadConsistent: null,
+      derivedKeyFastPath: false,
+      from: [],
+    },
     routingCacheTtlMs: 60_000,
     devicesTablePitr: false,
     logging: {

@@ -199,6 +199,8 @@ export interface RegistryReadSettings {
   changePollMs: number | null;
   /** Misses read strongly consistently; null = the assumption registry.consistentRead. */
   missReadConsistent: boolean | null;
+  /** Tokens signed with derived device keys skip the registry (DERIVED_KEY_FAST_PATH, change-feed mode only). */
+  derivedKeyFastPath: boolean;
   /** The serverless.yml environment variables these came from. */
   from: string[];
 }

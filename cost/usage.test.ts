@@ -290,6 +290,7 @@ describe('computeUsage: the settings each line follows', () => {
           maxEntries: 50_000,
           changePollMs: 5000,
           missReadConsistent: false,
+          derivedKeyFastPath: true,
           from: [],
         }),
     );
@@ -403,6 +404,15 @@ describe('computeUsage: the settings each line follows', () => {
     const ttl = computeUsage(traffic, testSettings(), a, testPrices());
     expect(ttl.registry.reads).toBeCloseTo(computeUsage(traffic, testSettings(), testAssumptions(), testPrices()).registry.reads, 6);
     expect(ttl.dynamodb.readUnits.revocations).toBe(0);
+    // DERIVED_KEY_FAST_PATH=off: every device token reads the registry, as with no derived keys.
+    const off = computeUsage(
+      traffic,
+      settings((s) => (s.registryReads = { ...changeFeedSettings().registryReads, derivedKeyFastPath: false })),
+      a,
+      testPrices(),
+    );
+    expect(off.registry.reads).toBeCloseTo(none.registry.reads, 6);
+    expect(off.dynamodb.readUnits.revocations).toBe(0);
   });
 
   it('bills the platform records in Text format whatever the system level', () => {

@@ -367,7 +367,7 @@ export function computeUsage(
   // verifies without the registry; only the rest of the device tokens reach the cache. Needs the
   // change feed (the revocation set follows it). WebSocket frames re-check the device through the
   // cache (lib/ws/socketService.ts), so they keep reading it.
-  const derived = reg.mode === 'changeFeed' ? clamp(a.registry.derivedKeyShare, 0, 1) : 0;
+  const derived = reg.mode === 'changeFeed' && reg.derivedKeyFastPath ? clamp(a.registry.derivedKeyShare, 0, 1) : 0;
   const revoked = clamp(a.registry.revokedShare, 0, 1);
   const registryPathShare = 1 - derived * (1 - revoked);
   const httpsCache = registryCache({

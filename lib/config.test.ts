@@ -31,4 +31,12 @@ describe('parseConfig', () => {
     );
     expect(parseConfig({ ...complete, METRICS_FLUSH_INTERVAL_MS: '0' }).metricsFlushIntervalMs).toBe(0);
   });
+  it('reads the derived-key fast path switch: on by default, off when asked, anything else refused', () => {
+    expect(parseConfig(complete).deviceAuthCache.derivedKeyFastPath).toBe(true);
+    expect(parseConfig({ ...complete, DERIVED_KEY_FAST_PATH: 'off' }).deviceAuthCache.derivedKeyFastPath).toBe(false);
+    expect(parseConfig({ ...complete, DERIVED_KEY_FAST_PATH: ' on ' }).deviceAuthCache.derivedKeyFastPath).toBe(true);
+    expect(() => parseConfig({ ...complete, DERIVED_KEY_FAST_PATH: 'false' })).toThrow(
+      /DERIVED_KEY_FAST_PATH must be one of on, off, got "false"/,
+    );
+  });
 });

@@ -31,6 +31,12 @@ export interface HubConfig {
     /** Backstop entry lifetime, should a change-feed write be lost. */
     ttlMs: number;
     maxEntries: number;
+    /**
+     * Whether a token signed with a device's derived key (lib/registry/derivedKeys.ts) is accepted
+     * without a registry read. `off` sends every device token to the registry, as before derived
+     * keys: the switch for a hub whose device-key seed may have leaked (README "Security").
+     */
+    derivedKeyFastPath: boolean;
   };
   c2d: {
     defaultTtlSeconds: number;
@@ -85,6 +91,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = allowed.find((a) => a === raw);
+  if (value === undefined) throw new Error(`configuration error: ${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return value;
+}
+
 export function parseConfig(env: Env): HubConfig {
   const maxTtlSeconds = integer(env, 'C2D_MAX_TTL_SECONDS', 2 * 24 * 3600, 1, 2 * 24 * 3600);
   const maxLockTimeoutSeconds = integer(env, 'C2D_MAX_LOCK_TIMEOUT_SECONDS', 300, 5, 3600);
@@ -111,6 +125,7 @@ export function parseConfig(env: Env): HubConfig {
       changePollMs: integer(env, 'REGISTRY_CHANGE_POLL_MS', 5000, 0, 60_000),
       ttlMs: integer(env, 'DEVICE_AUTH_CACHE_TTL_MS', 3_600_000, 0, 86_400_000),
       maxEntries: integer(env, 'DEVICE_AUTH_CACHE_MAX_ENTRIES', 150_000, 1, 1_000_000),
+      derivedKeyFastPath: oneOf(env, 'DERIVED_KEY_FAST_PATH', ['on', 'off'], 'on') === 'on',
     },
     c2d: {
       defaultTtlSeconds: integer(env, 'C2D_DEFAULT_TTL_SECONDS', 3600, 1, maxTtlSeconds),

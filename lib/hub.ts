@@ -111,7 +111,10 @@ export function createHub(config: HubConfig, clients: AwsClients): Hub {
       getDevice: (id, consistent) => devices.get(id, consistent),
       readChanges: () => changes.read(),
       getPolicy: (name) => policies.get(name),
-      loadRevocations: async () => ({ seed: await keySeed.read(), revoked: await revocations.loadAll() }),
+      // Without it every device token is checked against the registry (DERIVED_KEY_FAST_PATH=off).
+      ...(config.deviceAuthCache.derivedKeyFastPath
+        ? { loadRevocations: async () => ({ seed: await keySeed.read(), revoked: await revocations.loadAll() }) }
+        : {}),
     },
     {
       hubHostname: [config.hubHostname, ...config.deviceHostnames],

@@ -47,7 +47,7 @@ afterAll(async () => {
 });
 
 /** A function instance: the hub's composition root over the private tables, its DynamoDB calls counted. */
-function instance(pollMs = POLL_MS): { hub: Hub; calls: string[] } {
+function instance(pollMs = POLL_MS, env: Record<string, string> = {}): { hub: Hub; calls: string[] } {
   const calls: string[] = [];
   const counted = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
   const send = counted.send.bind(counted);
@@ -61,6 +61,7 @@ function instance(pollMs = POLL_MS): { hub: Hub; calls: string[] } {
     DEVICES_TABLE: tables.devices,
     C2D_TABLE: tables.c2d,
     REGISTRY_CHANGE_POLL_MS: String(pollMs),
+    ...env,
   });
   return { hub: createHub(config, { dynamo: counted, kinesis, sqs }), calls };
 }
@@ -120,6 +121,20 @@ describe('derived device keys over DynamoDB', () => {
       generationId: device.generationId,
       status: 'enabled',
     });
+  });
+
+  it('with DERIVED_KEY_FAST_PATH=off checks every device token against the registry: a seed holder passes for no id the registry lacks', async () => {
+    const id = uniqueId('derived-slow');
+    const { device } = await registry.put(id, undefined, undefined);
+    const never = uniqueId('never-created');
+    const forged = deriveCredentials(await seed(), never, 0).primaryKey;
+    // With the fast path on, the seed alone is enough (README "Security": why the switch exists).
+    expect(await accepts(instance(60_000).hub, never, forged)).toBe(true);
+    const { hub, calls } = instance(60_000, { DERIVED_KEY_FAST_PATH: 'off' });
+    expect(await accepts(hub, id, keysOf(device).primaryKey)).toBe(true);
+    expect(calls.filter((c) => c.includes(id))).toEqual([`GetCommand {"deviceId":"${id}"}`]);
+    expect(calls.some((c) => c.includes(DEVICE_KEY_SEED_KEY) || c.startsWith('QueryCommand'))).toBe(false);
+    expect(await accepts(hub, never, forged)).toBe(false);
   });
 
   it('refuses a disabled device on a warm instance once the poll bound has passed, and on a cold one at once', async () => {
