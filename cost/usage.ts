@@ -416,10 +416,13 @@ export function computeUsage(
   // The revocation set (lib/registry/revocations.ts): every instance that authenticates devices
   // loads it whole — one strongly consistent Query — at its cold start (plus one read of the
   // seed) and again every DEVICE_AUTH_CACHE_TTL_MS while it lives.
-  const revocationSetBytes = derived > 0 ? devices * revoked * a.registry.revocationItemBytes : 0;
+  // Loaded whenever the fast path is on, whatever share of devices holds derived keys: it lists
+  // every id ever disabled or deleted, derived keys or not.
+  const fastPath = reg.mode === 'changeFeed' && reg.derivedKeyFastPath;
+  const revocationSetBytes = fastPath ? devices * revoked * a.registry.revocationItemBytes : 0;
   const rruPerRevocationLoad = meteredUnits(revocationSetBytes, 4096);
   const revocationLoads = (fn: FunctionUsage): { coldStarts: number; reloads: number } => {
-    if (derived === 0 || fn.invocations <= 0) return { coldStarts: 0, reloads: 0 };
+    if (!fastPath || fn.invocations <= 0) return { coldStarts: 0, reloads: 0 };
     const coldStarts =
       coldStartsPerHour({
         invocationsPerHour: fn.invocations / hours,
