@@ -1,7 +1,7 @@
 /** Child processes of the local hub: spawn, log to files, wait for ports, stop cleanly. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 
 export interface ManagedProcess {
@@ -88,12 +88,24 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Whether a connected socket is connected to itself. Linux lets a connect() to a port nobody
+ * listens on succeed when the kernel happens to pick that same port as the local one (TCP
+ * simultaneous open); ports from `listen(0)` are in the ephemeral range, so a readiness poll
+ * retried many times can "connect" before the server listens (a fresh-clone CI run got a 503 from
+ * the local hub's gateway on its first request that way, we believe).
+ */
+export function isSelfConnection(socket: Socket): boolean {
+  return socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress;
+}
+
 export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host });
     socket.once('connect', () => {
+      const self = isSelfConnection(socket);
       socket.destroy();
-      resolve(true);
+      resolve(!self);
     });
     socket.once('error', () => resolve(false));
   });
