@@ -35,10 +35,17 @@ describe('operations settings from serverless.yml', () => {
     // per operation the hub performs on its table, test/operations.test.ts), and docs/scaling.md
     // (npm run cost:table) must follow.
     expect(s.monitoring.alarmMetrics).toBeGreaterThan(s.monitoring.alarms);
-    expect([s.monitoring.alarms, s.monitoring.alarmMetrics]).toEqual([45, 80]);
+    expect([s.monitoring.alarms, s.monitoring.alarmMetrics]).toEqual([47, 83]);
     expect(s.monitoring.functions).toBe(12); // the functions in serverless.yml
     expect(s.kinesis.retentionHours).toBe(24);
     expect(s.devicesTablePitr).toBe(true);
+  });
+
+  it('bills the function URL alarms only where devices use the function URL (a CloudFormation condition)', () => {
+    // 5xx rate (Url5xxCount / UrlRequestCount) and p99 latency (UrlRequestLatency): 2 alarms, 3 metrics.
+    const count = (s: DeploymentSettings) => [s.monitoring.alarms, s.monitoring.alarmMetrics];
+    expect(count(repositorySettings({ deviceFrontDoor: 'httpApi' }))).toEqual([45, 80]);
+    expect(count(repositorySettings({ deviceFrontDoor: 'both' }))).toEqual([47, 83]);
   });
 
   it('follows the parameters', () => {

@@ -5,6 +5,7 @@
  * are found by what they do (their events), not by name; a part of the design that serverless.yml
  * does not define yet is costed with the provider defaults and reported as assumed. Pure.
  */
+import { isCreated } from './cfnConditions';
 import {
   FUNCTION_ROLES,
   type Architecture,
@@ -139,17 +140,20 @@ export function runsPerDay(expression: string): number | undefined {
   return perDay / n;
 }
 
+/** The resources the stack creates: those whose CloudFormation condition holds. */
 function resourcesOf(service: Obj): Record<string, Obj> {
-  const out: Record<string, Obj> = {};
+  const all: Record<string, Obj> = {};
+  const conditions: Record<string, unknown> = {};
   const add = (fragment: unknown): void => {
     if (!isObj(fragment)) return;
     const res = fragment.Resources;
-    if (isObj(res)) for (const [id, r] of Object.entries(res)) if (isObj(r)) out[id] = r;
+    if (isObj(res)) for (const [id, r] of Object.entries(res)) if (isObj(r)) all[id] = r;
+    if (isObj(fragment.Conditions)) Object.assign(conditions, fragment.Conditions);
   };
   const r = service.resources;
   if (Array.isArray(r)) r.forEach(add);
   else add(r);
-  return out;
+  return Object.fromEntries(Object.entries(all).filter(([, resource]) => isCreated(conditions, resource)));
 }
 
 function mentions(value: unknown, text: string): boolean {

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { isCreated } from '../cost/cfnConditions';
 import { DEVICE_ROUTE_KEYS } from '../lib/http/deviceRoutes';
 import { narrowGatewayRoute } from '../lib/http/routes';
 import { httpApiRoutes, selectRoute } from './support/httpApiRoutes';
@@ -15,11 +16,13 @@ const root = resolve(__dirname, '..');
 
 interface Resource {
   Type: string;
+  Condition?: string;
   Properties?: Record<string, unknown>;
 }
 interface Template {
   Resources: Record<string, Resource>;
   Outputs: Record<string, { Value: unknown }>;
+  Conditions?: Record<string, unknown>;
 }
 
 const dirs: string[] = [];
@@ -148,6 +151,33 @@ describe('deviceFrontDoor=httpApi / both', () => {
     expect(deviceRoutes(both)).toEqual(segmentRoutes);
     expectEveryDeviceRouteReachable(both);
     expectServiceRoutesKept(both);
+  });
+});
+
+describe('alarms on the device front door', () => {
+  /** The alarms a template creates, by AWS metric they watch. */
+  const alarmedMetrics = (t: Template) =>
+    ofType(t, 'AWS::CloudWatch::Alarm')
+      .filter(([, a]) => isCreated(t.Conditions ?? {}, a))
+      .flatMap(([, a]) => {
+        const p = a.Properties ?? {};
+        type Stat = { Metric: { MetricName: string; Dimensions?: { Name: string; Value: unknown }[] } };
+        const stats: Stat['Metric'][] = p.MetricName
+          ? [{ MetricName: String(p.MetricName), Dimensions: p.Dimensions as Stat['Metric']['Dimensions'] }]
+          : ((p.Metrics ?? []) as { MetricStat?: Stat }[]).flatMap((q) => (q.MetricStat ? [q.MetricStat.Metric] : []));
+        return stats.map((m) => `${m.MetricName} ${JSON.stringify(m.Dimensions ?? [])}`);
+      });
+  const deviceFunction = [{ Name: 'FunctionName', Value: 'devhub-fdtest-deviceApi' }];
+  const urlMetrics = ['Url5xxCount', 'UrlRequestCount', 'UrlRequestLatency'].map((m) => `${m} ${JSON.stringify(deviceFunction)}`);
+
+  it('watches the function URL 5xx rate and latency wherever devices use it (a 5xx the handler answers is no Lambda error)', () => {
+    expect(byDefault.Resources.DeviceApiLambdaFunction?.Properties?.FunctionName).toBe('devhub-fdtest-deviceApi');
+    for (const t of [byDefault, both]) expect(alarmedMetrics(t)).toEqual(expect.arrayContaining(urlMetrics));
+    expect(alarmedMetrics(httpApi).filter((m) => m.startsWith('Url'))).toEqual([]);
+  });
+
+  it('keeps the HTTP API 5xx alarm with every front door (the service APIs, and devices on httpApi or both)', () => {
+    for (const t of [byDefault, httpApi, both]) expect(alarmedMetrics(t).some((m) => m.startsWith('5xx '))).toBe(true);
   });
 });
 

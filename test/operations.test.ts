@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { conditionHolds } from '../cost/cfnConditions';
 import { POLICY_SETUP_OPERATIONS } from '../lib/adapters/aws/policyStore';
 import { METRIC_CATALOGUE, METRIC_NAMESPACE } from '../lib/metrics';
 
@@ -64,17 +65,8 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 const ofType = (t: Template, type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
 
-/** Evaluates a CloudFormation condition of the packaged template (Equals, Not, And, Or, Condition). */
-function condition(t: Template, expr: unknown): boolean {
-  const e = expr as Record<string, unknown>;
-  if (typeof e.Condition === 'string') return condition(t, t.Conditions?.[e.Condition]);
-  const [op, args] = Object.entries(e)[0] as [string, unknown[]];
-  if (op === 'Fn::Equals') return String(args[0]) === String(args[1]);
-  if (op === 'Fn::Not') return !condition(t, args[0]);
-  if (op === 'Fn::And') return args.every((a) => condition(t, a));
-  if (op === 'Fn::Or') return args.some((a) => condition(t, a));
-  throw new Error(`condition operator ${op}`);
-}
+/** Evaluates a CloudFormation condition of the packaged template (cost/cfnConditions.ts). */
+const condition = (t: Template, expr: unknown) => conditionHolds(t.Conditions ?? {}, expr);
 const created = (t: Template, r: Resource) => r.Condition === undefined || condition(t, { Condition: r.Condition });
 
 /** Resolves Fn::If and AWS::NoValue the way CloudFormation would. */
@@ -125,6 +117,13 @@ function alarmMetrics(alarm: Resource): MetricRef[] {
 function awsPublished(t: Template): (m: MetricRef) => string | undefined {
   const names = (type: string, prop: string) => new Set(ofType(t, type).map(([, r]) => r.Properties[prop]));
   const functions = names('AWS::Lambda::Function', 'FunctionName');
+  // Function URL metrics exist only for a function the stack gives a URL.
+  const withUrl = new Set(
+    ofType(t, 'AWS::Lambda::Url').map(([, u]) => {
+      const [fnId] = (u.Properties.TargetFunctionArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+      return t.Resources[fnId]?.Properties.FunctionName;
+    }),
+  );
   const queues = names('AWS::SQS::Queue', 'QueueName');
   const streams = names('AWS::Kinesis::Stream', 'Name');
   const tables = names('AWS::DynamoDB::Table', 'TableName');
@@ -139,6 +138,9 @@ function awsPublished(t: Template): (m: MetricRef) => string | undefined {
       Throttles: (d) => functions.has(d.FunctionName),
       // Account-wide in the region (the limit this stack's functions share): no dimension.
       ConcurrentExecutions: (d) => Object.keys(d).length === 0,
+      UrlRequestCount: (d) => withUrl.has(d.FunctionName),
+      Url5xxCount: (d) => withUrl.has(d.FunctionName),
+      UrlRequestLatency: (d) => withUrl.has(d.FunctionName),
     },
     'AWS/SQS': {
       ApproximateNumberOfMessagesVisible: (d) => queues.has(d.QueueName),
@@ -318,7 +320,13 @@ describe('dashboard', () => {
   it('is stage-scoped, shows every hub metric and every alarm', () => {
     const [[, dashboard] = ['', undefined]] = ofType(base, 'AWS::CloudWatch::Dashboard');
     expect(dashboard?.Properties.DashboardName).toBe('devhub-opstest');
-    const text = String((dashboard?.Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub']);
+    // Fn::Sub [body, { DeviceUrlAlarms: Fn::If [DeviceUrlEnabled, the URL alarms, ''] }]
+    const [template, variables] = (dashboard?.Properties.DashboardBody as { 'Fn::Sub': [string, Record<string, unknown>] })['Fn::Sub'];
+    const urlAlarms = resolveIfs(base, variables.DeviceUrlAlarms);
+    const text = template.replace(
+      '${DeviceUrlAlarms}',
+      typeof urlAlarms === 'string' ? urlAlarms : String((urlAlarms as { 'Fn::Sub': string })['Fn::Sub']),
+    );
     // The body is JSON once CloudFormation has substituted ${...}.
     const body = JSON.parse(text.replace(/\$\{[^}]+\}/g, 'x')) as {
       widgets: { properties: { metrics?: unknown[]; alarms?: unknown[] } }[];
