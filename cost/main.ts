@@ -10,6 +10,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkAssumptions, mergeAssumptions, setAssumption, setDuration } from './assumptions';
 import { estimate } from './estimate';
+import { waitingSensitivity } from './waitingSensitivity';
 import { renderReport } from './format';
 import { parseBytes, parseCount, parseFraction } from './quantity';
 import { deriveSettings } from './settings';
@@ -156,7 +157,10 @@ function main(argv: string[]): number {
   const provenance = measured
     ? `Measured (${measured.file}, npm run bench ${measured.data.date}, ${measured.data.machine.cores} × ${measured.data.machine.cpu}): ` +
       measured.applied.map((m) => `${m.role} ${round(m.invocationMs)} ms + ${round(m.perItemMs)} ms/item at ${m.memoryMb} MB`).join(', ') +
-      '; their log and EMF bytes too. Other functions: cost/assumptions.json.'
+      '; their log and EMF bytes too. Other functions: cost/assumptions.json.' +
+      waitingSensitivity(measured.applied, assumptions, (a) =>
+        estimate(traffic, settings, a, prices, kinesisMode !== undefined ? { kinesisMode: kinesisMode as KinesisMode } : {}),
+      ).line
     : 'No measured assumptions (run npm run bench to write cost/measured.json): durations and log bytes are the guesses in cost/assumptions.json.';
   console.log(
     values.json
