@@ -11,8 +11,8 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { Socket } from 'node:net';
 import { join } from 'node:path';
+import { listenClosable } from './listening';
 import { functionFailed, functionUrlEvent, httpAnswer, INVOKE_PAYLOAD_LIMIT, payloadTooLarge, type HttpAnswer } from './functionUrlEvent';
 
 export interface FunctionUrlFront {
@@ -97,22 +97,6 @@ export async function startFunctionUrlFront(opts: FunctionUrlFrontOptions): Prom
   const server: Server = opts.tlsDir
     ? createHttpsServer({ cert: readFileSync(join(opts.tlsDir, 'cert.pem')), key: readFileSync(join(opts.tlsDir, 'key.pem')) }, onRequest)
     : createHttpServer(onRequest);
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, '0.0.0.0', () => resolve());
-  });
-  return {
-    url: `${opts.tlsDir ? 'https' : 'http'}://${opts.hostname}:${opts.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-        lambda.destroy();
-      }),
-  };
+  const { close } = await listenClosable(server, { port: opts.port, host: '0.0.0.0', onClose: () => lambda.destroy() });
+  return { url: `${opts.tlsDir ? 'https' : 'http'}://${opts.hostname}:${opts.port}`, close };
 }

@@ -25,6 +25,7 @@ import {
 import { Agent as HttpsAgent, createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
+import { listenClosable } from './listening';
 
 /** API Gateway HTTP API payload quota (lib/http/eventFormat.ts lists the sources). */
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -103,22 +104,6 @@ export async function startHttpGateway(opts: HttpGatewayOptions): Promise<HttpGa
     );
   };
   const server = tls ? createHttpsServer(tls, onRequest) : createHttpServer(onRequest);
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    s.setNoDelay(true);
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.listenPort, () => resolve());
-  });
-  return {
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        agent.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  server.on('connection', (s: Socket) => s.setNoDelay(true));
+  return listenClosable(server, { port: opts.listenPort, onClose: () => agent.destroy() });
 }

@@ -16,6 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { listenClosable } from './listening';
 import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import { WS_CLOSE_TOO_BIG, WS_MAX_FRAME_BYTES, WS_MAX_MESSAGE_BYTES } from '../../lib/http/eventFormat';
 
@@ -138,15 +139,5 @@ export async function startWsLimitProxy(opts: {
   const server: Server = opts.tlsDir
     ? createTlsServer({ cert: readFileSync(join(opts.tlsDir, 'cert.pem')), key: readFileSync(join(opts.tlsDir, 'key.pem')) }, onClient)
     : createNetServer(onClient);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.listenPort, () => resolve());
-  });
-  return {
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return listenClosable(server, { port: opts.listenPort, sockets });
 }
