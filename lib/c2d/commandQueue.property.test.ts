@@ -41,7 +41,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       op: fc.constantFrom('complete' as const, 'reject' as const, 'abandon' as const),
       tokenIndex: fc.oneof({ weight: 3, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fc.nat(30) }),
-      crashBeforeRelease: fc.boolean({ trueWeight: 1 }),
+      crashBeforeRelease: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
     }),
   },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 6000 }) }) },
