@@ -48,8 +48,11 @@ export interface QueueStore {
   /** Deletes a record iff the stored version is `expectedVersion` (or unconditionally when undefined); ignores a failed condition. */
   remove(deviceId: string, sequenceNumber: number, expectedVersion?: number): Promise<void>;
   /**
-   * Deletes a record iff the stored version is `expectedVersion`; true iff THIS call deleted it
-   * (a retried request whose first attempt did the delete counts as this call's).
+   * Deletes a record iff the stored version is `expectedVersion`; true iff THIS call deleted it.
+   * A request retried after a lost response whose first attempt did the delete counts as this
+   * call's. A store that cannot tell (DynamoDB: a retried request that finds no record) answers
+   * true: wrong only if the first attempt was NOT applied and another writer removed the record
+   * in the retry's backoff, which needs a network fault inside that window.
    */
   removeIfVersion(deviceId: string, sequenceNumber: number, expectedVersion: number): Promise<boolean>;
   /** Deletes the device's queue bookkeeping (after its records are gone). */
