@@ -14,9 +14,9 @@
  * failed condition only when it came on the request's first attempt (the SDK reports the
  * attempts on the error), and after a retry takes a missing item for its own delete.
  *
- * The sweep index is KEYS_ONLY, so an update writes to it only when it changes sweepAt (AWS:
- * "if a write to a table does not require a global secondary index update, then no write
- * capacity is consumed from the index"): `replace` leaves sweepAt out of the update when the
+ * The sweep index is KEYS_ONLY, so an update writes to it only when it changes sweepAt (the
+ * DynamoDB developer guide, GSI write capacity: a table write that needs no index update consumes
+ * none of the index's capacity). `replace` also leaves sweepAt out of the update when the
  * transition keeps it (a lock that is not the last delivery, an abandon), so the index is
  * certainly not touched.
  */
