@@ -72,6 +72,18 @@ export interface FunctionAssumption {
   emfInvocationsPerLine: number | null;
 }
 
+/**
+ * The writes one step of a C2D command makes in the C2D table (lib/adapters/aws/c2d/dynamoStore.ts):
+ * `meta` writes of the device's small counter/pending-set item (1 WRU each), `item` writes of the
+ * command record (billed at the record's size), `index` writes of the KEYS_ONLY sweep index (1 WRU
+ * each: a put or a delete of an entry, 2 when an update changes sweepAt, none when it does not).
+ */
+export interface C2dWriteStep {
+  meta: number;
+  item: number;
+  index: number;
+}
+
 export interface Assumptions {
   /** Peak rate over average rate, for capacity (shards, concurrency, quotas), not for volume. */
   peakToAverage: number;
@@ -118,9 +130,15 @@ export interface Assumptions {
     registryReadsPerSend: number;
     metaReadsPerMessage: number;
     itemReadsPerMessage: number;
-    metaWritesPerMessage: number;
-    itemWritesPerMessage: number;
-    gsiWritesPerMessage: number;
+    /** Writes of each step of a command's life (cost/usage.ts c2dWriteUnitsPerCommand sums them by path). */
+    writes: {
+      send: C2dWriteStep;
+      lock: C2dWriteStep;
+      /** The Settled outbox record: written only when the outcome has feedback due. */
+      settled: C2dWriteStep;
+      release: C2dWriteStep;
+      delete: C2dWriteStep;
+    };
     emptyPollReadUnits: number;
     emptyPollsPerDevicePerDay: number;
     feedbackFraction: number;

@@ -186,15 +186,37 @@ describe('computeUsage: routes, C2D, WebSocket', () => {
     // 10,000 devices × 1 command/day × 30 = 300,000 commands of 1 KB; item = 1,024 + 400 B
     // → 2 WRU (1 KB units), 1 RRU (4 KB units).
     // reads  = 300,000 × (1 device check + 1 pending-set read + 2 item reads × 1) = 1,200,000 RRU
-    // writes = 300,000 × (3 meta + 4 item writes × 2 WRU + 6 index writes) = 300,000 × 17 = 5,100,000 WRU
+    // writes = 300,000 × (send 2 meta + 2 WRU + 1 index, lock 2 WRU, delete 2 WRU + 1 index, release 1 meta)
+    //        = 300,000 × 11 = 3,300,000 WRU (no feedback: no Settled write)
     // HTTP API: 30 M sends + 300,000 service sends + 300,000 receives + 300,000 completes = 30.9 M
     const u = computeUsage(testTraffic({ c2dPerDevicePerDay: 1 }), testSettings(), testAssumptions(), testPrices());
     expect(u.c2d.messages).toBe(300_000);
     expect(u.dynamodb.readUnits.c2d).toBe(1_200_000);
-    expect(u.dynamodb.writeUnits.c2d).toBe(5_100_000);
+    expect(u.dynamodb.writeUnits.c2d).toBe(3_300_000);
     expect(u.http.requests).toBe(30_900_000);
     expect(u.functions.serviceApi.invocations).toBe(300_000);
     expect(u.functions.deviceApi.invocations).toBe(30_600_000);
+  });
+
+  it('bills the Settled outbox write only for the commands with feedback due (c2d.feedbackFraction)', () => {
+    // With feedback: + Settled (2 WRU + 2 index: sweepAt re-keyed) = 15 WRU a 1 KB command; half of them: 13.
+    const at = (fraction: number) => {
+      const a = testAssumptions();
+      a.c2d.feedbackFraction = fraction;
+      return computeUsage(testTraffic({ c2dPerDevicePerDay: 1 }), testSettings(), a, testPrices());
+    };
+    expect(at(0).dynamodb.writeUnits.c2d).toBe(300_000 * 11);
+    expect(at(1).dynamodb.writeUnits.c2d).toBe(300_000 * 15);
+    expect(at(0.5).dynamodb.writeUnits.c2d).toBe(300_000 * 13);
+    expect(at(1).sqs.feedbackRequests).toBe(300_000);
+    // A 5 KB command: record writes at 6 WRU (5,120 + 400 B), meta and index writes at 1.
+    const big = computeUsage(
+      testTraffic({ c2dPerDevicePerDay: 1, c2dMessageSizeBytes: 5120 }),
+      testSettings(),
+      testAssumptions(),
+      testPrices(),
+    );
+    expect(big.dynamodb.writeUnits.c2d).toBe(300_000 * (2 + 6 + 1 + 6 + 6 + 1 + 1));
   });
 
   it('adds empty polls when devices poll for commands', () => {

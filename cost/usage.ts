@@ -12,6 +12,7 @@ import { catalogueMetricHours, coldStartsPerHour, hourShare } from './metricHour
 import {
   FUNCTION_ROLES,
   type Assumptions,
+  type C2dWriteStep,
   type DeploymentSettings,
   type FunctionRole,
   type KinesisMode,
@@ -165,6 +166,18 @@ export function routerRecordsPerInvocation(opts: {
 /** Shards needed for a peak write rate: 1 MiB/s or 1,000 records/s each (at least 1). */
 export function shardsFor(peakRecordsPerSec: number, peakBytesPerSec: number): number {
   return Math.max(1, Math.ceil(Math.max(peakRecordsPerSec / 1000, peakBytesPerSec / (1024 * 1024)) - 1e-9));
+}
+
+/**
+ * Write units of one C2D command's life in the C2D table, by the path its settle takes
+ * (lib/c2d/commandQueue.ts): every command is sent, locked once, deleted and its slot released;
+ * only an outcome with feedback due is first written as Settled (the outbox), for the share
+ * `feedbackFraction` of commands. Record writes are billed at the record's size (`itemWru`).
+ */
+export function c2dWriteUnitsPerCommand(writes: Assumptions['c2d']['writes'], itemWru: number, feedbackFraction: number): number {
+  const units = (step: C2dWriteStep) => step.meta + step.item * itemWru + step.index;
+  const always = units(writes.send) + units(writes.lock) + units(writes.delete) + units(writes.release);
+  return always + clamp(feedbackFraction, 0, 1) * units(writes.settled);
 }
 
 export function computeUsage(
@@ -466,8 +479,7 @@ export function computeUsage(
     sweeper: functions.sweeper.invocations * a.c2d.sweeperReadUnitsPerRun,
   };
   const writeUnits = {
-    // sequence counter, reserve, release; insert, lock, settle, delete; sweep index entries
-    c2d: N * (a.c2d.metaWritesPerMessage + a.c2d.itemWritesPerMessage * c2dItemWru + a.c2d.gsiWritesPerMessage),
+    c2d: N * c2dWriteUnitsPerCommand(a.c2d.writes, c2dItemWru, a.c2d.feedbackFraction),
     connections: connections * (a.websocket.connectWrites + a.websocket.disconnectWrites),
   };
   const devicesGb = (devices * a.registry.deviceItemBytes) / GIB;

@@ -5,9 +5,13 @@
  * - a receive locks a record only if its version is still the one it read, so two receivers
  *   can never both lock it; the loser moves on to the next message;
  * - a device's complete/reject/abandon applies only to the record version holding its token;
- * - every final outcome is first recorded in the record (Settled, with feedback due), then the
- *   depth slot is released, feedback published and the record deleted: a crash anywhere in
- *   that outbox leaves a Settled record in the sweep index, and the sweeper finishes it.
+ * - a final outcome someone gets feedback for is first recorded in the record (Settled, feedback
+ *   due), then the depth slot is released, feedback published and the record deleted: a crash
+ *   anywhere in that outbox leaves a Settled record in the sweep index, and the sweeper finishes it;
+ * - a device's final outcome nobody gets feedback for (the default ack none) skips the outbox:
+ *   the record is deleted on the version read, then the slot released. A crash in between leaves
+ *   a pending number without a record, which the device's next receive releases (store.ts);
+ *   nothing is lost, as nothing was left to do but give the slot back.
  * Cost per operation is one device's pending set plus the records in front of the first
  * visible one (bounded by the queue depth), independent of the number of devices.
  */
@@ -142,7 +146,7 @@ export class CommandQueue {
       const v = view(record, nowMs, this.limits.maxDeliveryCount);
       if (v.kind === 'dead') await this.settleQuietly(record, v.outcome, nowMs);
       if (v.kind !== 'visible') continue;
-      locked = await this.store.replace(lock(record, nowMs, lockMs, this.lockToken(seq), this.limits), record.version);
+      locked = await this.store.replace(lock(record, nowMs, lockMs, this.lockToken(seq), this.limits), record);
       if (locked) break; // otherwise another receiver got it first: try the next one
     }
     if (!locked) scannedTo = Number.POSITIVE_INFINITY; // the whole pending range was scanned
@@ -161,7 +165,21 @@ export class CommandQueue {
     const record = seq === undefined ? undefined : await this.store.get(deviceId, seq);
     const result = deviceAction(record, lockToken, action, nowMs, this.limits);
     if (!result.ok) throw new LockLostError(result.reason);
-    const stored = record ? await this.store.replace(result.record, record.version) : undefined;
+    if (!record) throw new LockLostError('the message changed meanwhile'); // deviceAction accepts no missing record
+    if (result.write === 'delete') {
+      // The version read is the lock this token holds: a concurrent abandon, a sweeper that found
+      // the final lock lapsed, or a second complete with the same token changed or deleted it first.
+      if (!(await this.store.removeIfVersion(deviceId, record.sequenceNumber, record.version)))
+        throw new LockLostError('the message changed meanwhile');
+      metrics.c2dSettled(settledOutcome(result.record));
+      await this.store
+        .release(deviceId, [record.sequenceNumber])
+        .catch((err: unknown) =>
+          log.warn('c2d: depth slot left for the next receive', { deviceId, sequenceNumber: record.sequenceNumber, ...errorFields(err) }),
+        );
+      return result.record;
+    }
+    const stored = await this.store.replace(result.record, record);
     if (!stored) throw new LockLostError('the message changed meanwhile');
     if (stored.state === 'Settled') await this.finishSettled(stored);
     return stored;
@@ -201,12 +219,18 @@ export class CommandQueue {
   /** Dead-letters every live command of the device as Purged; returns how many. */
   async purge(deviceId: string): Promise<number> {
     const nowMs = this.now();
-    const live = new Set(await this.store.pending(deviceId));
+    const pending = await this.store.pending(deviceId);
+    const live = new Set(pending);
+    const seen = new Set<number>();
     let purged = 0;
     for await (const record of this.store.records(deviceId, 0)) {
+      seen.add(record.sequenceNumber);
       if (record.state === 'Settled' || !live.has(record.sequenceNumber)) continue;
       if ((await this.settleLatest(record, nowMs, 'Purged')) === 'Purged') purged++;
     }
+    // Pending numbers whose record is gone (a settle that died before releasing): give them back.
+    const vanished = pending.filter((s) => !seen.has(s));
+    if (vanished.length > 0) await this.store.release(deviceId, vanished);
     return purged;
   }
 
@@ -239,7 +263,7 @@ export class CommandQueue {
           else report.failed++;
         } else if (action.kind === 'settle') {
           if (await isLive(key.deviceId, key.sequenceNumber)) {
-            const stored = await this.store.replace(settle(record, action.outcome, nowMs, this.limits), record.version);
+            const stored = await this.store.replace(settle(record, action.outcome, nowMs, this.limits), record);
             if (stored && (await this.finishSettled(stored))) report.settled++;
           } else if (nowMs - record.enqueuedAtMs > this.orphanGraceMs) {
             await this.store.remove(key.deviceId, key.sequenceNumber, record.version);
@@ -260,7 +284,7 @@ export class CommandQueue {
 
   /** Settles `record` unless it changed meanwhile (then whoever changed it owns it). */
   private async settleQuietly(record: CommandRecord, outcome: FeedbackStatus, nowMs: number): Promise<void> {
-    const stored = await this.store.replace(settle(record, outcome, nowMs, this.limits), record.version);
+    const stored = await this.store.replace(settle(record, outcome, nowMs, this.limits), record);
     if (stored) await this.finishSettled(stored);
   }
 
@@ -270,7 +294,7 @@ export class CommandQueue {
     for (let attempt = 0; current && current.state !== 'Settled' && attempt < SETTLE_ATTEMPTS; attempt++) {
       const v = view(current, nowMs, this.limits.maxDeliveryCount);
       const actual = v.kind === 'dead' && v.outcome === 'Expired' ? 'Expired' : outcome;
-      const stored = await this.store.replace(settle(current, actual, nowMs, this.limits), current.version);
+      const stored = await this.store.replace(settle(current, actual, nowMs, this.limits), current);
       if (stored) {
         await this.finishSettled(stored);
         return actual;

@@ -70,11 +70,11 @@ export class MemoryStore implements QueueStore {
     return r && copy(r);
   }
 
-  async replace(next: CommandRecord, expectedVersion: number): Promise<CommandRecord | undefined> {
+  async replace(next: CommandRecord, read: Pick<CommandRecord, 'version' | 'sweepAtMs'>): Promise<CommandRecord | undefined> {
     await tick();
     const d = this.device(next.deviceId);
     const stored = d.records.get(next.sequenceNumber);
-    if (!stored || stored.version !== expectedVersion) return undefined;
+    if (!stored || stored.version !== read.version) return undefined;
     const updated = { ...copy(next), ...(stored.body ? { body: stored.body } : {}) };
     d.records.set(next.sequenceNumber, updated);
     return copy(updated);
@@ -85,6 +85,14 @@ export class MemoryStore implements QueueStore {
     const d = this.device(deviceId);
     const stored = d.records.get(sequenceNumber);
     if (stored && (expectedVersion === undefined || stored.version === expectedVersion)) d.records.delete(sequenceNumber);
+  }
+
+  async removeIfVersion(deviceId: string, sequenceNumber: number, expectedVersion: number): Promise<boolean> {
+    await tick();
+    const d = this.device(deviceId);
+    if (d.records.get(sequenceNumber)?.version !== expectedVersion) return false;
+    d.records.delete(sequenceNumber);
+    return true;
   }
 
   async dropDevice(deviceId: string): Promise<void> {

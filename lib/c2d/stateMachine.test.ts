@@ -67,6 +67,42 @@ describe('command state machine', () => {
     expect(() => lock(fresh(), T + 10_000, 500, 't', limits)).toThrow();
   });
 
+  it('a final outcome with feedback due is written as Settled (the outbox); one nobody is told about is a delete', () => {
+    const act = (ack: AckMode, action: 'complete' | 'reject' | 'abandon', deliveries = 1) => {
+      let record = fresh(ack);
+      for (let i = 0; i < deliveries; i++) {
+        record = lock(record, T, 500, `t${i}`, limits);
+        if (i < deliveries - 1) {
+          const back = deviceAction(record, `t${i}`, 'abandon', T, limits);
+          if (!back.ok) throw new Error(back.reason);
+          record = back.record;
+        }
+      }
+      const result = deviceAction(record, `t${deliveries - 1}`, action, T + 1, limits);
+      if (!result.ok) throw new Error(result.reason);
+      return [result.write, result.record.state, result.record.outcome, result.record.feedbackDue, result.record.version - record.version];
+    };
+    expect(act('none', 'complete')).toEqual(['delete', 'Settled', 'Success', false, 1]);
+    expect(act('none', 'reject')).toEqual(['delete', 'Settled', 'Rejected', false, 1]);
+    expect(act('none', 'abandon', 2)).toEqual(['delete', 'Settled', 'DeliveryCountExceeded', false, 1]);
+    expect(act('negative', 'complete')).toEqual(['delete', 'Settled', 'Success', false, 1]);
+    expect(act('positive', 'reject')).toEqual(['delete', 'Settled', 'Rejected', false, 1]);
+    expect(act('full', 'complete')).toEqual(['replace', 'Settled', 'Success', true, 1]);
+    expect(act('positive', 'complete')).toEqual(['replace', 'Settled', 'Success', true, 1]);
+    expect(act('negative', 'reject')).toEqual(['replace', 'Settled', 'Rejected', true, 1]);
+    expect(act('negative', 'abandon', 2)).toEqual(['replace', 'Settled', 'DeliveryCountExceeded', true, 1]);
+    // A lock given back is always written over the version read, whatever the ack.
+    expect(act('none', 'abandon')).toEqual(['replace', 'Enqueued', undefined, undefined, 1]);
+  });
+
+  it('keeps the sweep time of a lock that is not the last delivery, and of an abandon (the index is not re-keyed)', () => {
+    const record = fresh();
+    const locked = lock(record, T, 500, 'a', limits);
+    expect(locked.sweepAtMs).toBe(record.sweepAtMs);
+    const back = deviceAction(locked, 'a', 'abandon', T, limits);
+    expect(back.ok && back.record.sweepAtMs).toBe(record.sweepAtMs);
+  });
+
   it('sends feedback by ack mode', () => {
     const outcomes: FeedbackStatus[] = ['Success', 'Expired', 'DeliveryCountExceeded', 'Rejected', 'Purged'];
     const table = (ack: AckMode) => outcomes.filter((o) => wantsFeedback(ack, o));

@@ -4,6 +4,8 @@
  *   Enqueued ──receive──▶ Invisible (lock token, lockedUntil, deliveryCount + 1)
  *   Invisible ──complete──▶ Settled(Success)        ──reject──▶ Settled(Rejected)
  *   Invisible ──abandon──▶ Enqueued, or Settled(DeliveryCountExceeded) once deliveryCount ≥ max
+ *   (a device's final outcome that nobody gets feedback for skips Settled: the record is deleted
+ *   directly, see DeviceActionResult.write)
  *   Invisible ──lock lapses──▶ visible again (a lapsed lock at deliveryCount ≥ max is dead-lettered on the next look)
  *   any live state past expiry ──next look──▶ Settled(Expired)
  *
@@ -98,7 +100,17 @@ export function settle(record: CommandRecord, outcome: FeedbackStatus, nowMs: nu
 
 export type DeviceAction = 'complete' | 'reject' | 'abandon';
 
-export type DeviceActionResult = { ok: true; record: CommandRecord } | { ok: false; reason: string };
+/**
+ * How a device's transition is stored:
+ * - `replace`: write `record` over the version read (a lock given back, or a final outcome with
+ *   feedback due: Settled is then the outbox that guarantees the feedback is sent);
+ * - `delete`: a final outcome nobody is told about (wantsFeedback false; the default ack is
+ *   none). Recording Settled would only protect the release of the depth slot, and a slot whose
+ *   record is gone is released by the device's next receive anyway, so the record is deleted
+ *   directly (conditional on the version read) and the slot released after it. `record` is the
+ *   Settled record the delete stands for (its outcome is what C2dSettled counts).
+ */
+export type DeviceActionResult = { ok: true; record: CommandRecord; write: 'replace' | 'delete' } | { ok: false; reason: string };
 
 /** A device settling the message it holds. Any token but the current, unexpired lock's is "lock lost". */
 export function deviceAction(
@@ -112,10 +124,14 @@ export function deviceAction(
     return { ok: false, reason: 'the lock token is not the current lock of any message' };
   if ((record.lockedUntilMs ?? 0) <= nowMs) return { ok: false, reason: 'the lock has timed out' };
   if (nowMs >= record.expiresAtMs) return { ok: false, reason: 'the message has expired' };
-  if (action === 'complete') return { ok: true, record: settle(record, 'Success', nowMs, limits) };
-  if (action === 'reject') return { ok: true, record: settle(record, 'Rejected', nowMs, limits) };
-  if (record.deliveryCount >= limits.maxDeliveryCount) return { ok: true, record: settle(record, 'DeliveryCountExceeded', nowMs, limits) };
-  return { ok: true, record: next(record, { state: 'Enqueued' }, limits) };
+  if (action === 'complete') return final(settle(record, 'Success', nowMs, limits));
+  if (action === 'reject') return final(settle(record, 'Rejected', nowMs, limits));
+  if (record.deliveryCount >= limits.maxDeliveryCount) return final(settle(record, 'DeliveryCountExceeded', nowMs, limits));
+  return { ok: true, record: next(record, { state: 'Enqueued' }, limits), write: 'replace' };
+}
+
+function final(settled: CommandRecord): DeviceActionResult {
+  return { ok: true, record: settled, write: settled.feedbackDue ? 'replace' : 'delete' };
 }
 
 /** What the sweeper does with a record it found due. */

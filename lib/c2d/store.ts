@@ -6,11 +6,18 @@
  *   the depth limit. `reserve` adds one only while the set is smaller than the limit, so
  *   concurrent senders can never exceed it; `release` removes numbers and is idempotent, so a
  *   retry or the sweeper can repeat it safely.
- * - A command is live iff its record is not Settled AND its number is in the pending set. A
- *   sender writes the record first and reserves second: a crash in between leaves an orphan
- *   record that nobody delivers (and the sweeper deletes), never a slot without a record.
- * - Records change only through `replace(next, expectedVersion)`: the version makes every
- *   transition computed from a stale read fail instead of overwriting a newer state.
+ * - A command is live iff its record exists, is not Settled, AND its number is in the pending
+ *   set. A sender writes the record first and reserves second: a crash in between leaves an
+ *   orphan record that nobody delivers (and the sweeper deletes).
+ * - A pending number without a record is "vanished": a device settle that needed no feedback
+ *   deletes the record first and releases second, and died in between. It is not live (nothing
+ *   to deliver) but holds a depth slot until the device's next receive that scans past it, or
+ *   a purge, releases it (both read the pending set BEFORE the records, and a number is only
+ *   reserved after its record was written, so a number they do not find a record for is gone
+ *   for good). Until then pendingCount() counts it and a send at the depth limit is refused;
+ *   list() never shows it.
+ * - Records change only through `replace(next, read)` and `removeIfVersion`: the version read
+ *   makes every transition computed from a stale read fail instead of overwriting a newer state.
  */
 import type { CommandRecord, FeedbackRecord } from './types';
 
@@ -32,10 +39,22 @@ export interface QueueStore {
   records(deviceId: string, from: number): AsyncIterable<CommandRecord>;
   /** One record with its body (strongly consistent). */
   get(deviceId: string, sequenceNumber: number): Promise<CommandRecord | undefined>;
-  /** Writes the mutable fields of `next` iff the stored version is `expectedVersion`; returns the stored record (with body) or undefined. */
-  replace(next: CommandRecord, expectedVersion: number): Promise<CommandRecord | undefined>;
-  /** Deletes a record iff the stored version is `expectedVersion` (or unconditionally when undefined). */
+  /**
+   * Writes the mutable fields of `next` iff the stored version is `read.version`; returns the
+   * stored record (with body) or undefined. `read` is the record `next` was computed from: the
+   * same version has the same sweep time, so a store may skip re-writing an unchanged one.
+   */
+  replace(next: CommandRecord, read: Pick<CommandRecord, 'version' | 'sweepAtMs'>): Promise<CommandRecord | undefined>;
+  /** Deletes a record iff the stored version is `expectedVersion` (or unconditionally when undefined); ignores a failed condition. */
   remove(deviceId: string, sequenceNumber: number, expectedVersion?: number): Promise<void>;
+  /**
+   * Deletes a record iff the stored version is `expectedVersion`; true iff THIS call deleted it.
+   * A request retried after a lost response whose first attempt did the delete counts as this
+   * call's. A store that cannot tell (DynamoDB: a retried request that finds no record) answers
+   * true: wrong only if the first attempt was NOT applied and another writer removed the record
+   * in the retry's backoff, which needs a network fault inside that window.
+   */
+  removeIfVersion(deviceId: string, sequenceNumber: number, expectedVersion: number): Promise<boolean>;
   /** Deletes the device's queue bookkeeping (after its records are gone). */
   dropDevice(deviceId: string): Promise<void>;
   /** Keys of records whose sweep time is ≤ nowMs, across all devices, oldest first per shard. */

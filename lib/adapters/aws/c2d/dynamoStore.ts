@@ -10,7 +10,15 @@
  * The SDK retries a request whose response was lost; a conditional write that succeeded the
  * first time then fails its condition on the retry. So every record write carries a random
  * `writeId`, and a condition failure is checked against it: if the stored item is our own
- * write, the write succeeded.
+ * write, the write succeeded. A delete leaves nothing to check, so `removeIfVersion` trusts a
+ * failed condition only when it came on the request's first attempt (the SDK reports the
+ * attempts on the error), and after a retry takes a missing item for its own delete.
+ *
+ * The sweep index is KEYS_ONLY, so an update writes to it only when it changes sweepAt (the
+ * DynamoDB developer guide, GSI write capacity: a table write that needs no index update consumes
+ * none of the index's capacity). `replace` also leaves sweepAt out of the update when the
+ * transition keeps it (a lock that is not the last delivery, an abandon), so the index is
+ * certainly not touched.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
@@ -57,6 +65,11 @@ export function sweepShard(deviceId: string): string {
 
 function isConditionFailure(err: unknown): boolean {
   return err instanceof ConditionalCheckFailedException || (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+/** How many times the SDK sent the request that failed (its retry middleware records it on the error). */
+function attemptsOf(err: unknown): number {
+  return Number((err as { $metadata?: { attempts?: number } } | null)?.$metadata?.attempts ?? 1);
 }
 
 type Item = Record<string, unknown>;
@@ -192,11 +205,17 @@ export class DynamoQueueStore implements QueueStore {
     return out.Item;
   }
 
-  async replace(next: CommandRecord, expectedVersion: number): Promise<CommandRecord | undefined> {
+  async replace(next: CommandRecord, read: Pick<CommandRecord, 'version' | 'sweepAtMs'>): Promise<CommandRecord | undefined> {
     const writeId = newWriteId();
-    const names: Record<string, string> = { '#sweepAt': 'sweepAt', '#version': 'version', '#writeId': 'writeId' };
-    const values: Record<string, unknown> = { ':sweepAt': next.sweepAtMs, ':expected': expectedVersion, ':writeId': writeId };
-    const set = ['#sweepAt = :sweepAt', '#writeId = :writeId'];
+    const names: Record<string, string> = { '#version': 'version', '#writeId': 'writeId' };
+    const values: Record<string, unknown> = { ':expected': read.version, ':writeId': writeId };
+    const set = ['#writeId = :writeId'];
+    // The stored version is `read.version` or nothing is written, and that version has read's sweep time.
+    if (next.sweepAtMs !== read.sweepAtMs) {
+      names['#sweepAt'] = 'sweepAt';
+      values[':sweepAt'] = next.sweepAtMs;
+      set.push('#sweepAt = :sweepAt');
+    }
     const remove: string[] = [];
     for (const field of MUTABLE) {
       names[`#${field}`] = field;
@@ -244,6 +263,28 @@ export class DynamoQueueStore implements QueueStore {
       );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  async removeIfVersion(deviceId: string, sequenceNumber: number, expectedVersion: number): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { deviceId, sk: sortKey(sequenceNumber) },
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':expected': expectedVersion },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      // On the first attempt the condition is the truth: another writer changed or deleted it.
+      // After a retry, a missing item is (all but certainly) our first attempt's delete, whose
+      // response was lost; an item still there failed the condition for real.
+      if (attemptsOf(err) <= 1) return false;
+      return (await this.getItem(deviceId, sequenceNumber)) === undefined;
     }
   }
 
