@@ -14,7 +14,7 @@ import { waitingSensitivity } from './waitingSensitivity';
 import { renderReport } from './format';
 import { parseBytes, parseCount, parseFraction } from './quantity';
 import { deriveSettings } from './settings';
-import { applyMeasured, parseMeasured, type AppliedMeasurement, type Measured } from './measured';
+import { applyMeasured, parseMeasured, type AppliedMeasurement, type DeviceApiCallDuration, type Measured } from './measured';
 import { serverlessPrint } from './serverlessPrint';
 import type { KinesisMode, PriceTable, TrafficProfile } from './types';
 
@@ -135,12 +135,12 @@ function main(argv: string[]): number {
   // Precedence: cost/assumptions.json < the bench's measurements < --assumptions files < --duration / --set.
   let merged: unknown = checkAssumptions(mergeAssumptions(defaults, {}), defaults);
   const measuredFile = values['no-measured'] ? undefined : resolve(process.cwd(), values.measured ?? resolve(root, 'cost/measured.json'));
-  let measured: { file: string; data: Measured; applied: AppliedMeasurement[] } | undefined;
+  let measured: { file: string; data: Measured; applied: AppliedMeasurement[]; calls: DeviceApiCallDuration[] } | undefined;
   if (measuredFile !== undefined && (values.measured !== undefined || existsSync(measuredFile))) {
     const data = parseMeasured(readJson(measuredFile), measuredFile);
-    const { assumptions: withMeasured, applied } = applyMeasured(checkAssumptions(merged, defaults), data, settings);
+    const { assumptions: withMeasured, applied, calls } = applyMeasured(checkAssumptions(merged, defaults), data, settings);
     merged = withMeasured;
-    measured = { file: measuredFile, data, applied };
+    measured = { file: measuredFile, data, applied, calls };
   }
   for (const file of values.assumptions ?? []) merged = mergeAssumptions(merged, readJson(resolve(process.cwd(), file)));
   for (const d of values.duration ?? []) merged = setDuration(merged, d);
@@ -157,7 +157,8 @@ function main(argv: string[]): number {
   const provenance = measured
     ? `Measured (${measured.file}, npm run bench ${measured.data.date}, ${measured.data.machine.cores} × ${measured.data.machine.cpu}): ` +
       measured.applied.map((m) => `${m.role} ${round(m.invocationMs)} ms + ${round(m.perItemMs)} ms/item at ${m.memoryMb} MB`).join(', ') +
-      '; their log and EMF bytes too. Other functions: cost/assumptions.json.' +
+      '; their log and EMF bytes too. Other functions: cost/assumptions.json. ' +
+      callsProvenance(measured.calls) +
       waitingSensitivity(measured.applied, assumptions, (a) =>
         estimate(traffic, settings, a, prices, kinesisMode !== undefined ? { kinesisMode: kinesisMode as KinesisMode } : {}),
       ).line
@@ -175,6 +176,7 @@ function main(argv: string[]): number {
                   machine: measured.data.machine,
                   method: measured.data.method,
                   applied: measured.applied,
+                  deviceApiCalls: measured.calls,
                 }
               : null,
           },
@@ -187,6 +189,17 @@ function main(argv: string[]): number {
 }
 
 class UsageError extends Error {}
+
+/** "deviceApi per call: C2D receive 12 ms, complete 15 ms (measured); empty poll 8 ms (cost/assumptions.json)." */
+function callsProvenance(calls: readonly DeviceApiCallDuration[]): string {
+  const list = (measured: boolean) =>
+    calls
+      .filter((c) => c.measured === measured)
+      .map((c) => `${c.what} ${round(c.invocationMs)} ms`)
+      .join(', ');
+  const parts = [list(true) && `${list(true)} (measured)`, list(false) && `${list(false)} (cost/assumptions.json deviceApiC2d)`];
+  return `deviceApi per call at ${calls[0]?.memoryMb ?? '?'} MB: ${parts.filter(Boolean).join('; ')}.`;
+}
 
 function round(n: number): string {
   return n >= 10 ? String(Math.round(n)) : String(Math.round(n * 100) / 100);
