@@ -39,11 +39,14 @@ Deployment:
                                   (cached per file hash in node_modules/.cache/devhub-cost)
 Assumptions and prices:
   --duration <fn=ms>              billed ms per invocation, fn one of deviceApi, serviceApi, router,
-                                  wsConnect, wsDisconnect, wsMessage, sweeper (repeatable)
+                                  wsConnect, wsDisconnect, wsMessage, sweeper (repeatable); deviceApi's
+                                  is a D2C send's: its C2D calls are --set deviceApiC2d.receiveMs=<ms>
+                                  (completeMs, emptyPollMs)
   --set <path=value>              any value of cost/assumptions.json, e.g. router.routeMatchFraction=0.3
   --measured <file>               measured assumptions written by npm run bench (default cost/measured.json
                                   when it exists): each measured function's duration at its memory size,
-                                  per-item time, log and EMF bytes, applied over cost/assumptions.json
+                                  per-item time, log and EMF bytes, and the device API's C2D receive,
+                                  complete and empty poll durations, applied over cost/assumptions.json
   --no-measured                   price with cost/assumptions.json alone
   --assumptions <file>            JSON merged over the assumptions (applied after the measured file)
   --prices <file>                 price table (default cost/prices.json)
