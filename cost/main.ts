@@ -14,7 +14,14 @@ import { waitingSensitivity } from './waitingSensitivity';
 import { renderReport } from './format';
 import { parseBytes, parseCount, parseFraction } from './quantity';
 import { deriveSettings } from './settings';
-import { applyMeasured, parseMeasured, type AppliedMeasurement, type DeviceApiCallDuration, type Measured } from './measured';
+import {
+  applyMeasured,
+  deviceApiCallsLine,
+  parseMeasured,
+  type AppliedMeasurement,
+  type DeviceApiCallDuration,
+  type Measured,
+} from './measured';
 import { serverlessPrint } from './serverlessPrint';
 import type { KinesisMode, PriceTable, TrafficProfile } from './types';
 
@@ -161,7 +168,7 @@ function main(argv: string[]): number {
     ? `Measured (${measured.file}, npm run bench ${measured.data.date}, ${measured.data.machine.cores} × ${measured.data.machine.cpu}): ` +
       measured.applied.map((m) => `${m.role} ${round(m.invocationMs)} ms + ${round(m.perItemMs)} ms/item at ${m.memoryMb} MB`).join(', ') +
       '; their log and EMF bytes too. Other functions: cost/assumptions.json. ' +
-      callsProvenance(measured.calls) +
+      deviceApiCallsLine(measured.calls, assumptions) +
       waitingSensitivity(measured.applied, assumptions, (a) =>
         estimate(traffic, settings, a, prices, kinesisMode !== undefined ? { kinesisMode: kinesisMode as KinesisMode } : {}),
       ).line
@@ -192,17 +199,6 @@ function main(argv: string[]): number {
 }
 
 class UsageError extends Error {}
-
-/** "deviceApi per call: C2D receive 12 ms, complete 15 ms (measured); empty poll 8 ms (cost/assumptions.json)." */
-function callsProvenance(calls: readonly DeviceApiCallDuration[]): string {
-  const list = (measured: boolean) =>
-    calls
-      .filter((c) => c.measured === measured)
-      .map((c) => `${c.what} ${round(c.invocationMs)} ms`)
-      .join(', ');
-  const parts = [list(true) && `${list(true)} (measured)`, list(false) && `${list(false)} (cost/assumptions.json deviceApiC2d)`];
-  return `deviceApi per call at ${calls[0]?.memoryMb ?? '?'} MB: ${parts.filter(Boolean).join('; ')}.`;
-}
 
 function round(n: number): string {
   return n >= 10 ? String(Math.round(n)) : String(Math.round(n * 100) / 100);

@@ -1,4 +1,4 @@
-import { applyMeasured, cpuShare, durationAt, parseMeasured, type Measured } from './measured';
+import { applyMeasured, cpuShare, deviceApiCallsLine, durationAt, parseMeasured, type Measured } from './measured';
 import { testAssumptions, testPrices, testSettings, testTraffic } from './testkit';
 import { computeUsage } from './usage';
 
@@ -96,6 +96,24 @@ describe('measured assumptions', () => {
     expect(assumptions.deviceApiC2d.emptyPollMs).toBeCloseTo((1 * 1769) / 512 + 0.5, 9);
     expect(calls.filter((c) => c.measured).map((c) => c.key)).toEqual(['deviceApiEmptyPoll']);
     expect(calls.find((c) => c.key === 'deviceApiC2dComplete')).toMatchObject({ invocationMs: 26, measured: false, memoryMb: 512 });
+  });
+
+  it('says where each device API call duration comes from: measured, assumed, or overridden after the measurement', () => {
+    const file: Measured = {
+      ...measured,
+      deviceApiC2dReceive: { cpuMsPerInvocation: 0, waitMsPerInvocation: 12, emfBytesPerInvocation: 0 },
+    };
+    const defaults = testAssumptions();
+    defaults.deviceApiC2d = { receiveMs: 21, completeMs: 26, emptyPollMs: 9 };
+    const { assumptions, calls } = applyMeasured(defaults, file, testSettings());
+    expect(deviceApiCallsLine(calls, assumptions)).toBe(
+      'deviceApi per call at 512 MB: C2D receive 12 ms (measured); C2D complete 26 ms, empty poll 9 ms (cost/assumptions.json deviceApiC2d).',
+    );
+    const overridden = structuredClone(assumptions);
+    overridden.deviceApiC2d.receiveMs = 30;
+    expect(deviceApiCallsLine(calls, overridden)).toBe(
+      'deviceApi per call at 512 MB: C2D complete 26 ms, empty poll 9 ms (cost/assumptions.json deviceApiC2d); C2D receive 30 ms (--assumptions/--set).',
+    );
   });
 
   it('rejects a device API call entry with a missing or negative number', () => {

@@ -47,7 +47,7 @@ export interface MeasuredCall {
 /** The file's key for each device API call and the assumption (cost/types.ts deviceApiC2d) it replaces. */
 export const DEVICE_API_CALLS = [
   { key: 'deviceApiC2dReceive', assumption: 'receiveMs', what: 'C2D receive' },
-  { key: 'deviceApiC2dComplete', assumption: 'completeMs', what: 'complete' },
+  { key: 'deviceApiC2dComplete', assumption: 'completeMs', what: 'C2D complete' },
   { key: 'deviceApiEmptyPoll', assumption: 'emptyPollMs', what: 'empty poll' },
 ] as const;
 export type DeviceApiCallKey = (typeof DEVICE_API_CALLS)[number]['key'];
@@ -111,6 +111,7 @@ export interface AppliedMeasurement {
 /** A device API call's billed duration, measured (at the device function's memory) or assumed (cost/assumptions.json). */
 export interface DeviceApiCallDuration {
   key: DeviceApiCallKey;
+  assumption: (typeof DEVICE_API_CALLS)[number]['assumption'];
   what: string;
   memoryMb: number;
   invocationMs: number;
@@ -149,7 +150,25 @@ export function applyMeasured(
   const calls = DEVICE_API_CALLS.map(({ key, assumption, what }): DeviceApiCallDuration => {
     const c = m[key];
     if (c) out.deviceApiC2d[assumption] = durationAt(memoryMb, c.cpuMsPerInvocation, c.waitMsPerInvocation);
-    return { key, what, memoryMb, invocationMs: out.deviceApiC2d[assumption], measured: c !== undefined };
+    return { key, assumption, what, memoryMb, invocationMs: out.deviceApiC2d[assumption], measured: c !== undefined };
   });
   return { assumptions: out, applied, calls };
+}
+
+const roundMs = (n: number) => (n >= 10 ? String(Math.round(n)) : String(Math.round(n * 100) / 100));
+
+/**
+ * Where each device API call's duration in `final` (the assumptions priced) comes from, e.g.
+ * "deviceApi per call at 256 MB: C2D receive 12 ms, C2D complete 15 ms (measured); empty poll 8 ms
+ * (cost/assumptions.json deviceApiC2d)." A value --assumptions or --set changed is named so.
+ */
+export function deviceApiCallsLine(calls: readonly DeviceApiCallDuration[], final: Assumptions): string {
+  const sources = ['measured', 'cost/assumptions.json deviceApiC2d', '--assumptions/--set'] as const;
+  const source = (c: DeviceApiCallDuration) =>
+    final.deviceApiC2d[c.assumption] !== c.invocationMs ? sources[2] : c.measured ? sources[0] : sources[1];
+  const parts = sources
+    .map((from) => [from, calls.filter((c) => source(c) === from)] as const)
+    .filter(([, these]) => these.length > 0)
+    .map(([from, these]) => `${these.map((c) => `${c.what} ${roundMs(final.deviceApiC2d[c.assumption])} ms`).join(', ')} (${from})`);
+  return `deviceApi per call at ${calls[0]?.memoryMb ?? '?'} MB: ${parts.join('; ')}.`;
 }
