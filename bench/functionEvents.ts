@@ -10,7 +10,7 @@ import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCo
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { kinesisEvent } from '../client/routerFailures';
 import { parseConnectionString, tokenFromConnectionString } from '../lib/sas';
-import type { WorkerScenario } from './functionWorker';
+import type { C2dEvents, WorkerScenario } from './functionWorker';
 
 /**
  * At most this many distinct events are kept (the handler is called with them in turn): a Lambda
@@ -20,7 +20,15 @@ import type { WorkerScenario } from './functionWorker';
 const MAX_EVENT_BYTES = 2 * 2 ** 20;
 
 /** An HTTP API (payload 2.0) event as API Gateway builds it for the device routes. */
-function httpEvent(method: string, route: string, path: string, deviceId: string, headers: Record<string, string>, body?: string) {
+function httpEvent(
+  method: string,
+  route: string,
+  path: string,
+  deviceId: string,
+  headers: Record<string, string>,
+  body?: string,
+  pathParameters: Record<string, string> = {},
+) {
   const now = Date.now();
   return {
     version: '2.0',
@@ -29,7 +37,7 @@ function httpEvent(method: string, route: string, path: string, deviceId: string
     rawQueryString: 'api-version=2020-03-13',
     headers: { host: 'localhost', 'user-agent': 'devhub-bench', ...headers },
     queryStringParameters: { 'api-version': '2020-03-13' },
-    pathParameters: { id: deviceId },
+    pathParameters: { id: deviceId, ...pathParameters },
     requestContext: {
       accountId: '123456789012',
       apiId: 'bench',
@@ -86,6 +94,9 @@ async function eventsFromStream(stream: string, items: number, count: number): P
   return events;
 }
 
+/** Stands for the lock token in httpC2d's complete event until the worker has the receive's ETag (hex, digits and '-' only). */
+const LOCK_TOKEN_PLACEHOLDER = '__DEVHUB_BENCH_LOCK_TOKEN__';
+
 /** Writes the scenario's events to `file` (a JSON array); the worker cycles through them. */
 export async function writeScenarioEvents(
   s: Omit<WorkerScenario, 'eventsFile'>,
@@ -102,40 +113,55 @@ export async function writeScenarioEvents(
     const deviceId = cs.deviceId ?? '';
     const token = tokenFromConnectionString(cs, Math.floor(Date.now() / 1000), 86_400);
     const path = (p: string) => `/devices/${encodeURIComponent(deviceId)}/messages/${p}`;
+    const receive = () => httpEvent('GET', '/devices/{id}/messages/devicebound', path('devicebound'), deviceId, { authorization: token });
     makeEvent =
       s.kind === 'httpPoll'
-        ? () => httpEvent('GET', '/devices/{id}/messages/devicebound', path('devicebound'), deviceId, { authorization: token })
-        : s.items === 1
-          ? (i) =>
-              httpEvent(
-                'POST',
-                '/devices/{id}/messages/events',
-                path('events'),
+        ? receive
+        : s.kind === 'httpC2d'
+          ? (): C2dEvents => ({
+              receive: receive(),
+              complete: httpEvent(
+                'DELETE',
+                '/devices/{id}/messages/devicebound/{lockToken}',
+                path(`devicebound/${LOCK_TOKEN_PLACEHOLDER}`),
                 deviceId,
-                {
-                  authorization: token,
-                  'content-type': 'application/json',
-                  'iothub-messageid': `m${i}`,
-                  'iothub-contenttype': 'application/json',
-                  'iothub-contentencoding': 'utf-8',
-                  'iothub-app-kind': 'bench',
-                },
-                telemetryBody(s.messageBytes, i),
-              )
-          : (i) =>
-              httpEvent(
-                'POST',
-                '/devices/{id}/messages/events',
-                path('events'),
-                deviceId,
-                { authorization: token, 'content-type': 'application/vnd.microsoft.iothub.json' },
-                JSON.stringify(
-                  Array.from({ length: s.items }, (_, k) => ({
-                    body: Buffer.from(telemetryBody(s.messageBytes, i * s.items + k)).toString('base64'),
-                    properties: { 'iothub-app-kind': 'bench', 'iothub-messageid': `m${i}-${k}` },
-                  })),
-                ),
-              );
+                { authorization: token },
+                undefined,
+                { lockToken: LOCK_TOKEN_PLACEHOLDER },
+              ),
+              lockTokenPlaceholder: LOCK_TOKEN_PLACEHOLDER,
+            })
+          : s.items === 1
+            ? (i) =>
+                httpEvent(
+                  'POST',
+                  '/devices/{id}/messages/events',
+                  path('events'),
+                  deviceId,
+                  {
+                    authorization: token,
+                    'content-type': 'application/json',
+                    'iothub-messageid': `m${i}`,
+                    'iothub-contenttype': 'application/json',
+                    'iothub-contentencoding': 'utf-8',
+                    'iothub-app-kind': 'bench',
+                  },
+                  telemetryBody(s.messageBytes, i),
+                )
+            : (i) =>
+                httpEvent(
+                  'POST',
+                  '/devices/{id}/messages/events',
+                  path('events'),
+                  deviceId,
+                  { authorization: token, 'content-type': 'application/vnd.microsoft.iothub.json' },
+                  JSON.stringify(
+                    Array.from({ length: s.items }, (_, k) => ({
+                      body: Buffer.from(telemetryBody(s.messageBytes, i * s.items + k)).toString('base64'),
+                      properties: { 'iothub-app-kind': 'bench', 'iothub-messageid': `m${i}-${k}` },
+                    })),
+                  ),
+                );
   }
   const events: unknown[] = [];
   let bytes = 0;

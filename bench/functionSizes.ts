@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { cpuShare, durationAt } from '../cost/measured';
 import { writeScenarioEvents } from './functionEvents';
-import type { EmfFlush, InvocationSample, WorkerResult, WorkerScenario } from './functionWorker';
+import type { EmfFlush, EnqueueReply, EnqueueRequest, InvocationSample, WorkerResult, WorkerScenario } from './functionWorker';
 
 export const MEMORY_SIZES_MB = [128, 256, 512, 1024] as const;
 /**
@@ -173,24 +173,41 @@ export function chooseMemory(
  * --enable-source-maps would parse it at load (measured: +65 ms init CPU, +12 MB resident on the
  * device API), which the deployed function never does. The events are written by this process.
  */
-async function runWorker(
+export async function runWorker(
   root: string,
   env: NodeJS.ProcessEnv,
   spec: Omit<WorkerScenario, 'bundle' | 'eventsFile'>,
   deviceConnectionString: string,
+  enqueue?: (i: number) => Promise<void>,
 ): Promise<WorkerResult> {
   const dir = mkdtempSync(join(tmpdir(), 'devhub-size-'));
   try {
     const scenario: WorkerScenario = { ...spec, bundle: join(dir, `${spec.fn}.js`), eventsFile: join(dir, 'events.json') };
     copyFileSync(join(root, 'dist/functions', `${spec.fn}.js`), scenario.bundle);
     await writeScenarioEvents(scenario, scenario.eventsFile, { deviceConnectionString, eventsStream: env.EVENTS_STREAM ?? '' });
-    return await forkWorker(root, env, scenario);
+    return await forkWorker(root, env, scenario, enqueue);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function forkWorker(root: string, env: NodeJS.ProcessEnv, scenario: WorkerScenario): Promise<WorkerResult> {
+/** Enqueues for the worker (httpC2d), once more after a failure: a failed enqueue would turn the next receive into an empty poll. */
+async function answerEnqueue(enqueue: ((i: number) => Promise<void>) | undefined, i: number): Promise<EnqueueReply> {
+  if (!enqueue) return { enqueued: i, error: 'this scenario enqueues no commands' };
+  try {
+    await enqueue(i).catch(() => enqueue(i));
+    return { enqueued: i };
+  } catch (err) {
+    return { enqueued: i, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function forkWorker(
+  root: string,
+  env: NodeJS.ProcessEnv,
+  scenario: WorkerScenario,
+  enqueue?: (i: number) => Promise<void>,
+): Promise<WorkerResult> {
   return new Promise((resolveResult, reject) => {
     const child = fork(join(root, 'dist/bench/functionWorker.js'), [], {
       env: { ...env, DEVHUB_SIZE_SCENARIO: JSON.stringify(scenario) },
@@ -199,7 +216,11 @@ function forkWorker(root: string, env: NodeJS.ProcessEnv, scenario: WorkerScenar
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout?.resume();
-    child.on('message', (m: { ok: boolean; result?: WorkerResult; error?: string }) => {
+    child.on('message', (m: { ok: boolean; result?: WorkerResult; error?: string } | EnqueueRequest) => {
+      if ('enqueue' in m) {
+        void answerEnqueue(enqueue, m.enqueue).then((reply) => child.connected && child.send(reply));
+        return;
+      }
       if (m.ok && m.result) resolveResult(m.result);
       else reject(new Error(`${scenario.fn} (${scenario.kind}) failed: ${m.error ?? ''}`));
     });
@@ -216,6 +237,18 @@ export interface FunctionSizesOptions {
   deviceConnectionString: string;
   messageBytes: number;
   quick: boolean;
+  /**
+   * Enqueues a command of `body` for the measured device (the bench sends it through the local
+   * hub's service API, the path a backend takes), resolving once it is stored. Called between a
+   * C2D scenario's invocations, outside their measured windows.
+   */
+  enqueueCommand: (body: string, messageId: string) => Promise<void>;
+}
+
+/** A JSON command of about `bytes`. */
+function commandBody(bytes: number, i: number): string {
+  const base = { command: 'setInterval', seq: i, seconds: 60, pad: '' };
+  return JSON.stringify({ ...base, pad: 'x'.repeat(Math.max(0, bytes - Buffer.byteLength(JSON.stringify(base)))) });
 }
 
 /** The Lambda-like environment a deployed function runs with (stage prod, JSON logs at INFO, metrics on). */
@@ -238,8 +271,13 @@ function lambdaEnv(base: Record<string, string>, fn: string): NodeJS.ProcessEnv 
 
 export interface FunctionSizesResult {
   functions: SizedFunction[];
-  /** Device API empty C2D poll (GET devicebound → 204), for the per-request fixed part of receives. */
+  /** Device API empty C2D poll (GET devicebound → 204). */
   poll: SampleSummary;
+  /**
+   * Device API C2D receive that returns a command of messageBytes (GET devicebound → 200) and the
+   * complete of that command with its lock token (DELETE devicebound/{lockToken} → 204).
+   */
+  c2d: { receive: SampleSummary; complete: SampleSummary; commandBytes: number; errors: number; firstError?: string };
 }
 
 export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<FunctionSizesResult> {
@@ -271,6 +309,14 @@ export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<Fun
     lambdaEnv(o.env, 'deviceApi'),
     scenario('deviceApi', 'httpPoll', 1, n.single),
     o.deviceConnectionString,
+  );
+  // After the empty polls: each receive finds the one command enqueued just before it, whose complete empties the queue again.
+  const c2d = await runWorker(
+    o.root,
+    lambdaEnv(o.env, 'deviceApi'),
+    scenario('deviceApi', 'httpC2d', 1, n.single),
+    o.deviceConnectionString,
+    (i) => o.enqueueCommand(commandBody(o.messageBytes, i), `bench-size-${i}-${Date.now()}`),
   );
   const route1 = await runWorker(o.root, lambdaEnv(o.env, 'router'), scenario('router', 'router', 1, n.single), o.deviceConnectionString);
   const routeBatch = await runWorker(
@@ -338,8 +384,22 @@ export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<Fun
   return {
     functions: [size('deviceApi', send1, sendBatch, DEVICE_P99_BOUND_MS), size('router', route1, routeBatch, ROUTER_P99_BOUND_MS)],
     poll: summarise(poll.samples),
+    c2d: {
+      receive: summarise(c2d.samples),
+      complete: summarise(c2d.completeSamples),
+      commandBytes: Buffer.byteLength(commandBody(o.messageBytes, 0)),
+      errors: c2d.errors,
+      ...(c2d.firstError !== undefined ? { firstError: c2d.firstError } : {}),
+    },
   };
 }
+
+/** A device API call other than a send, as cost/measured.ts reads it (MeasuredCall). */
+const call = (x: SampleSummary) => ({
+  cpuMsPerInvocation: x.cpuMsMedian,
+  waitMsPerInvocation: x.waitMsMedian,
+  emfBytesPerInvocation: x.emfBytesMean,
+});
 
 /** The file `npm run cost` reads over cost/assumptions.json (see cost/measured.ts). */
 export function measuredAssumptions(r: FunctionSizesResult, method: string): unknown {
@@ -351,7 +411,7 @@ export function measuredAssumptions(r: FunctionSizesResult, method: string): unk
   };
   return {
     about:
-      'Written by `npm run bench` (scenario 10, bench/functionSizes.ts); read by `npm run cost` over cost/assumptions.json. Durations are derived per memory size from CPU and waiting time measured in-process, see method. EMF metrics are aggregated per instance (lib/metrics.ts): emfBytesPerFlush is the fixed part of one publication on the hot path, emfValueBytesPerInvocation what each invocation adds to it (distribution values), emfInvocationsPerLine the invocations after which a distribution fills a line and publishes (null: none).',
+      "Written by `npm run bench` (scenario 10, bench/functionSizes.ts); read by `npm run cost` over cost/assumptions.json. Durations are derived per memory size from CPU and waiting time measured in-process, see method. EMF metrics are aggregated per instance (lib/metrics.ts): emfBytesPerFlush is the fixed part of one publication on the hot path, emfValueBytesPerInvocation what each invocation adds to it (distribution values), emfInvocationsPerLine the invocations after which a distribution fills a line and publishes (null: none). deviceApiEmptyPoll, deviceApiC2dReceive and deviceApiC2dComplete: the device API's empty C2D poll (204), a receive that returns a command and the complete of that command, each billed at its own duration.",
     date: new Date().toISOString(),
     machine,
     method,
@@ -374,10 +434,8 @@ export function measuredAssumptions(r: FunctionSizesResult, method: string): unk
         },
       ]),
     ),
-    deviceApiEmptyPoll: {
-      cpuMsPerInvocation: r.poll.cpuMsMedian,
-      waitMsPerInvocation: r.poll.waitMsMedian,
-      emfBytesPerInvocation: r.poll.emfBytesMean,
-    },
+    deviceApiEmptyPoll: call(r.poll),
+    deviceApiC2dReceive: call(r.c2d.receive),
+    deviceApiC2dComplete: call(r.c2d.complete),
   };
 }

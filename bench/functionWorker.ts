@@ -6,6 +6,12 @@
  * wall time, and the bytes the function writes to stdout/stderr (its log and EMF lines, as
  * Lambda would ship them to CloudWatch Logs), and which invocations published metrics. Forked by bench/functionSizes.ts, which passes the
  * scenario in DEVHUB_SIZE_SCENARIO and receives the result over IPC.
+ *
+ * `httpC2d` measures a C2D receive that returns a command and the complete of that command: before
+ * each receive, outside the measured window, the worker asks the parent over IPC to enqueue a
+ * command (the parent sends it through the hub's service API), then calls the handler with the
+ * receive event and builds the complete event from its answer, the lock token in the ETag header
+ * (IoT Hub's contract; device SDKs strip the quotes and put it in the DELETE's path).
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -13,16 +19,32 @@ import { performance } from 'node:perf_hooks';
 export interface WorkerScenario {
   /** Bundle name under dist/functions. */
   fn: string;
-  kind: 'httpSend' | 'httpPoll' | 'router';
+  kind: 'httpSend' | 'httpPoll' | 'httpC2d' | 'router';
   /** The function's code as Lambda gets it (a copy of dist/functions/<fn>.js without its source map). */
   bundle: string;
-  /** A JSON array of events (bench/functionEvents.ts), used in turn. */
+  /** A JSON array of events (bench/functionEvents.ts), used in turn; for httpC2d, C2dEvents. */
   eventsFile: string;
   /** Messages per HTTPS request / records per router batch. */
   items: number;
   messageBytes: number;
   warmup: number;
   invocations: number;
+}
+
+/** httpC2d's events: a receive, and the complete with `lockTokenPlaceholder` where the receive's lock token goes. */
+export interface C2dEvents {
+  receive: unknown;
+  complete: unknown;
+  lockTokenPlaceholder: string;
+}
+
+/** IPC between the worker and bench/functionSizes.ts: enqueue command `i` (before receive `i`), and its answer. */
+export interface EnqueueRequest {
+  enqueue: number;
+}
+export interface EnqueueReply {
+  enqueued: number;
+  error?: string;
 }
 
 /** A metrics publication (lib/metrics.ts aggregates per instance): the invocations it covered and the EMF bytes it wrote. */
@@ -47,6 +69,8 @@ export interface WorkerResult {
   /** The first invocation after init (lazy SDK set-up, first connections). */
   first: InvocationSample;
   samples: InvocationSample[];
+  /** httpC2d: the completes, one per receive in `samples` that returned a command. */
+  completeSamples: InvocationSample[];
   /** Every invocation that wrote EMF lines, counted from the first invocation. */
   emfFlushes: EmfFlush[];
   /** Resident memory after init and the first invocation: the code, the SDK and the runtime. */
@@ -59,6 +83,7 @@ export interface WorkerResult {
 }
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+type HandlerResult = { statusCode?: number; headers?: Record<string, string>; batchItemFailures?: unknown[] } | undefined;
 
 function cpuMsSince(start: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(start);
@@ -106,6 +131,27 @@ function context(fn: string) {
   };
 }
 
+/** Asks the parent to enqueue command `i` and waits until it is stored (nothing of this is measured). */
+function enqueueCommand(i: number): Promise<void> {
+  return new Promise((resolveEnqueued, reject) => {
+    const onMessage = (m: EnqueueReply) => {
+      if (m.enqueued !== i) return;
+      process.off('message', onMessage);
+      if (m.error !== undefined) reject(new Error(`enqueueing command ${i}: ${m.error}`));
+      else resolveEnqueued();
+    };
+    process.on('message', onMessage);
+    process.send?.({ enqueue: i } satisfies EnqueueRequest);
+  });
+}
+
+/** The lock token of a receive's answer: its ETag without the quotes, as device SDKs send it back. */
+function lockTokenOf(res: HandlerResult): string | undefined {
+  const etag = Object.entries(res?.headers ?? {}).find(([k]) => k.toLowerCase() === 'etag')?.[1];
+  const token = etag?.replace(/^"|"$/g, '');
+  return token ? token : undefined;
+}
+
 async function run(s: WorkerScenario): Promise<WorkerResult> {
   // Prepared by the parent (bench/functionEvents.ts): this process loads nothing before the bundle.
   const events = JSON.parse(readFileSync(s.eventsFile, 'utf8')) as unknown[];
@@ -122,40 +168,62 @@ async function run(s: WorkerScenario): Promise<WorkerResult> {
   let firstError: string | undefined;
   const emfFlushes: EmfFlush[] = [];
   let sinceFlush = 0;
-  const invoke = async (i: number): Promise<InvocationSample> => {
-    const event = events[i % events.length];
+  const failure = (what: string) => {
+    errors++;
+    firstError ??= what;
+  };
+  /** One measured call of the handler; `expectStatus`: the only status that counts as success. */
+  const invoke = async (event: unknown, expectStatus?: number): Promise<{ sample: InvocationSample; res: HandlerResult }> => {
+    let res: HandlerResult;
     const cpu = process.cpuUsage();
     const t = performance.now();
     try {
-      const res = (await handler(event, context(s.fn))) as { statusCode?: number; batchItemFailures?: unknown[] } | undefined;
-      const failed =
-        (res?.statusCode !== undefined && res.statusCode >= 300) ||
-        (Array.isArray(res?.batchItemFailures) && res.batchItemFailures.length > 0);
-      if (failed) {
-        errors++;
-        firstError ??= JSON.stringify(res).slice(0, 300);
-      }
+      res = (await handler(event, context(s.fn))) as HandlerResult;
     } catch (err) {
-      errors++;
-      firstError ??= err instanceof Error ? err.message : String(err);
+      failure(err instanceof Error ? err.message : String(err));
     }
     const wallMs = performance.now() - t;
     const cpuMs = cpuMsSince(cpu);
     const written = output.take();
+    if (res !== undefined) {
+      const failed =
+        (res.statusCode !== undefined && (expectStatus !== undefined ? res.statusCode !== expectStatus : res.statusCode >= 300)) ||
+        (Array.isArray(res.batchItemFailures) && res.batchItemFailures.length > 0);
+      if (failed) failure(JSON.stringify(res).slice(0, 300));
+    }
     sinceFlush++;
     if (written.emfBytes > 0) {
       emfFlushes.push({ invocations: sinceFlush, bytes: written.emfBytes });
       sinceFlush = 0;
     }
-    return { cpuMs, wallMs, ...written };
+    return { sample: { cpuMs, wallMs, ...written }, res };
   };
-  const first = await invoke(0);
+  /** Invocation `i` of the scenario: one handler call, or for httpC2d an enqueue (unmeasured), a receive and its complete. */
+  const step = async (i: number): Promise<{ sample: InvocationSample; complete?: InvocationSample }> => {
+    if (s.kind !== 'httpC2d') return invoke(events[i % events.length]);
+    const c2d = events[i % events.length] as C2dEvents;
+    await enqueueCommand(i);
+    const received = await invoke(c2d.receive, 200);
+    const token = lockTokenOf(received.res);
+    if (token === undefined) {
+      if (received.res?.statusCode === 200) failure('a receive answered 200 without an ETag');
+      return received;
+    }
+    // The device's side, not measured: the DELETE's path carries the token from the ETag.
+    const completeEvent = JSON.parse(JSON.stringify(c2d.complete).replaceAll(c2d.lockTokenPlaceholder, token)) as unknown;
+    const completed = await invoke(completeEvent, 204);
+    return { sample: received.sample, complete: completed.sample };
+  };
+  const first = (await step(0)).sample;
   const rssAfterFirst = process.memoryUsage().rss;
-  for (let i = 1; i <= s.warmup; i++) await invoke(i);
+  for (let i = 1; i <= s.warmup; i++) await step(i);
   const samples: InvocationSample[] = [];
+  const completeSamples: InvocationSample[] = [];
   let rss = 0;
   for (let i = 0; i < s.invocations; i++) {
-    samples.push(await invoke(s.warmup + 1 + i));
+    const done = await step(s.warmup + 1 + i);
+    samples.push(done.sample);
+    if (done.complete) completeSamples.push(done.complete);
     rss = Math.max(rss, process.memoryUsage().rss);
   }
   return {
@@ -165,6 +233,7 @@ async function run(s: WorkerScenario): Promise<WorkerResult> {
     init,
     first,
     samples,
+    completeSamples,
     emfFlushes,
     rssAfterFirstMb: Math.round((rssAfterFirst / 2 ** 20) * 10) / 10,
     rssMb: Math.round((rss / 2 ** 20) * 10) / 10,

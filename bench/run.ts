@@ -18,6 +18,7 @@ import { benchQueryEngine, type QueryResult } from './queryEngine';
 import { consumerGroupScenario, type GroupBenchResult } from './consumerGroupScenario';
 import { measureFunctionSizes, measuredAssumptions, type FunctionSizesResult } from './functionSizes';
 import { createDevices } from './hubScenarios';
+import { ServiceClient } from '../client/clients';
 import { envelopeStudy, type EnvelopeStudy } from './envelopeSize';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -39,9 +40,11 @@ longer than the run (every 99 invocations); their difference per extra invocatio
 per-invocation part, the remainder the fixed part per publication.
 Lambda gives a function CPU in proportion to memory (1,769 MB = 1 vCPU); the share is emulated by
 a ratio: duration(memory) = CPU ms x 1769/memory + waiting ms (emulator answers, unscaled). The
-per-item cost is the CPU difference between a 100-item and a 1-item invocation. This machine's CPU
-is not a Lambda arm64 vCPU and the emulators are not AWS: treat durations as estimates of that
-size, measured, not guessed.`;
+per-item cost is the CPU difference between a 100-item and a 1-item invocation. The device API's
+C2D receive is measured with one 1 KB command enqueued before each receive through the local hub's
+service API (outside the measured window), its complete with the lock token from the receive's
+ETag. This machine's CPU is not a Lambda arm64 vCPU and the emulators are not AWS: treat durations
+as estimates of that size, measured, not guessed.`;
 
 function rssKb(pid: number | undefined): number | undefined {
   if (!pid || !existsSync(`/proc/${pid}/status`)) return undefined;
@@ -220,12 +223,17 @@ async function main(): Promise<void> {
     }
     if (want('10')) {
       const [device] = await createDevices(hub, 1, 'size');
+      const service = new ServiceClient(hub.httpUrl, hub.connectionString);
       sizes = await measureFunctionSizes({
         root,
         env: functionEnv,
         deviceConnectionString: device?.cs ?? '',
         messageBytes: 1024,
         quick,
+        // Through the service API, as a backend sends: the measured process loads the device API's bundle and nothing else.
+        enqueueCommand: async (body, messageId) => {
+          await service.sendCommand(device?.id ?? '', { body, messageId, contentType: 'application/json' });
+        },
       });
       console.log(
         '10. Right-sized functions: each handler called in-process (own process, built bundle, local emulators), 1 KB JSON messages;',
@@ -246,6 +254,10 @@ async function main(): Promise<void> {
         console.log(`    chosen ${f.chosenMemoryMb} MB: ${f.why}`);
       }
       console.log(`  deviceApi empty C2D poll: CPU ${sizes.poll.cpuMsMedian} ms, waiting ${sizes.poll.waitMsMedian} ms`);
+      const { receive, complete, commandBytes, errors, firstError } = sizes.c2d;
+      console.log(
+        `  deviceApi C2D receive of a ${commandBytes} B command: CPU ${receive.cpuMsMedian} ms (p99 ${receive.cpuMsP99}), waiting ${receive.waitMsMedian} ms; its complete: CPU ${complete.cpuMsMedian} ms (p99 ${complete.cpuMsP99}), waiting ${complete.waitMsMedian} ms${errors > 0 ? `; ${errors} ERRORS (first: ${firstError ?? ''})` : ''}`,
+      );
       if (!quick || values['measured-out']) {
         measuredFile = values['measured-out'] ?? join(root, 'cost/measured.json');
         writeFileSync(measuredFile, `${JSON.stringify(measuredAssumptions(sizes, `${SIZE_METHOD}`), null, 2)}\n`);

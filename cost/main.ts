@@ -14,7 +14,14 @@ import { waitingSensitivity } from './waitingSensitivity';
 import { renderReport } from './format';
 import { parseBytes, parseCount, parseFraction } from './quantity';
 import { deriveSettings } from './settings';
-import { applyMeasured, parseMeasured, type AppliedMeasurement, type Measured } from './measured';
+import {
+  applyMeasured,
+  deviceApiCallsLine,
+  parseMeasured,
+  type AppliedMeasurement,
+  type DeviceApiCallDuration,
+  type Measured,
+} from './measured';
 import { serverlessPrint } from './serverlessPrint';
 import type { KinesisMode, PriceTable, TrafficProfile } from './types';
 
@@ -39,11 +46,14 @@ Deployment:
                                   (cached per file hash in node_modules/.cache/devhub-cost)
 Assumptions and prices:
   --duration <fn=ms>              billed ms per invocation, fn one of deviceApi, serviceApi, router,
-                                  wsConnect, wsDisconnect, wsMessage, sweeper (repeatable)
+                                  wsConnect, wsDisconnect, wsMessage, sweeper (repeatable); deviceApi's
+                                  is a D2C send's: its C2D calls are --set deviceApiC2d.receiveMs=<ms>
+                                  (completeMs, emptyPollMs)
   --set <path=value>              any value of cost/assumptions.json, e.g. router.routeMatchFraction=0.3
   --measured <file>               measured assumptions written by npm run bench (default cost/measured.json
                                   when it exists): each measured function's duration at its memory size,
-                                  per-item time, log and EMF bytes, applied over cost/assumptions.json
+                                  per-item time, log and EMF bytes, and the device API's C2D receive,
+                                  complete and empty poll durations, applied over cost/assumptions.json
   --no-measured                   price with cost/assumptions.json alone
   --assumptions <file>            JSON merged over the assumptions (applied after the measured file)
   --prices <file>                 price table (default cost/prices.json)
@@ -135,12 +145,12 @@ function main(argv: string[]): number {
   // Precedence: cost/assumptions.json < the bench's measurements < --assumptions files < --duration / --set.
   let merged: unknown = checkAssumptions(mergeAssumptions(defaults, {}), defaults);
   const measuredFile = values['no-measured'] ? undefined : resolve(process.cwd(), values.measured ?? resolve(root, 'cost/measured.json'));
-  let measured: { file: string; data: Measured; applied: AppliedMeasurement[] } | undefined;
+  let measured: { file: string; data: Measured; applied: AppliedMeasurement[]; calls: DeviceApiCallDuration[] } | undefined;
   if (measuredFile !== undefined && (values.measured !== undefined || existsSync(measuredFile))) {
     const data = parseMeasured(readJson(measuredFile), measuredFile);
-    const { assumptions: withMeasured, applied } = applyMeasured(checkAssumptions(merged, defaults), data, settings);
+    const { assumptions: withMeasured, applied, calls } = applyMeasured(checkAssumptions(merged, defaults), data, settings);
     merged = withMeasured;
-    measured = { file: measuredFile, data, applied };
+    measured = { file: measuredFile, data, applied, calls };
   }
   for (const file of values.assumptions ?? []) merged = mergeAssumptions(merged, readJson(resolve(process.cwd(), file)));
   for (const d of values.duration ?? []) merged = setDuration(merged, d);
@@ -157,7 +167,8 @@ function main(argv: string[]): number {
   const provenance = measured
     ? `Measured (${measured.file}, npm run bench ${measured.data.date}, ${measured.data.machine.cores} × ${measured.data.machine.cpu}): ` +
       measured.applied.map((m) => `${m.role} ${round(m.invocationMs)} ms + ${round(m.perItemMs)} ms/item at ${m.memoryMb} MB`).join(', ') +
-      '; their log and EMF bytes too. Other functions: cost/assumptions.json.' +
+      '; their log and EMF bytes too. Other functions: cost/assumptions.json. ' +
+      deviceApiCallsLine(measured.calls, assumptions) +
       waitingSensitivity(measured.applied, assumptions, (a) =>
         estimate(traffic, settings, a, prices, kinesisMode !== undefined ? { kinesisMode: kinesisMode as KinesisMode } : {}),
       ).line
@@ -175,6 +186,7 @@ function main(argv: string[]): number {
                   machine: measured.data.machine,
                   method: measured.data.method,
                   applied: measured.applied,
+                  deviceApiCalls: measured.calls,
                 }
               : null,
           },

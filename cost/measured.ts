@@ -1,8 +1,8 @@
 /**
  * The measured assumptions `npm run bench` writes (cost/measured.json, bench/functionSizes.ts):
  * per function, CPU and waiting time per invocation, CPU per extra item, log bytes per invocation
- * and EMF bytes per publication and per invocation (lib/metrics.ts aggregates per instance), measured
- * in-process. Applied over cost/assumptions.json for the memory size serverless.yml gives each
+ * and EMF bytes per publication and per invocation (lib/metrics.ts aggregates per instance), and the
+ * device API's C2D receive, complete and empty poll apart from its send, all measured in-process. Applied over cost/assumptions.json for the memory size serverless.yml gives each
  * function, with Lambda's CPU share (1,769 MB = one vCPU) emulated by a ratio. Pure.
  */
 import { FUNCTION_ROLES, type Assumptions, type DeploymentSettings, type FunctionRole } from './types';
@@ -37,11 +37,30 @@ export interface MeasuredFunction {
   why: string;
 }
 
+/** One kind of device API call other than a send, measured the same way (CPU at full speed, waiting = wall − CPU). */
+export interface MeasuredCall {
+  cpuMsPerInvocation: number;
+  waitMsPerInvocation: number;
+  emfBytesPerInvocation: number;
+}
+
+/** The file's key for each device API call and the assumption (cost/types.ts deviceApiC2d) it replaces. */
+export const DEVICE_API_CALLS = [
+  { key: 'deviceApiC2dReceive', assumption: 'receiveMs', what: 'C2D receive' },
+  { key: 'deviceApiC2dComplete', assumption: 'completeMs', what: 'C2D complete' },
+  { key: 'deviceApiEmptyPoll', assumption: 'emptyPollMs', what: 'empty poll' },
+] as const;
+export type DeviceApiCallKey = (typeof DEVICE_API_CALLS)[number]['key'];
+
 export interface Measured {
   date: string;
   machine: { cores: number; cpu: string; memoryGb: number; node: string };
   method: string;
   functions: Partial<Record<FunctionRole, MeasuredFunction>>;
+  /** Optional: a file written before the bench measured a call leaves that call to cost/assumptions.json. */
+  deviceApiC2dReceive?: MeasuredCall;
+  deviceApiC2dComplete?: MeasuredCall;
+  deviceApiEmptyPoll?: MeasuredCall;
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -71,6 +90,14 @@ export function parseMeasured(raw: unknown, source: string): Measured {
       throw new Error(`${source}: functions.${role}.emfInvocationsPerLine must be a number >= 1 or null`);
     }
   }
+  for (const { key } of DEVICE_API_CALLS) {
+    const call = raw[key];
+    if (call === undefined) continue;
+    for (const k of ['cpuMsPerInvocation', 'waitMsPerInvocation', 'emfBytesPerInvocation']) {
+      const v = isObj(call) ? call[k] : undefined;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${source}: ${key}.${k} must be a number >= 0`);
+    }
+  }
   return raw as unknown as Measured;
 }
 
@@ -81,12 +108,22 @@ export interface AppliedMeasurement {
   perItemMs: number;
 }
 
+/** A device API call's billed duration, measured (at the device function's memory) or assumed (cost/assumptions.json). */
+export interface DeviceApiCallDuration {
+  key: DeviceApiCallKey;
+  assumption: (typeof DEVICE_API_CALLS)[number]['assumption'];
+  what: string;
+  memoryMb: number;
+  invocationMs: number;
+  measured: boolean;
+}
+
 /** The assumptions with each measured function's duration (at its memory in serverless.yml), per-item time and log bytes. */
 export function applyMeasured(
   a: Assumptions,
   m: Measured,
   settings: DeploymentSettings,
-): { assumptions: Assumptions; applied: AppliedMeasurement[] } {
+): { assumptions: Assumptions; applied: AppliedMeasurement[]; calls: DeviceApiCallDuration[] } {
   const out = structuredClone(a);
   const applied: AppliedMeasurement[] = [];
   for (const role of FUNCTION_ROLES) {
@@ -107,5 +144,31 @@ export function applyMeasured(
     };
     applied.push({ role, memoryMb, invocationMs, perItemMs });
   }
-  return { assumptions: out, applied };
+  // Receives, completes and empty polls run in the device function too: each at its own measured
+  // duration (the whole invocation: no message of a send's per-item part is in it).
+  const memoryMb = settings.functions.deviceApi.memoryMb;
+  const calls = DEVICE_API_CALLS.map(({ key, assumption, what }): DeviceApiCallDuration => {
+    const c = m[key];
+    if (c) out.deviceApiC2d[assumption] = durationAt(memoryMb, c.cpuMsPerInvocation, c.waitMsPerInvocation);
+    return { key, assumption, what, memoryMb, invocationMs: out.deviceApiC2d[assumption], measured: c !== undefined };
+  });
+  return { assumptions: out, applied, calls };
+}
+
+const roundMs = (n: number) => (n >= 10 ? String(Math.round(n)) : String(Math.round(n * 100) / 100));
+
+/**
+ * Where each device API call's duration in `final` (the assumptions priced) comes from, e.g.
+ * "deviceApi per call at 256 MB: C2D receive 12 ms, C2D complete 15 ms (measured); empty poll 8 ms
+ * (cost/assumptions.json deviceApiC2d)." A value --assumptions or --set changed is named so.
+ */
+export function deviceApiCallsLine(calls: readonly DeviceApiCallDuration[], final: Assumptions): string {
+  const sources = ['measured', 'cost/assumptions.json deviceApiC2d', '--assumptions/--set'] as const;
+  const source = (c: DeviceApiCallDuration) =>
+    final.deviceApiC2d[c.assumption] !== c.invocationMs ? sources[2] : c.measured ? sources[0] : sources[1];
+  const parts = sources
+    .map((from) => [from, calls.filter((c) => source(c) === from)] as const)
+    .filter(([, these]) => these.length > 0)
+    .map(([from, these]) => `${these.map((c) => `${c.what} ${roundMs(final.deviceApiC2d[c.assumption])} ms`).join(', ')} (${from})`);
+  return `deviceApi per call at ${calls[0]?.memoryMb ?? '?'} MB: ${parts.join('; ')}.`;
 }

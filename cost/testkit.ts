@@ -92,6 +92,7 @@ export function testAssumptions(): Assumptions {
     httpRequestOverheadBytes: 700,
     batchEntryOverheadBytes: 100,
     functions,
+    deviceApiC2d: { receiveMs: 10, completeMs: 10, emptyPollMs: 10 },
     registry: {
       deviceItemBytes: 700,
       consistentRead: true,

@@ -94,6 +94,14 @@ export interface Assumptions {
   /** JSON around each message in a batch request (`{"body":..,"properties":{..}}`). */
   batchEntryOverheadBytes: number;
   functions: Record<FunctionRole, FunctionAssumption>;
+  /**
+   * Billed milliseconds of the device API's other HTTPS calls, each at the device function's memory
+   * (functions.deviceApi.invocationMs is a D2C send's): a C2D receive that returns a command
+   * (pending-set read, query, lock), the complete that settles it with its lock token (get,
+   * conditional write, release, delete), and an empty poll (GET devicebound → 204: the pending-set
+   * read only). `npm run bench` measures them (cost/measured.json); these are the fallbacks.
+   */
+  deviceApiC2d: { receiveMs: number; completeMs: number; emptyPollMs: number };
   registry: {
     deviceItemBytes: number;
     /** Misses read with ConsistentRead (the registry read without a change feed, lib/adapters/aws/deviceStore.ts). */

@@ -219,6 +219,29 @@ describe('computeUsage: routes, C2D, WebSocket', () => {
     expect(big.dynamodb.writeUnits.c2d).toBe(300_000 * (2 + 6 + 1 + 6 + 6 + 1 + 1));
   });
 
+  it('bills each kind of device API call at its own duration', () => {
+    // 30 M sends × 10 ms (functions.deviceApi.invocationMs), 300,000 receives × 40 ms,
+    // 300,000 completes × 70 ms, 14.4 M empty polls × 3 ms (deviceApiC2d)
+    // = 300 M + 12 M + 21 M + 43.2 M = 376.2 M ms = 376,200 s × 0.5 GB = 188,100 GB-s
+    const a = testAssumptions();
+    a.deviceApiC2d = { receiveMs: 40, completeMs: 70, emptyPollMs: 3 };
+    a.c2d.emptyPollsPerDevicePerDay = 48;
+    const u = computeUsage(testTraffic({ c2dPerDevicePerDay: 1 }), testSettings(), a, testPrices());
+    expect(u.functions.deviceApi.invocations).toBe(45_000_000);
+    expect(u.functions.deviceApi.gbSeconds).toBeCloseTo(188_100, 6);
+    expect(u.functions.deviceApi.avgMs).toBeCloseTo(376_200_000 / 45_000_000, 9);
+    // Each term on its own: one more ms per receive adds 300,000 ms × 0.5 GB = 150 GB-s, per poll 14.4 M ms → 7,200 GB-s.
+    const gbs = (change: (x: typeof a) => void) => {
+      const b = structuredClone(a);
+      change(b);
+      return computeUsage(testTraffic({ c2dPerDevicePerDay: 1 }), testSettings(), b, testPrices()).functions.deviceApi.gbSeconds - 188_100;
+    };
+    expect(gbs((b) => (b.deviceApiC2d.receiveMs += 1))).toBeCloseTo(150, 6);
+    expect(gbs((b) => (b.deviceApiC2d.completeMs += 1))).toBeCloseTo(150, 6);
+    expect(gbs((b) => (b.deviceApiC2d.emptyPollMs += 1))).toBeCloseTo(7_200, 6);
+    expect(gbs((b) => (b.functions.deviceApi.invocationMs += 1))).toBeCloseTo(15_000, 6);
+  });
+
   it('adds empty polls when devices poll for commands', () => {
     // 10,000 devices × 48 polls/day × 30 = 14,400,000 polls: 14.4 M HTTP requests and 14.4 M RRU
     const a = testAssumptions();

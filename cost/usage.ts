@@ -300,9 +300,12 @@ export function computeUsage(
   const calls: Record<FunctionRole, { invocations: number; ms: number }> = {
     deviceApi: {
       invocations: d2cRequests + Nhttps + emptyPolls + Nhttps,
+      // Each kind of call at its own duration (measured by npm run bench where cost/measured.json has it).
       ms:
         d2cRequests * (fx.deviceApi.invocationMs + fx.deviceApi.perItemMs * batch) +
-        (Nhttps + emptyPolls + Nhttps) * fx.deviceApi.invocationMs,
+        Nhttps * a.deviceApiC2d.receiveMs +
+        emptyPolls * a.deviceApiC2d.emptyPollMs +
+        Nhttps * a.deviceApiC2d.completeMs,
     },
     serviceApi: { invocations: N, ms: N * fx.serviceApi.invocationMs },
     router: { invocations: routerInvocations, ms: routerInvocations * (fx.router.invocationMs + fx.router.perItemMs * rpi) },

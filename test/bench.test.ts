@@ -25,7 +25,10 @@ it('runs every scenario in quick mode against the test hub and writes a JSON rep
     scenarios: { measured: { steps: unknown[] } }[];
     query: { agree: boolean }[];
     coldStarts: unknown[];
-    sizes: { functions: { name: string; errors: number; bySize: unknown[]; firstError?: string }[] };
+    sizes: {
+      functions: { name: string; errors: number; bySize: unknown[]; firstError?: string }[];
+      c2d: { errors: number; firstError?: string; commandBytes: number };
+    };
   };
   expect(report.scenarios.length).toBeGreaterThanOrEqual(3);
   for (const s of report.scenarios) expect(s.measured.steps.length).toBeGreaterThan(0);
@@ -38,4 +41,7 @@ it('runs every scenario in quick mode against the test hub and writes a JSON rep
     ['router', 0, undefined],
   ]);
   for (const f of report.sizes.functions) expect(f.bySize).toHaveLength(4);
+  // Every measured C2D receive returned the command enqueued before it, and its complete succeeded.
+  expect(report.sizes.c2d).toEqual(expect.objectContaining({ errors: 0, commandBytes: 1024 }));
+  expect(report.sizes.c2d.firstError).toBeUndefined();
 }, 180_000);
