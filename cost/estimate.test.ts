@@ -47,6 +47,21 @@ describe('estimate', () => {
     expect(big.warnings.join('\n')).toMatch(/over a default quota: API Gateway/);
   });
 
+  it('says a peak that exactly meets a quota is at it, not over it', () => {
+    // 432 M msgs/day = 5,000/s average, 10,000/s peak: the API Gateway account throttle exactly.
+    const atLimit = estimate(
+      testTraffic({ messagesPerDay: 432_000_000, devices: 100_000 }),
+      testSettings(),
+      testAssumptions(),
+      testPrices(),
+    );
+    const gateway = atLimit.quotas.find((q) => /API Gateway account throttle/.test(q.quota));
+    expect(gateway?.utilisation).toBeCloseTo(1, 9);
+    const text = atLimit.warnings.join('\n');
+    expect(text).toMatch(/at a default quota: API Gateway account throttle.*= the limit/);
+    expect(text).not.toMatch(/over a default quota: API Gateway/);
+  });
+
   it('rejects impossible traffic', () => {
     expect(() => estimate(testTraffic({ batchSize: 0 }), testSettings(), testAssumptions(), testPrices())).toThrow(/batch/);
     expect(() => estimate(testTraffic({ batchSize: 101 }), testSettings(), testAssumptions(), testPrices())).toThrow(/batch/);

@@ -130,7 +130,11 @@ export function estimate(
     );
   }
   for (const q of quotas) {
-    if (q.utilisation >= 1) warnings.push(`over a default quota: ${q.quota}: peak ${fmt(q.peak)} > ${fmt(q.limit)} (see docs/scaling.md)`);
+    // Within rounding of the limit is "at" it (peaks are products of rates and shares).
+    const atLimit = Math.abs(q.utilisation - 1) < 1e-9;
+    if (q.utilisation > 1 && !atLimit)
+      warnings.push(`over a default quota: ${q.quota}: peak ${fmt(q.peak)} > ${fmt(q.limit)} (see docs/scaling.md)`);
+    else if (atLimit) warnings.push(`at a default quota: ${q.quota}: peak ${fmt(q.peak)} = the limit (see docs/scaling.md)`);
     else if (q.utilisation >= 0.7) warnings.push(`near a default quota: ${q.quota}: peak ${fmt(q.peak)} of ${fmt(q.limit)}`);
   }
   if (settings.logRetentionDays === null)
