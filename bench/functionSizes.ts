@@ -292,6 +292,23 @@ export interface FunctionSizesResult {
   c2d: { receive: SampleSummary; complete: SampleSummary; commandBytes: number; errors: number; firstError?: string };
 }
 
+/**
+ * Of several whole runs of the scenario, the one whose device API send CPU is the median (the
+ * lower median for an even count). One run's numbers move ±15% between quiet runs on the same
+ * machine; the median run keeps each run's numbers together (the memory choice, the EMF bytes
+ * and the C2D calls come from one run), where a median per field would mix runs.
+ */
+export function medianRun<T extends { functions: readonly { role: string; invocation: { cpuMsMedian: number } }[] }>(
+  runs: readonly T[],
+): { run: T; index: number; deviceCpuMs: number[] } {
+  const cpu = (r: T) => r.functions.find((f) => f.role === 'deviceApi')?.invocation.cpuMsMedian ?? Number.NaN;
+  const deviceCpuMs = runs.map(cpu);
+  if (runs.length === 0 || deviceCpuMs.some((x) => Number.isNaN(x))) throw new Error('medianRun: every run must measure the device API');
+  const order = deviceCpuMs.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const index = order[Math.floor((order.length - 1) / 2)]?.[1] ?? 0;
+  return { run: runs[index] as T, index, deviceCpuMs };
+}
+
 export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<FunctionSizesResult> {
   const n = o.quick ? { warm: 10, single: 40, batch: 8 } : { warm: 50, single: 400, batch: 60 };
   const batchItems = 100;

@@ -1,4 +1,4 @@
-import { chooseMemory, coldStartMsAt } from './functionSizes';
+import { chooseMemory, coldStartMsAt, medianRun } from './functionSizes';
 
 const run = (initCpuMs: number, firstCpuMs = 50, firstWallMs = 60) => ({
   init: { cpuMs: initCpuMs, wallMs: initCpuMs },
@@ -30,5 +30,30 @@ describe('choosing a memory size (bench scenario 10)', () => {
     // Resident memory over 60% of 128 MB rules it out whatever the timings.
     expect(chooseMemory(fast, 77, { p99Ms: 250, coldStartMs: 3000 }).memoryMb).toBe(256);
     expect(chooseMemory(fast, 70, { p99Ms: 5, coldStartMs: 3000 }).why).toMatch(/no measured size met the bounds/);
+  });
+});
+
+describe('the median run of scenario 10', () => {
+  const run = (deviceCpuMs: number, label: string) => ({
+    label,
+    functions: [
+      { role: 'router', invocation: { cpuMsMedian: 0.04 } },
+      { role: 'deviceApi', invocation: { cpuMsMedian: deviceCpuMs } },
+    ],
+  });
+
+  it('keeps the whole run whose device API send CPU is the median', () => {
+    const picked = medianRun([run(1.79, 'a'), run(1.35, 'b'), run(1.6, 'c')]);
+    expect(picked.run.label).toBe('c');
+    expect(picked.index).toBe(2);
+    expect(picked.deviceCpuMs).toEqual([1.79, 1.35, 1.6]);
+    // An even count takes the lower median; one run is its own median.
+    expect(medianRun([run(2, 'a'), run(1, 'b'), run(4, 'c'), run(3, 'd')]).run.label).toBe('a'); // 1, 2, 3, 4: the lower median is 2
+    expect(medianRun([run(1.5, 'only')]).run.label).toBe('only');
+  });
+
+  it('refuses runs without a device API measurement', () => {
+    expect(() => medianRun([])).toThrow(/every run/);
+    expect(() => medianRun([{ functions: [{ role: 'router', invocation: { cpuMsMedian: 1 } }] }])).toThrow(/every run/);
   });
 });

@@ -16,7 +16,7 @@ import { d2cHttpsBatch, d2cHttpsSingle, d2cWebSocket, type BenchHub, type Plan, 
 import type { Stats } from './load';
 import { benchQueryEngine, type QueryResult } from './queryEngine';
 import { consumerGroupScenario, type GroupBenchResult } from './consumerGroupScenario';
-import { measureFunctionSizes, measuredAssumptions, type FunctionSizesResult } from './functionSizes';
+import { measureFunctionSizes, measuredAssumptions, medianRun, type FunctionSizesResult } from './functionSizes';
 import { createDevices } from './hubScenarios';
 import { ServiceClient } from '../client/clients';
 import { envelopeStudy, type EnvelopeStudy } from './envelopeSize';
@@ -43,8 +43,10 @@ a ratio: duration(memory) = CPU ms x 1769/memory + waiting ms (emulator answers,
 per-item cost is the CPU difference between a 100-item and a 1-item invocation. The device API's
 C2D receive is measured with one 1 KB command enqueued before each receive through the local hub's
 service API (outside the measured window), its complete with the lock token from the receive's
-ETag. This machine's CPU is not a Lambda arm64 vCPU and the emulators are not AWS: treat durations
-as estimates of that size, measured, not guessed.`;
+ETag. Scenario 10 runs whole several times (--size-runs, 3 by default) and this file is the run
+whose device API send CPU is the median: single runs differ by about 15%. This machine's CPU is
+not a Lambda arm64 vCPU and the emulators are not AWS: treat durations as estimates of that size,
+measured, not guessed.`;
 
 function rssKb(pid: number | undefined): number | undefined {
   if (!pid || !existsSync(`/proc/${pid}/status`)) return undefined;
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       'memory-minutes': { type: 'string' },
       'measured-out': { type: 'string' },
+      'size-runs': { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
@@ -224,19 +227,34 @@ async function main(): Promise<void> {
     if (want('10')) {
       const [device] = await createDevices(hub, 1, 'size');
       const service = new ServiceClient(hub.httpUrl, hub.connectionString);
-      sizes = await measureFunctionSizes({
-        root,
-        env: functionEnv,
-        deviceConnectionString: device?.cs ?? '',
-        messageBytes: 1024,
-        quick,
-        // Through the service API, as a backend sends: the measured process loads the device API's bundle and nothing else.
-        enqueueCommand: async (body, messageId) => {
-          await service.sendCommand(device?.id ?? '', { body, messageId, contentType: 'application/json' });
-        },
-      });
+      // Whole runs one after the other; the file gets the median run (medianRun).
+      const sizeRuns = Number(values['size-runs'] ?? (quick ? 1 : 3));
+      if (!Number.isInteger(sizeRuns) || sizeRuns < 1)
+        throw new Error(`--size-runs expects a whole number >= 1, got ${values['size-runs']}`);
+      const runs: FunctionSizesResult[] = [];
+      for (let i = 0; i < sizeRuns; i++) {
+        runs.push(
+          await measureFunctionSizes({
+            root,
+            env: functionEnv,
+            deviceConnectionString: device?.cs ?? '',
+            messageBytes: 1024,
+            quick,
+            // Through the service API, as a backend sends: the measured process loads the device API's bundle and nothing else.
+            enqueueCommand: async (body, messageId) => {
+              await service.sendCommand(device?.id ?? '', { body, messageId, contentType: 'application/json' });
+            },
+          }),
+        );
+      }
+      const median = medianRun(runs);
+      sizes = median.run;
       console.log(
         '10. Right-sized functions: each handler called in-process (own process, built bundle, local emulators), 1 KB JSON messages;',
+      );
+      const choices = (role: string) => runs.map((r) => r.functions.find((f) => f.role === role)?.chosenMemoryMb ?? '-').join(', ');
+      console.log(
+        `   ${sizeRuns} run(s): device API CPU per send ${median.deviceCpuMs.join(', ')} ms; chosen MB deviceApi ${choices('deviceApi')}, router ${choices('router')}; below: run ${median.index + 1}, the median`,
       );
       console.log('   Lambda duration at each memory = CPU ms × 1769/memory + waiting ms (CPU share emulated by ratio)');
       for (const f of sizes.functions) {
