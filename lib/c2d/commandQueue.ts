@@ -8,10 +8,11 @@
  * - a final outcome someone gets feedback for is first recorded in the record (Settled, feedback
  *   due), then the depth slot is released, feedback published and the record deleted: a crash
  *   anywhere in that outbox leaves a Settled record in the sweep index, and the sweeper finishes it;
- * - a device's final outcome nobody gets feedback for (the default ack none) skips the outbox:
- *   the record is deleted on the version read, then the slot released. A crash in between leaves
- *   a pending number without a record, which the device's next receive releases (store.ts);
- *   nothing is lost, as nothing was left to do but give the slot back.
+ * - a final outcome nobody gets feedback for (the default ack none; a device's settle, an expiry
+ *   or a purge alike) skips the outbox: the record is deleted on the version read, then the slot
+ *   released. A crash in between leaves a pending number without a record, which the device's
+ *   next receive or a purge releases (store.ts); nothing is lost, as nothing was left to do but
+ *   give the slot back.
  * Cost per operation is one device's pending set plus the records in front of the first
  * visible one (bounded by the queue depth), independent of the number of devices.
  */
@@ -140,11 +141,11 @@ export class CommandQueue {
         current ??= this.currentGeneration(device.deviceId);
         const registered = await current;
         if (registered === record.deviceGenerationId) throw new StaleDeviceError();
-        await this.settleQuietly(record, 'Purged', nowMs); // sent to an earlier device of the same id
+        await this.settleRecord(record, 'Purged', nowMs); // sent to an earlier device of the same id
         continue;
       }
       const v = view(record, nowMs, this.limits.maxDeliveryCount);
-      if (v.kind === 'dead') await this.settleQuietly(record, v.outcome, nowMs);
+      if (v.kind === 'dead') await this.settleRecord(record, v.outcome, nowMs); // unless it changed meanwhile: then whoever changed it owns it
       if (v.kind !== 'visible') continue;
       locked = await this.store.replace(lock(record, nowMs, lockMs, this.lockToken(seq), this.limits), record);
       if (locked) break; // otherwise another receiver got it first: try the next one
@@ -169,14 +170,8 @@ export class CommandQueue {
     if (result.write === 'delete') {
       // The version read is the lock this token holds: a concurrent abandon, a sweeper that found
       // the final lock lapsed, or a second complete with the same token changed or deleted it first.
-      if (!(await this.store.removeIfVersion(deviceId, record.sequenceNumber, record.version)))
+      if (!(await this.deleteSettled(record, settledOutcome(result.record))).deleted)
         throw new LockLostError('the message changed meanwhile');
-      metrics.c2dSettled(settledOutcome(result.record));
-      await this.store
-        .release(deviceId, [record.sequenceNumber])
-        .catch((err: unknown) =>
-          log.warn('c2d: depth slot left for the next receive', { deviceId, sequenceNumber: record.sequenceNumber, ...errorFields(err) }),
-        );
       return result.record;
     }
     const stored = await this.store.replace(result.record, record);
@@ -263,8 +258,8 @@ export class CommandQueue {
           else report.failed++;
         } else if (action.kind === 'settle') {
           if (await isLive(key.deviceId, key.sequenceNumber)) {
-            const stored = await this.store.replace(settle(record, action.outcome, nowMs, this.limits), record);
-            if (stored && (await this.finishSettled(stored))) report.settled++;
+            const done = await this.settleRecord(record, action.outcome, nowMs);
+            if (done.settled && done.finished) report.settled++;
           } else if (nowMs - record.enqueuedAtMs > this.orphanGraceMs) {
             await this.store.remove(key.deviceId, key.sequenceNumber, record.version);
             report.orphansRemoved++;
@@ -282,10 +277,47 @@ export class CommandQueue {
     return report;
   }
 
-  /** Settles `record` unless it changed meanwhile (then whoever changed it owns it). */
-  private async settleQuietly(record: CommandRecord, outcome: FeedbackStatus, nowMs: number): Promise<void> {
-    const stored = await this.store.replace(settle(record, outcome, nowMs, this.limits), record);
-    if (stored) await this.finishSettled(stored);
+  /**
+   * Settles `record` (as read) with `outcome` unless it changed meanwhile. An outcome somebody
+   * gets feedback for goes through the Settled outbox (finishSettled); one nobody does is a
+   * conditional delete and a release (deleteSettled), as a device's settle is. `settled`: this
+   * call recorded the outcome; `finished`: and its slot is released (and feedback published).
+   */
+  private async settleRecord(
+    record: CommandRecord,
+    outcome: FeedbackStatus,
+    nowMs: number,
+  ): Promise<{ settled: boolean; finished: boolean }> {
+    const next = settle(record, outcome, nowMs, this.limits);
+    if (!next.feedbackDue) {
+      const { deleted, released } = await this.deleteSettled(record, outcome);
+      return { settled: deleted, finished: released };
+    }
+    const stored = await this.store.replace(next, record);
+    if (!stored) return { settled: false, finished: false };
+    return { settled: true, finished: await this.finishSettled(stored) };
+  }
+
+  /**
+   * A final outcome nobody gets feedback for: the record is deleted on the version read, the
+   * outcome counted once, then the slot released. A release that fails leaves a vanished slot
+   * (store.ts) that the device's next receive or a purge gives back; nothing else is left to do.
+   */
+  private async deleteSettled(read: CommandRecord, outcome: FeedbackStatus): Promise<{ deleted: boolean; released: boolean }> {
+    if (!(await this.store.removeIfVersion(read.deviceId, read.sequenceNumber, read.version))) return { deleted: false, released: false };
+    metrics.c2dSettled(outcome);
+    const released = await this.store.release(read.deviceId, [read.sequenceNumber]).then(
+      () => true,
+      (err: unknown) => {
+        log.warn('c2d: depth slot left for the next receive', {
+          deviceId: read.deviceId,
+          sequenceNumber: read.sequenceNumber,
+          ...errorFields(err),
+        });
+        return false;
+      },
+    );
+    return { deleted: true, released };
   }
 
   /** Settles the latest version of a record, re-reading on conflicts; returns the outcome it recorded. */
@@ -294,11 +326,7 @@ export class CommandQueue {
     for (let attempt = 0; current && current.state !== 'Settled' && attempt < SETTLE_ATTEMPTS; attempt++) {
       const v = view(current, nowMs, this.limits.maxDeliveryCount);
       const actual = v.kind === 'dead' && v.outcome === 'Expired' ? 'Expired' : outcome;
-      const stored = await this.store.replace(settle(current, actual, nowMs, this.limits), current);
-      if (stored) {
-        await this.finishSettled(stored);
-        return actual;
-      }
+      if ((await this.settleRecord(current, actual, nowMs)).settled) return actual;
       current = await this.store.get(record.deviceId, record.sequenceNumber);
     }
     return undefined;

@@ -1,6 +1,7 @@
 /**
- * A device's final outcome that nobody gets feedback for (the default ack none) is stored as one
- * conditional delete and a release, without the Settled outbox write: what the store sees, what
+ * A final outcome that nobody gets feedback for (the default ack none) - a device's settle, an
+ * expiry the sweeper or a receive finds, a purge - is stored as one conditional delete and a
+ * release, without the Settled outbox write: what the store sees, what
  * a crash between the two leaves and who repairs it, and the races the version condition decides.
  */
 import { CommandQueue, type DeviceRef } from './commandQueue';
@@ -104,6 +105,61 @@ describe('settling without feedback', () => {
     expect(store.writes).toEqual(['replace Settled', `release ${msg.sequenceNumber}`, 'remove']);
     expect(feedback.published.map((f) => [f.originalMessageId, f.statusCode])).toEqual([['a', 'Success']]);
     expect(settledSpy.mock.calls).toEqual([['Success']]);
+  });
+});
+
+describe('the hub settling without feedback: expiry found by the sweeper or a receive, a purge', () => {
+  const sweepAll = (queue: CommandQueue) => queue.sweep({ maxRecords: 10, deadlineMs: Date.now() + 60_000 });
+
+  it.each([
+    ['none', ['removeIfVersion', 'release 1'], []],
+    ['negative', ['replace Settled', 'release 1', 'remove'], ['Expired']],
+  ] as const)('the sweeper expires a command with ack %s', async (ack, writes, feedbackStatuses) => {
+    const { store, feedback, queue, send, advance } = setup();
+    await send('a', ack);
+    advance(61_000);
+    store.writes.length = 0;
+    expect(await sweepAll(queue)).toMatchObject({ settled: 1, failed: 0 });
+    expect(store.writes).toEqual(writes);
+    expect(feedback.published.map((f) => f.statusCode)).toEqual(feedbackStatuses);
+    expect(settledSpy.mock.calls).toEqual([['Expired']]);
+    expect(store.snapshot(DEVICE.deviceId)).toEqual({ pending: [], records: [] });
+  });
+
+  it('a receive that finds an expired command (ack none) deletes it and gives the slot back', async () => {
+    const { store, queue, send, advance } = setup();
+    await send('a');
+    advance(61_000);
+    store.writes.length = 0;
+    expect(await queue.receive(DEVICE, 5000)).toBeUndefined();
+    expect(store.writes).toEqual(['removeIfVersion', 'release 1']);
+    expect(settledSpy.mock.calls).toEqual([['Expired']]);
+    expect(store.snapshot(DEVICE.deviceId)).toEqual({ pending: [], records: [] });
+  });
+
+  it('a purge deletes commands nobody gets feedback for and keeps the outbox for the others', async () => {
+    const { store, feedback, queue, send } = setup({ ...LIMITS, maxQueueDepth: 2 });
+    await send('quiet', 'none');
+    await send('told', 'full');
+    store.writes.length = 0;
+    expect(await queue.purge(DEVICE.deviceId)).toBe(2);
+    expect(store.writes).toEqual(['removeIfVersion', 'release 1', 'replace Settled', 'release 2', 'remove']);
+    expect(feedback.published.map((f) => [f.originalMessageId, f.statusCode])).toEqual([['told', 'Purged']]);
+    expect(settledSpy.mock.calls).toEqual([['Purged'], ['Purged']]);
+    expect(store.snapshot(DEVICE.deviceId)).toEqual({ pending: [], records: [] });
+  });
+
+  it('a sweeper that dies before its release leaves the slot to the next receive, never a record', async () => {
+    const { store, queue, send, advance } = setup();
+    await send('a');
+    advance(61_000);
+    store.failReleases = 1;
+    expect(await sweepAll(queue)).toMatchObject({ settled: 0 });
+    expect(store.snapshot(DEVICE.deviceId)).toEqual({ pending: [1], records: [] });
+    expect(await sweepAll(queue)).toMatchObject({ examined: 0 }); // nothing left in the index
+    expect(await queue.receive(DEVICE, 5000)).toBeUndefined();
+    expect(store.snapshot(DEVICE.deviceId).pending).toEqual([]);
+    expect(settledSpy.mock.calls).toEqual([['Expired']]);
   });
 });
 

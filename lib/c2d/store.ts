@@ -9,8 +9,9 @@
  * - A command is live iff its record exists, is not Settled, AND its number is in the pending
  *   set. A sender writes the record first and reserves second: a crash in between leaves an
  *   orphan record that nobody delivers (and the sweeper deletes).
- * - A pending number without a record is "vanished": a device settle that needed no feedback
- *   deletes the record first and releases second, and died in between. It is not live (nothing
+ * - A pending number without a record is "vanished": a settle that needed no feedback (a
+ *   device's, or an expiry or purge the hub records) deletes the record first and releases
+ *   second, and died in between. It is not live (nothing
  *   to deliver) but holds a depth slot until the device's next receive that scans past it, or
  *   a purge, releases it (both read the pending set BEFORE the records, and a number is only
  *   reserved after its record was written, so a number they do not find a record for is gone
