@@ -121,6 +121,33 @@ export interface ScenarioConnections {
   deviceConnectionString: string;
   /** ServiceConnect: the commands API's send (httpCommand). */
   serviceConnectionString?: string;
+  /** wsSend: the connection id of a device connected to the local hub (its acks go there). */
+  wsConnectionId?: string;
+}
+
+/** An API Gateway WebSocket event for the $default route carrying `body` from `connectionId`. */
+function wsFrameEvent(connectionId: string, body: string) {
+  const now = Date.now();
+  return {
+    requestContext: {
+      routeKey: '$default',
+      eventType: 'MESSAGE',
+      messageId: `m${now}${Math.random().toString(16).slice(2, 8)}`,
+      extendedRequestId: `e${now}`,
+      requestTime: new Date(now).toUTCString(),
+      messageDirection: 'IN',
+      stage: 'prod',
+      connectedAt: now - 60_000,
+      requestTimeEpoch: now,
+      identity: { sourceIp: '127.0.0.1' },
+      requestId: `r${now}${Math.random().toString(16).slice(2, 8)}`,
+      domainName: 'bench.execute-api.us-east-1.amazonaws.com',
+      connectionId,
+      apiId: 'bench',
+    },
+    body,
+    isBase64Encoded: false,
+  };
 }
 
 /** Stands for the lock token in httpC2d's complete event until the worker has the receive's ETag (hex, digits and '-' only). */
@@ -139,6 +166,26 @@ export async function writeScenarioEvents(
     makeEvent = (i) => events[i % events.length];
   } else if (s.kind === 'scheduled') {
     makeEvent = scheduledEvent;
+  } else if (s.kind === 'wsSend') {
+    const connectionId = hub.wsConnectionId;
+    if (!connectionId) throw new Error('wsSend needs the connection id of a connected device');
+    // JSON telemetry as text, as a device sends it (base64 is for binary bodies).
+    const message = (i: number) => ({
+      messageId: `w${i}`,
+      body: telemetryBody(s.messageBytes, i),
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      properties: { kind: 'bench' },
+    });
+    makeEvent = (i) =>
+      wsFrameEvent(
+        connectionId,
+        JSON.stringify(
+          s.items === 1
+            ? { action: 'send', ...message(i) }
+            : { action: 'sendBatch', messages: Array.from({ length: s.items }, (_, k) => message(i * s.items + k)) },
+        ),
+      );
   } else if (s.kind === 'httpCommand') {
     // A backend's send as the IoT Hub service SDK makes it: service SAS, JSON body, a message id, no iothub-ack (no feedback).
     if (!hub.serviceConnectionString) throw new Error("httpCommand needs the hub's service connection string");

@@ -130,8 +130,8 @@ export function emfMeasurement(perInvocation: readonly InvocationSample[], aggre
   };
 }
 
-/** The cost model's roles (cost/types.ts FUNCTION_ROLES) the bench measures; serviceApi is the commandsApi function (C2D send), sweeper the c2dSweeper. */
-export type SizedRole = 'deviceApi' | 'router' | 'serviceApi' | 'sweeper';
+/** The cost model's roles (cost/types.ts FUNCTION_ROLES) the bench measures; serviceApi is the commandsApi function (C2D send), sweeper the c2dSweeper, wsMessage the wsDefault function (WebSocket frames). */
+export type SizedRole = 'deviceApi' | 'router' | 'serviceApi' | 'sweeper' | 'wsMessage';
 
 export interface SizedFunction {
   role: SizedRole;
@@ -274,7 +274,16 @@ export interface FunctionSizesOptions {
   enqueueCommand: (body: string, messageId: string) => Promise<void>;
   /** Purges the measured device's command queue through the hub's service API (between the commands API's sends, not measured). */
   purgeCommands: () => Promise<void>;
+  /**
+   * A device held connected over WebSocket through the local hub (its connection id, and the hub's
+   * replies it received since the last call): the wsDefault function's send frames are measured
+   * from it and each must be acked. Without it, wsMessage is not measured.
+   */
+  ws?: { connectionId: string; replies: () => { acks: number; others: number; firstOther?: string } };
 }
+
+/** Messages in a WebSocket sendBatch frame: 50 of ~1.1 KB stay well inside API Gateway's 128 KB frame. */
+export const WS_BATCH_ITEMS = 50;
 
 /** The Lambda-like environment a deployed function runs with (stage prod, JSON logs at INFO, metrics on). */
 function lambdaEnv(base: Record<string, string>, fn: string): NodeJS.ProcessEnv {
@@ -336,6 +345,7 @@ export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<Fun
   const connections: ScenarioConnections = {
     deviceConnectionString: o.deviceConnectionString,
     serviceConnectionString: o.serviceConnectionString,
+    ...(o.ws ? { wsConnectionId: o.ws.connectionId } : {}),
   };
   const purge = () => o.purgeCommands();
   // One at a time: the machine's other cores stay with the emulators.
@@ -363,6 +373,19 @@ export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<Fun
   );
   // Scheduled sweeps with nothing due (the common case): the commands above are neither expired nor locked.
   const sweep = await runWorker(o.root, lambdaEnv(o.env, 'c2dSweeper'), scenario('c2dSweeper', 'scheduled', 1, n.single), connections);
+  // WebSocket send frames (one message, and sendBatch), each acked to the connected device through the management API.
+  o.ws?.replies();
+  const wsSend = o.ws
+    ? {
+        one: await runWorker(o.root, lambdaEnv(o.env, 'wsDefault'), scenario('wsDefault', 'wsSend', 1, n.single), connections),
+        batch: await runWorker(
+          o.root,
+          lambdaEnv(o.env, 'wsDefault'),
+          scenario('wsDefault', 'wsSend', WS_BATCH_ITEMS, n.batch),
+          connections,
+        ),
+      }
+    : undefined;
   // EMF per publication and per invocation: publishing after every invocation, then with a window longer than the run.
   // The first run is also a function's second fresh process (its init for the cold start) where no batch scenario gave one.
   const emfOf = async (fn: string, kind: WorkerScenario['kind']): Promise<{ emf: EmfMeasurement; each: WorkerResult }> => {
@@ -388,7 +411,11 @@ export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<Fun
     router: await emfOf('router', 'router'),
     serviceApi: await emfOf('commandsApi', 'httpCommand'),
     sweeper: await emfOf('c2dSweeper', 'scheduled'),
+    wsMessage: o.ws ? await emfOf('wsDefault', 'wsSend') : undefined,
   };
+  // Every frame sent (first, warm-up and measured invocations of the four wsDefault processes) must have been acked.
+  const wsFrames = wsSend ? 2 * (1 + n.warm) + n.single + n.batch + (1 + 3 + 20) + (1 + 250) : 0;
+  const wsReplies = o.ws ? await settledReplies(o.ws.replies, wsFrames) : undefined;
 
   /**
    * `one`: the single-item scenario; `batch`: the batch scenario (the per-item CPU; none for a
@@ -400,6 +427,7 @@ export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<Fun
     batch: WorkerResult | undefined,
     second: WorkerResult,
     p99BoundMs: number,
+    replyErrors?: { errors: number; firstError?: string },
   ): SizedFunction => {
     const a = summarise(one.samples);
     const cpuMsPerItem = batch ? Math.max(0, (summarise(batch.samples).cpuMsMedian - a.cpuMsMedian) / (batch.items - 1)) : 0;
@@ -417,8 +445,8 @@ export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<Fun
     });
     const rssMb = Math.max(one.rssAfterFirstMb, second.rssAfterFirstMb);
     const chosen = chooseMemory(bySize, rssMb, { p99Ms: p99BoundMs, coldStartMs: COLD_START_BOUND_MS });
-    const errors = one.errors + (batch?.errors ?? 0);
-    const firstError = one.firstError ?? batch?.firstError;
+    const errors = one.errors + (batch?.errors ?? 0) + (replyErrors?.errors ?? 0);
+    const firstError = one.firstError ?? batch?.firstError ?? replyErrors?.firstError;
     return {
       role,
       name: one.fn,
@@ -433,7 +461,7 @@ export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<Fun
       why: chosen.why,
       errors,
       ...(firstError !== undefined ? { firstError } : {}),
-      emf: emf[role].emf,
+      emf: (emf[role] ?? { emf: emptyEmf }).emf,
     };
   };
   return {
@@ -442,6 +470,9 @@ export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<Fun
       size('router', route1, routeBatch, routeBatch, ROUTER_P99_BOUND_MS),
       size('serviceApi', command, undefined, emf.serviceApi.each, COMMANDS_P99_BOUND_MS),
       size('sweeper', sweep, undefined, emf.sweeper.each, SWEEPER_P99_BOUND_MS),
+      ...(wsSend && wsReplies
+        ? [size('wsMessage', wsSend.one, wsSend.batch, wsSend.batch, DEVICE_P99_BOUND_MS, wsReplyErrors(wsReplies, wsFrames))]
+        : []),
     ],
     poll: summarise(poll.samples),
     c2d: {
@@ -452,6 +483,44 @@ export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<Fun
       ...(c2d.firstError !== undefined ? { firstError: c2d.firstError } : {}),
     },
   };
+}
+
+const emptyEmf: EmfMeasurement = {
+  bytesPerFlush: 0,
+  valueBytesPerInvocation: 0,
+  invocationsPerLine: null,
+  oneInvocationBytes: 0,
+  fullFlushBytes: null,
+};
+
+/** The device's replies once `expected` have arrived or 5 s passed (acks travel through the management API, after the handler's return). */
+async function settledReplies(
+  replies: () => { acks: number; others: number; firstOther?: string },
+  expected: number,
+): Promise<{ acks: number; others: number; firstOther?: string }> {
+  let acks = 0;
+  let others = 0;
+  let firstOther: string | undefined;
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const r = replies();
+    acks += r.acks;
+    others += r.others;
+    firstOther ??= r.firstOther;
+    if (acks + others >= expected || Date.now() > deadline) return { acks, others, ...(firstOther !== undefined ? { firstOther } : {}) };
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+/** A frame not acked (a nack, an error frame, or no reply) counts as an error of the WebSocket function. */
+export function wsReplyErrors(
+  r: { acks: number; others: number; firstOther?: string },
+  frames: number,
+): { errors: number; firstError?: string } {
+  const missing = Math.max(0, frames - r.acks - r.others);
+  const errors = r.others + missing;
+  if (errors === 0) return { errors };
+  return { errors, firstError: r.firstOther ?? `${missing} of ${frames} WebSocket frames got no reply` };
 }
 
 /** A device API call other than a send, as cost/measured.ts reads it (MeasuredCall). */

@@ -17,7 +17,10 @@
  * SAS). A device's queue holds at most 50 commands, so before every COMMANDS_BETWEEN_PURGES-th send,
  * outside the measured window, the worker asks the parent to purge the device's queue (through the
  * hub's service API): no measured send meets a full queue. `scheduled` calls a scheduled function
- * (the C2D sweeper) with an EventBridge scheduled event.
+ * (the C2D sweeper) with an EventBridge scheduled event. `wsSend` calls the WebSocket $default
+ * function with a send (items 1) or sendBatch frame of a device the parent holds connected through
+ * the local hub: the function answers 200 whatever happens (API Gateway ignores it) and acks the
+ * device through the management API, so the parent counts the device's acks.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -25,7 +28,7 @@ import { performance } from 'node:perf_hooks';
 export interface WorkerScenario {
   /** Bundle name under dist/functions. */
   fn: string;
-  kind: 'httpSend' | 'httpPoll' | 'httpC2d' | 'httpCommand' | 'scheduled' | 'router';
+  kind: 'httpSend' | 'httpPoll' | 'httpC2d' | 'httpCommand' | 'scheduled' | 'wsSend' | 'router';
   /** The function's code as Lambda gets it (a copy of dist/functions/<fn>.js without its source map). */
   bundle: string;
   /** A JSON array of events (bench/functionEvents.ts), used in turn; for httpC2d, C2dEvents. */

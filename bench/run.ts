@@ -19,6 +19,9 @@ import { consumerGroupScenario, type GroupBenchResult } from './consumerGroupSce
 import { measureFunctionSizes, measuredAssumptions, medianRun, type FunctionSizesResult } from './functionSizes';
 import { createDevices } from './hubScenarios';
 import { ServiceClient } from '../client/clients';
+import { WsDevice } from '../client/wsDevice';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { envelopeStudy, type EnvelopeStudy } from './envelopeSize';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -51,6 +54,43 @@ functions.sweeper is the c2dSweeper: a scheduled run with nothing due. Neither t
 whose device API send CPU is the median: single runs differ by about 15%. This machine's CPU is
 not a Lambda arm64 vCPU and the emulators are not AWS: treat durations as estimates of that size,
 measured, not guessed.`;
+
+/**
+ * A device connected over WebSocket through the local hub, its connection id (from the connections
+ * table its $connect wrote) and a count of the hub's replies it received since the last call.
+ */
+async function connectedWsDevice(
+  hub: BenchHub,
+  connectionsTable: string,
+): Promise<{ connectionId: string; replies: () => { acks: number; others: number; firstOther?: string }; close: () => Promise<unknown> }> {
+  const [device] = await createDevices(hub, 1, 'size-ws');
+  if (!device || !connectionsTable) throw new Error('scenario 10 needs a device and the connections table');
+  const socket = await WsDevice.fromConnectionString(hub.wsUrl, device.cs);
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  let connectionId: string | undefined;
+  for (let i = 0; i < 50 && connectionId === undefined; i++) {
+    const out = await dynamo.send(new GetCommand({ TableName: connectionsTable, Key: { deviceId: device.id } }));
+    connectionId = typeof out.Item?.connectionId === 'string' ? out.Item.connectionId : undefined;
+    if (connectionId === undefined) await new Promise((done) => setTimeout(done, 100));
+  }
+  dynamo.destroy();
+  if (connectionId === undefined) throw new Error(`no connection recorded for ${device.id}`);
+  let seen = 0;
+  return {
+    connectionId,
+    replies: () => {
+      const frames = socket.pending().slice(seen);
+      seen += frames.length;
+      const others = frames.filter((f) => f.type !== 'ack');
+      return {
+        acks: frames.length - others.length,
+        others: others.length,
+        ...(others[0] ? { firstOther: JSON.stringify(others[0]).slice(0, 300) } : {}),
+      };
+    },
+    close: () => socket.close(),
+  };
+}
 
 function rssKb(pid: number | undefined): number | undefined {
   if (!pid || !existsSync(`/proc/${pid}/status`)) return undefined;
@@ -231,6 +271,8 @@ async function main(): Promise<void> {
     if (want('10')) {
       const [device] = await createDevices(hub, 1, 'size');
       const service = new ServiceClient(hub.httpUrl, hub.connectionString);
+      // A device connected over WebSocket: the wsDefault function's frames come from its connection and are acked to it.
+      const ws = await connectedWsDevice(hub, functionEnv.CONNECTIONS_TABLE ?? '');
       // Whole runs one after the other; the file gets the median run (medianRun).
       const sizeRuns = Number(values['size-runs'] ?? (quick ? 1 : 3));
       if (!Number.isInteger(sizeRuns) || sizeRuns < 1)
@@ -252,9 +294,11 @@ async function main(): Promise<void> {
             purgeCommands: async () => {
               await service.purgeCommands(device?.id ?? '');
             },
+            ws: { connectionId: ws.connectionId, replies: ws.replies },
           }),
         );
       }
+      await ws.close();
       const median = medianRun(runs);
       sizes = median.run;
       console.log(
@@ -262,7 +306,7 @@ async function main(): Promise<void> {
       );
       const choices = (role: string) => runs.map((r) => r.functions.find((f) => f.role === role)?.chosenMemoryMb ?? '-').join(', ');
       console.log(
-        `   ${sizeRuns} run(s): device API CPU per send ${median.deviceCpuMs.join(', ')} ms; chosen MB deviceApi ${choices('deviceApi')}, router ${choices('router')}, commandsApi ${choices('serviceApi')}, c2dSweeper ${choices('sweeper')}; below: run ${median.index + 1}, the median`,
+        `   ${sizeRuns} run(s): device API CPU per send ${median.deviceCpuMs.join(', ')} ms; chosen MB deviceApi ${choices('deviceApi')}, router ${choices('router')}, commandsApi ${choices('serviceApi')}, c2dSweeper ${choices('sweeper')}, wsDefault ${choices('wsMessage')}; below: run ${median.index + 1}, the median`,
       );
       console.log('   Lambda duration at each memory = CPU ms × 1769/memory + waiting ms (CPU share emulated by ratio)');
       for (const f of sizes.functions) {

@@ -41,6 +41,7 @@ it('runs every scenario in quick mode against the test hub and writes a JSON rep
     ['router', 0, undefined],
     ['commandsApi', 0, undefined],
     ['c2dSweeper', 0, undefined],
+    ['wsDefault', 0, undefined],
   ]);
   for (const f of report.sizes.functions) expect(f.bySize).toHaveLength(4);
   // Every measured C2D receive returned the command enqueued before it, and its complete succeeded.
