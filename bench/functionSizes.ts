@@ -413,9 +413,10 @@ export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<Fun
     sweeper: await emfOf('c2dSweeper', 'scheduled'),
     wsMessage: o.ws ? await emfOf('wsDefault', 'wsSend') : undefined,
   };
-  // Every frame sent (first, warm-up and measured invocations of the four wsDefault processes) must have been acked.
-  const wsFrames = wsSend ? 2 * (1 + n.warm) + n.single + n.batch + (1 + 3 + 20) + (1 + 250) : 0;
-  const wsReplies = o.ws ? await settledReplies(o.ws.replies, wsFrames) : undefined;
+  // Every message sent (first, warm-up and measured invocations of the four wsDefault processes) must have been acked:
+  // one ack per message, a sendBatch's too (lib/ws/socketService.ts).
+  const wsMessages = wsSend ? 1 + n.warm + n.single + (1 + n.warm + n.batch) * WS_BATCH_ITEMS + (1 + 3 + 20) + (1 + 250) : 0;
+  const wsReplies = o.ws ? await settledReplies(o.ws.replies, wsMessages) : undefined;
 
   /**
    * `one`: the single-item scenario; `batch`: the batch scenario (the per-item CPU; none for a
@@ -471,7 +472,7 @@ export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<Fun
       size('serviceApi', command, undefined, emf.serviceApi.each, COMMANDS_P99_BOUND_MS),
       size('sweeper', sweep, undefined, emf.sweeper.each, SWEEPER_P99_BOUND_MS),
       ...(wsSend && wsReplies
-        ? [size('wsMessage', wsSend.one, wsSend.batch, wsSend.batch, DEVICE_P99_BOUND_MS, wsReplyErrors(wsReplies, wsFrames))]
+        ? [size('wsMessage', wsSend.one, wsSend.batch, wsSend.batch, DEVICE_P99_BOUND_MS, wsReplyErrors(wsReplies, wsMessages))]
         : []),
     ],
     poll: summarise(poll.samples),
@@ -512,15 +513,15 @@ async function settledReplies(
   }
 }
 
-/** A frame not acked (a nack, an error frame, or no reply) counts as an error of the WebSocket function. */
+/** A message not acked (a nack, an error frame, or no reply) counts as an error of the WebSocket function. */
 export function wsReplyErrors(
   r: { acks: number; others: number; firstOther?: string },
-  frames: number,
+  messages: number,
 ): { errors: number; firstError?: string } {
-  const missing = Math.max(0, frames - r.acks - r.others);
+  const missing = Math.max(0, messages - r.acks - r.others);
   const errors = r.others + missing;
   if (errors === 0) return { errors };
-  return { errors, firstError: r.firstOther ?? `${missing} of ${frames} WebSocket frames got no reply` };
+  return { errors, firstError: r.firstOther ?? `${missing} of ${messages} WebSocket messages got no reply` };
 }
 
 /** A device API call other than a send, as cost/measured.ts reads it (MeasuredCall). */
