@@ -61,7 +61,7 @@ describe('bench scenario 10: C2D receive and complete in the function worker', (
       root,
       { ...process.env, FAKE_QUEUE_FILE: queueFile },
       { fn: 'fakeDeviceApi', kind: 'httpC2d', items: 1, messageBytes: 1024, warmup: 2, invocations: 5 },
-      'HostName=hub.example;DeviceId=bench-1;SharedAccessKey=' + Buffer.alloc(32, 7).toString('base64'),
+      { deviceConnectionString: 'HostName=hub.example;DeviceId=bench-1;SharedAccessKey=' + Buffer.alloc(32, 7).toString('base64') },
       enqueue,
     );
   };

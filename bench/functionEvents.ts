@@ -94,6 +94,62 @@ async function eventsFromStream(stream: string, items: number, count: number): P
   return events;
 }
 
+/** A JSON command of about `bytes`. */
+export function commandBody(bytes: number, i: number): string {
+  const base = { command: 'setInterval', seq: i, seconds: 60, pad: '' };
+  return JSON.stringify({ ...base, pad: 'x'.repeat(Math.max(0, bytes - Buffer.byteLength(JSON.stringify(base)))) });
+}
+
+/** An EventBridge scheduled event, as a `schedule: rate(...)` rule invokes a function. */
+function scheduledEvent(i: number) {
+  return {
+    version: '0',
+    id: `bench-${i}-${Math.random().toString(16).slice(2, 10)}`,
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: ['arn:aws:events:us-east-1:123456789012:rule/devhub-prod-c2dSweeper'],
+    detail: {},
+  };
+}
+
+/** The hub's connection strings a scenario's events authenticate with. */
+export interface ScenarioConnections {
+  /** The measured device (device API calls; the commands API sends to it). */
+  deviceConnectionString: string;
+  /** ServiceConnect: the commands API's send (httpCommand). */
+  serviceConnectionString?: string;
+  /** wsSend: the connection id of a device connected to the local hub (its acks go there). */
+  wsConnectionId?: string;
+}
+
+/** An API Gateway WebSocket event for the $default route carrying `body` from `connectionId`. */
+function wsFrameEvent(connectionId: string, body: string) {
+  const now = Date.now();
+  return {
+    requestContext: {
+      routeKey: '$default',
+      eventType: 'MESSAGE',
+      messageId: `m${now}${Math.random().toString(16).slice(2, 8)}`,
+      extendedRequestId: `e${now}`,
+      requestTime: new Date(now).toUTCString(),
+      messageDirection: 'IN',
+      stage: 'prod',
+      connectedAt: now - 60_000,
+      requestTimeEpoch: now,
+      identity: { sourceIp: '127.0.0.1' },
+      requestId: `r${now}${Math.random().toString(16).slice(2, 8)}`,
+      domainName: 'bench.execute-api.us-east-1.amazonaws.com',
+      connectionId,
+      apiId: 'bench',
+    },
+    body,
+    isBase64Encoded: false,
+  };
+}
+
 /** Stands for the lock token in httpC2d's complete event until the worker has the receive's ETag (hex, digits and '-' only). */
 const LOCK_TOKEN_PLACEHOLDER = '__DEVHUB_BENCH_LOCK_TOKEN__';
 
@@ -101,13 +157,58 @@ const LOCK_TOKEN_PLACEHOLDER = '__DEVHUB_BENCH_LOCK_TOKEN__';
 export async function writeScenarioEvents(
   s: Omit<WorkerScenario, 'eventsFile'>,
   file: string,
-  hub: { deviceConnectionString: string; eventsStream: string },
+  hub: ScenarioConnections & { eventsStream: string },
 ): Promise<void> {
   const total = s.warmup + s.invocations + 1;
   let makeEvent: (i: number) => unknown;
   if (s.kind === 'router') {
     const events = await eventsFromStream(hub.eventsStream, s.items, Math.min(total, 50));
     makeEvent = (i) => events[i % events.length];
+  } else if (s.kind === 'scheduled') {
+    makeEvent = scheduledEvent;
+  } else if (s.kind === 'wsSend') {
+    const connectionId = hub.wsConnectionId;
+    if (!connectionId) throw new Error('wsSend needs the connection id of a connected device');
+    // JSON telemetry as text, as a device sends it (base64 is for binary bodies).
+    const message = (i: number) => ({
+      messageId: `w${i}`,
+      body: telemetryBody(s.messageBytes, i),
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      properties: { kind: 'bench' },
+    });
+    makeEvent = (i) =>
+      wsFrameEvent(
+        connectionId,
+        JSON.stringify(
+          s.items === 1
+            ? { action: 'send', ...message(i) }
+            : { action: 'sendBatch', messages: Array.from({ length: s.items }, (_, k) => message(i * s.items + k)) },
+        ),
+      );
+  } else if (s.kind === 'httpCommand') {
+    // A backend's send as the IoT Hub service SDK makes it: service SAS, JSON body, a message id, no iothub-ack (no feedback).
+    if (!hub.serviceConnectionString) throw new Error("httpCommand needs the hub's service connection string");
+    const service = parseConnectionString(hub.serviceConnectionString);
+    const deviceId = parseConnectionString(hub.deviceConnectionString).deviceId ?? '';
+    const token = tokenFromConnectionString(service, Math.floor(Date.now() / 1000), 86_400);
+    const path = `/devices/${encodeURIComponent(deviceId)}/messages/devicebound`;
+    makeEvent = (i) =>
+      httpEvent(
+        'POST',
+        '/devices/{id}/messages/devicebound',
+        path,
+        deviceId,
+        {
+          authorization: token,
+          'content-type': 'application/json',
+          'iothub-messageid': `bench-cmd-${i}`,
+          'iothub-contenttype': 'application/json',
+          'iothub-contentencoding': 'utf-8',
+          'iothub-app-kind': 'bench',
+        },
+        commandBody(s.messageBytes, i),
+      );
   } else {
     const cs = parseConnectionString(hub.deviceConnectionString);
     const deviceId = cs.deviceId ?? '';

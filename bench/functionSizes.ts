@@ -15,8 +15,8 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { cpuShare, durationAt } from '../cost/measured';
-import { writeScenarioEvents } from './functionEvents';
-import type { EmfFlush, EnqueueReply, EnqueueRequest, InvocationSample, WorkerResult, WorkerScenario } from './functionWorker';
+import { commandBody, writeScenarioEvents, type ScenarioConnections } from './functionEvents';
+import type { EmfFlush, InvocationSample, PrepareReply, PrepareRequest, WorkerResult, WorkerScenario } from './functionWorker';
 
 export const MEMORY_SIZES_MB = [128, 256, 512, 1024] as const;
 /**
@@ -28,6 +28,14 @@ export const MEMORY_SIZES_MB = [128, 256, 512, 1024] as const;
  */
 export const DEVICE_P99_BOUND_MS = 250;
 export const ROUTER_P99_BOUND_MS = 1000;
+/**
+ * The commands API answers a backend's C2D send, which the backend awaits as a device awaits the
+ * device API (an operator's click, a rule reacting to telemetry): the same quarter second. The C2D
+ * sweeper is on nobody's path: a run within a second, like the router's batch, is far inside its
+ * one-minute schedule and 60 s timeout; expiry is settled to the minute anyway.
+ */
+export const COMMANDS_P99_BOUND_MS = DEVICE_P99_BOUND_MS;
+export const SWEEPER_P99_BOUND_MS = 1000;
 export const COLD_START_BOUND_MS = 3000;
 function quantile(xs: readonly number[], q: number): number {
   if (xs.length === 0) return 0;
@@ -122,13 +130,16 @@ export function emfMeasurement(perInvocation: readonly InvocationSample[], aggre
   };
 }
 
+/** The cost model's roles (cost/types.ts FUNCTION_ROLES) the bench measures; serviceApi is the commandsApi function (C2D send), sweeper the c2dSweeper, wsMessage the wsDefault function (WebSocket frames). */
+export type SizedRole = 'deviceApi' | 'router' | 'serviceApi' | 'sweeper' | 'wsMessage';
+
 export interface SizedFunction {
-  role: 'deviceApi' | 'router';
+  role: SizedRole;
   /** serverless.yml function key. */
   name: string;
   /** Fixed part per invocation (from the single-item scenario). */
   invocation: SampleSummary;
-  /** CPU per extra item (message in a batch, record in a router batch), from the batch scenario. */
+  /** CPU per extra item (message in a batch, record in a router batch), from the batch scenario; 0 for a function without batches. */
   cpuMsPerItem: number;
   itemsInBatch: number;
   init: { wallMs: number; cpuMs: number };
@@ -189,28 +200,32 @@ export async function runWorker(
   root: string,
   env: NodeJS.ProcessEnv,
   spec: Omit<WorkerScenario, 'bundle' | 'eventsFile'>,
-  deviceConnectionString: string,
-  enqueue?: (i: number) => Promise<void>,
+  connections: ScenarioConnections,
+  prepare?: (i: number) => Promise<void>,
 ): Promise<WorkerResult> {
   const dir = mkdtempSync(join(tmpdir(), 'devhub-size-'));
   try {
     const scenario: WorkerScenario = { ...spec, bundle: join(dir, `${spec.fn}.js`), eventsFile: join(dir, 'events.json') };
     copyFileSync(join(root, 'dist/functions', `${spec.fn}.js`), scenario.bundle);
-    await writeScenarioEvents(scenario, scenario.eventsFile, { deviceConnectionString, eventsStream: env.EVENTS_STREAM ?? '' });
-    return await forkWorker(root, env, scenario, enqueue);
+    await writeScenarioEvents(scenario, scenario.eventsFile, { ...connections, eventsStream: env.EVENTS_STREAM ?? '' });
+    return await forkWorker(root, env, scenario, prepare);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Enqueues for the worker (httpC2d), once more after a failure: a failed enqueue would turn the next receive into an empty poll. */
-async function answerEnqueue(enqueue: ((i: number) => Promise<void>) | undefined, i: number): Promise<EnqueueReply> {
-  if (!enqueue) return { enqueued: i, error: 'this scenario enqueues no commands' };
+/**
+ * Prepares step `i` for the worker (httpC2d: enqueue; httpCommand: purge), once more after a
+ * failure: a failed enqueue would turn the next receive into an empty poll, a failed purge would
+ * let the queue fill.
+ */
+async function answerPrepare(prepare: ((i: number) => Promise<void>) | undefined, i: number): Promise<PrepareReply> {
+  if (!prepare) return { prepared: i, error: 'this scenario prepares nothing' };
   try {
-    await enqueue(i).catch(() => enqueue(i));
-    return { enqueued: i };
+    await prepare(i).catch(() => prepare(i));
+    return { prepared: i };
   } catch (err) {
-    return { enqueued: i, error: err instanceof Error ? err.message : String(err) };
+    return { prepared: i, error: err instanceof Error ? err.message : String(err) };
   }
 }
 
@@ -218,7 +233,7 @@ function forkWorker(
   root: string,
   env: NodeJS.ProcessEnv,
   scenario: WorkerScenario,
-  enqueue?: (i: number) => Promise<void>,
+  prepare?: (i: number) => Promise<void>,
 ): Promise<WorkerResult> {
   return new Promise((resolveResult, reject) => {
     const child = fork(join(root, 'dist/bench/functionWorker.js'), [], {
@@ -228,9 +243,9 @@ function forkWorker(
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout?.resume();
-    child.on('message', (m: { ok: boolean; result?: WorkerResult; error?: string } | EnqueueRequest) => {
-      if ('enqueue' in m) {
-        void answerEnqueue(enqueue, m.enqueue).then((reply) => child.connected && child.send(reply));
+    child.on('message', (m: { ok: boolean; result?: WorkerResult; error?: string } | PrepareRequest) => {
+      if ('prepare' in m) {
+        void answerPrepare(prepare, m.prepare).then((reply) => child.connected && child.send(reply));
         return;
       }
       if (m.ok && m.result) resolveResult(m.result);
@@ -247,6 +262,8 @@ export interface FunctionSizesOptions {
   /** The local hub's function environment and the SDK's emulator endpoints. */
   env: Record<string, string>;
   deviceConnectionString: string;
+  /** A connection string with ServiceConnect (the commands API's send). */
+  serviceConnectionString: string;
   messageBytes: number;
   quick: boolean;
   /**
@@ -255,13 +272,18 @@ export interface FunctionSizesOptions {
    * C2D scenario's invocations, outside their measured windows.
    */
   enqueueCommand: (body: string, messageId: string) => Promise<void>;
+  /** Purges the measured device's command queue through the hub's service API (between the commands API's sends, not measured). */
+  purgeCommands: () => Promise<void>;
+  /**
+   * A device held connected over WebSocket through the local hub (its connection id, and the hub's
+   * replies it received since the last call): the wsDefault function's send frames are measured
+   * from it and each must be acked. Without it, wsMessage is not measured.
+   */
+  ws?: { connectionId: string; replies: () => { acks: number; others: number; firstOther?: string } };
 }
 
-/** A JSON command of about `bytes`. */
-function commandBody(bytes: number, i: number): string {
-  const base = { command: 'setInterval', seq: i, seconds: 60, pad: '' };
-  return JSON.stringify({ ...base, pad: 'x'.repeat(Math.max(0, bytes - Buffer.byteLength(JSON.stringify(base)))) });
-}
+/** Messages in a WebSocket sendBatch frame: 50 of ~1.1 KB stay well inside API Gateway's 128 KB frame. */
+export const WS_BATCH_ITEMS = 50;
 
 /** The Lambda-like environment a deployed function runs with (stage prod, JSON logs at INFO, metrics on). */
 function lambdaEnv(base: Record<string, string>, fn: string): NodeJS.ProcessEnv {
@@ -320,62 +342,96 @@ export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<Fun
     warmup: n.warm,
     invocations,
   });
+  const connections: ScenarioConnections = {
+    deviceConnectionString: o.deviceConnectionString,
+    serviceConnectionString: o.serviceConnectionString,
+    ...(o.ws ? { wsConnectionId: o.ws.connectionId } : {}),
+  };
+  const purge = () => o.purgeCommands();
   // One at a time: the machine's other cores stay with the emulators.
-  const send1 = await runWorker(
-    o.root,
-    lambdaEnv(o.env, 'deviceApi'),
-    scenario('deviceApi', 'httpSend', 1, n.single),
-    o.deviceConnectionString,
-  );
+  const send1 = await runWorker(o.root, lambdaEnv(o.env, 'deviceApi'), scenario('deviceApi', 'httpSend', 1, n.single), connections);
   const sendBatch = await runWorker(
     o.root,
     lambdaEnv(o.env, 'deviceApi'),
     scenario('deviceApi', 'httpSend', batchItems, n.batch),
-    o.deviceConnectionString,
+    connections,
   );
-  const poll = await runWorker(
-    o.root,
-    lambdaEnv(o.env, 'deviceApi'),
-    scenario('deviceApi', 'httpPoll', 1, n.single),
-    o.deviceConnectionString,
-  );
+  const poll = await runWorker(o.root, lambdaEnv(o.env, 'deviceApi'), scenario('deviceApi', 'httpPoll', 1, n.single), connections);
   // After the empty polls: each receive finds the one command enqueued just before it, whose complete empties the queue again.
-  const c2d = await runWorker(
-    o.root,
-    lambdaEnv(o.env, 'deviceApi'),
-    scenario('deviceApi', 'httpC2d', 1, n.single),
-    o.deviceConnectionString,
-    (i) => o.enqueueCommand(commandBody(o.messageBytes, i), `bench-size-${i}-${Date.now()}`),
+  const c2d = await runWorker(o.root, lambdaEnv(o.env, 'deviceApi'), scenario('deviceApi', 'httpC2d', 1, n.single), connections, (i) =>
+    o.enqueueCommand(commandBody(o.messageBytes, i), `bench-size-${i}-${Date.now()}`),
   );
-  const route1 = await runWorker(o.root, lambdaEnv(o.env, 'router'), scenario('router', 'router', 1, n.single), o.deviceConnectionString);
-  const routeBatch = await runWorker(
+  const route1 = await runWorker(o.root, lambdaEnv(o.env, 'router'), scenario('router', 'router', 1, n.single), connections);
+  const routeBatch = await runWorker(o.root, lambdaEnv(o.env, 'router'), scenario('router', 'router', batchItems, n.batch), connections);
+  // A backend's C2D send of a 1 KB command (the device's queue purged, unmeasured, every 25 sends).
+  const command = await runWorker(
     o.root,
-    lambdaEnv(o.env, 'router'),
-    scenario('router', 'router', batchItems, n.batch),
-    o.deviceConnectionString,
+    lambdaEnv(o.env, 'commandsApi'),
+    scenario('commandsApi', 'httpCommand', 1, n.single),
+    connections,
+    purge,
   );
+  // Scheduled sweeps with nothing due (the common case): the commands above are neither expired nor locked.
+  const sweep = await runWorker(o.root, lambdaEnv(o.env, 'c2dSweeper'), scenario('c2dSweeper', 'scheduled', 1, n.single), connections);
+  // WebSocket send frames (one message, and sendBatch), each acked to the connected device through the management API.
+  o.ws?.replies();
+  const wsSend = o.ws
+    ? {
+        one: await runWorker(o.root, lambdaEnv(o.env, 'wsDefault'), scenario('wsDefault', 'wsSend', 1, n.single), connections),
+        batch: await runWorker(
+          o.root,
+          lambdaEnv(o.env, 'wsDefault'),
+          scenario('wsDefault', 'wsSend', WS_BATCH_ITEMS, n.batch),
+          connections,
+        ),
+      }
+    : undefined;
   // EMF per publication and per invocation: publishing after every invocation, then with a window longer than the run.
-  const emfOf = async (fn: string, kind: WorkerScenario['kind']): Promise<EmfMeasurement> => {
+  // The first run is also a function's second fresh process (its init for the cold start) where no batch scenario gave one.
+  const emfOf = async (fn: string, kind: WorkerScenario['kind']): Promise<{ emf: EmfMeasurement; each: WorkerResult }> => {
+    const prepare = kind === 'httpCommand' ? purge : undefined;
     const each = await runWorker(
       o.root,
       { ...lambdaEnv(o.env, fn), METRICS_FLUSH_INTERVAL_MS: '0' },
       { ...scenario(fn, kind, 1, 20), warmup: 3 },
-      o.deviceConnectionString,
+      connections,
+      prepare,
     );
     const held = await runWorker(
       o.root,
       { ...lambdaEnv(o.env, fn), METRICS_FLUSH_INTERVAL_MS: '3600000' },
       { ...scenario(fn, kind, 1, 250), warmup: 0 },
-      o.deviceConnectionString,
+      connections,
+      prepare,
     );
-    return emfMeasurement(each.samples, held.emfFlushes);
+    return { emf: emfMeasurement(each.samples, held.emfFlushes), each };
   };
-  const emf = { deviceApi: await emfOf('deviceApi', 'httpSend'), router: await emfOf('router', 'router') };
+  const emf = {
+    deviceApi: await emfOf('deviceApi', 'httpSend'),
+    router: await emfOf('router', 'router'),
+    serviceApi: await emfOf('commandsApi', 'httpCommand'),
+    sweeper: await emfOf('c2dSweeper', 'scheduled'),
+    wsMessage: o.ws ? await emfOf('wsDefault', 'wsSend') : undefined,
+  };
+  // Every message sent (first, warm-up and measured invocations of the four wsDefault processes) must have been acked:
+  // one ack per message, a sendBatch's too (lib/ws/socketService.ts).
+  const wsMessages = wsSend ? 1 + n.warm + n.single + (1 + n.warm + n.batch) * WS_BATCH_ITEMS + (1 + 3 + 20) + (1 + 250) : 0;
+  const wsReplies = o.ws ? await settledReplies(o.ws.replies, wsMessages) : undefined;
 
-  const size = (role: SizedFunction['role'], one: WorkerResult, many: WorkerResult, p99BoundMs: number): SizedFunction => {
+  /**
+   * `one`: the single-item scenario; `batch`: the batch scenario (the per-item CPU; none for a
+   * function that takes one item); `second`: another fresh process of the function (cold start).
+   */
+  const size = (
+    role: SizedRole,
+    one: WorkerResult,
+    batch: WorkerResult | undefined,
+    second: WorkerResult,
+    p99BoundMs: number,
+    replyErrors?: { errors: number; firstError?: string },
+  ): SizedFunction => {
     const a = summarise(one.samples);
-    const b = summarise(many.samples);
-    const cpuMsPerItem = Math.max(0, (b.cpuMsMedian - a.cpuMsMedian) / (many.items - 1));
+    const cpuMsPerItem = batch ? Math.max(0, (summarise(batch.samples).cpuMsMedian - a.cpuMsMedian) / (batch.items - 1)) : 0;
     const bySize = MEMORY_SIZES_MB.map((memoryMb) => {
       const invocationMs = durationAt(memoryMb, a.cpuMsMedian, a.waitMsMedian);
       return {
@@ -384,20 +440,20 @@ export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<Fun
         // p99 of CPU, median waiting: on a shared machine the emulators' slowest answers measure the machine, not AWS.
         p99Ms: r2(durationAt(memoryMb, a.cpuMsP99, a.waitMsMedian)),
         perItemMs: Math.round((cpuMsPerItem / cpuShare(memoryMb)) * 1000) / 1000,
-        coldStartMs: r2(coldStartMsAt(memoryMb, one, many)),
+        coldStartMs: r2(coldStartMsAt(memoryMb, one, second)),
         gbSecondsPerMillion: r2((invocationMs / 1000) * (memoryMb / 1024) * 1e6),
       };
     });
-    const rssMb = Math.max(one.rssAfterFirstMb, many.rssAfterFirstMb);
+    const rssMb = Math.max(one.rssAfterFirstMb, second.rssAfterFirstMb);
     const chosen = chooseMemory(bySize, rssMb, { p99Ms: p99BoundMs, coldStartMs: COLD_START_BOUND_MS });
-    const errors = one.errors + many.errors;
-    const firstError = one.firstError ?? many.firstError;
+    const errors = one.errors + (batch?.errors ?? 0) + (replyErrors?.errors ?? 0);
+    const firstError = one.firstError ?? batch?.firstError ?? replyErrors?.firstError;
     return {
       role,
       name: one.fn,
       invocation: a,
       cpuMsPerItem: Math.round(cpuMsPerItem * 1000) / 1000,
-      itemsInBatch: many.items,
+      itemsInBatch: batch?.items ?? 1,
       init: { wallMs: r2(one.init.wallMs), cpuMs: r2(one.init.cpuMs) },
       firstInvocation: { cpuMs: r2(one.first.cpuMs), wallMs: r2(one.first.wallMs) },
       rssMb,
@@ -406,11 +462,19 @@ export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<Fun
       why: chosen.why,
       errors,
       ...(firstError !== undefined ? { firstError } : {}),
-      emf: emf[role],
+      emf: (emf[role] ?? { emf: emptyEmf }).emf,
     };
   };
   return {
-    functions: [size('deviceApi', send1, sendBatch, DEVICE_P99_BOUND_MS), size('router', route1, routeBatch, ROUTER_P99_BOUND_MS)],
+    functions: [
+      size('deviceApi', send1, sendBatch, sendBatch, DEVICE_P99_BOUND_MS),
+      size('router', route1, routeBatch, routeBatch, ROUTER_P99_BOUND_MS),
+      size('serviceApi', command, undefined, emf.serviceApi.each, COMMANDS_P99_BOUND_MS),
+      size('sweeper', sweep, undefined, emf.sweeper.each, SWEEPER_P99_BOUND_MS),
+      ...(wsSend && wsReplies
+        ? [size('wsMessage', wsSend.one, wsSend.batch, wsSend.batch, DEVICE_P99_BOUND_MS, wsReplyErrors(wsReplies, wsMessages))]
+        : []),
+    ],
     poll: summarise(poll.samples),
     c2d: {
       receive: summarise(c2d.samples),
@@ -420,6 +484,44 @@ export async function measureFunctionSizes(o: FunctionSizesOptions): Promise<Fun
       ...(c2d.firstError !== undefined ? { firstError: c2d.firstError } : {}),
     },
   };
+}
+
+const emptyEmf: EmfMeasurement = {
+  bytesPerFlush: 0,
+  valueBytesPerInvocation: 0,
+  invocationsPerLine: null,
+  oneInvocationBytes: 0,
+  fullFlushBytes: null,
+};
+
+/** The device's replies once `expected` have arrived or 5 s passed (acks travel through the management API, after the handler's return). */
+async function settledReplies(
+  replies: () => { acks: number; others: number; firstOther?: string },
+  expected: number,
+): Promise<{ acks: number; others: number; firstOther?: string }> {
+  let acks = 0;
+  let others = 0;
+  let firstOther: string | undefined;
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const r = replies();
+    acks += r.acks;
+    others += r.others;
+    firstOther ??= r.firstOther;
+    if (acks + others >= expected || Date.now() > deadline) return { acks, others, ...(firstOther !== undefined ? { firstOther } : {}) };
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+/** A message not acked (a nack, an error frame, or no reply) counts as an error of the WebSocket function. */
+export function wsReplyErrors(
+  r: { acks: number; others: number; firstOther?: string },
+  messages: number,
+): { errors: number; firstError?: string } {
+  const missing = Math.max(0, messages - r.acks - r.others);
+  const errors = r.others + missing;
+  if (errors === 0) return { errors };
+  return { errors, firstError: r.firstOther ?? `${missing} of ${messages} WebSocket messages got no reply` };
 }
 
 /** A device API call other than a send, as cost/measured.ts reads it (MeasuredCall). */
@@ -439,7 +541,7 @@ export function measuredAssumptions(r: FunctionSizesResult, method: string): unk
   };
   return {
     about:
-      "Written by `npm run bench` (scenario 10, bench/functionSizes.ts); read by `npm run cost` over cost/assumptions.json. Durations are derived per memory size from CPU and waiting time measured in-process, see method. EMF metrics are aggregated per instance (lib/metrics.ts): emfBytesPerFlush is the fixed part of one publication on the hot path, emfValueBytesPerInvocation what each invocation adds to it (distribution values), emfInvocationsPerLine the invocations after which a distribution fills a line and publishes (null: none). deviceApiEmptyPoll, deviceApiC2dReceive and deviceApiC2dComplete: the device API's empty C2D poll (204), a receive that returns a command and the complete of that command, each billed at its own duration.",
+      "Written by `npm run bench` (scenario 10, bench/functionSizes.ts); read by `npm run cost` over cost/assumptions.json. Durations are derived per memory size from CPU and waiting time measured in-process, see method. EMF metrics are aggregated per instance (lib/metrics.ts): emfBytesPerFlush is the fixed part of one publication on the hot path, emfValueBytesPerInvocation what each invocation adds to it (distribution values), emfInvocationsPerLine the invocations after which a distribution fills a line and publishes (null: none). deviceApiEmptyPoll, deviceApiC2dReceive and deviceApiC2dComplete: the device API's empty C2D poll (204), a receive that returns a command and the complete of that command, each billed at its own duration. functions.serviceApi is the commandsApi function (a backend's C2D send of a 1 KB command), functions.sweeper the c2dSweeper (a scheduled run with nothing due); a file without them leaves those functions to cost/assumptions.json.",
     date: new Date().toISOString(),
     machine,
     method,

@@ -12,6 +12,15 @@
  * command (the parent sends it through the hub's service API), then calls the handler with the
  * receive event and builds the complete event from its answer, the lock token in the ETag header
  * (IoT Hub's contract; device SDKs strip the quotes and put it in the DELETE's path).
+ *
+ * `httpCommand` measures a backend's C2D send (the commands API, POST devicebound with a service
+ * SAS). A device's queue holds at most 50 commands, so before every COMMANDS_BETWEEN_PURGES-th send,
+ * outside the measured window, the worker asks the parent to purge the device's queue (through the
+ * hub's service API): no measured send meets a full queue. `scheduled` calls a scheduled function
+ * (the C2D sweeper) with an EventBridge scheduled event. `wsSend` calls the WebSocket $default
+ * function with a send (items 1) or sendBatch frame of a device the parent holds connected through
+ * the local hub: the function answers 200 whatever happens (API Gateway ignores it) and acks the
+ * device through the management API, so the parent counts the device's acks.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -19,7 +28,7 @@ import { performance } from 'node:perf_hooks';
 export interface WorkerScenario {
   /** Bundle name under dist/functions. */
   fn: string;
-  kind: 'httpSend' | 'httpPoll' | 'httpC2d' | 'router';
+  kind: 'httpSend' | 'httpPoll' | 'httpC2d' | 'httpCommand' | 'scheduled' | 'wsSend' | 'router';
   /** The function's code as Lambda gets it (a copy of dist/functions/<fn>.js without its source map). */
   bundle: string;
   /** A JSON array of events (bench/functionEvents.ts), used in turn; for httpC2d, C2dEvents. */
@@ -38,14 +47,20 @@ export interface C2dEvents {
   lockTokenPlaceholder: string;
 }
 
-/** IPC between the worker and bench/functionSizes.ts: enqueue command `i` (before receive `i`), and its answer. */
-export interface EnqueueRequest {
-  enqueue: number;
+/**
+ * IPC between the worker and bench/functionSizes.ts: prepare step `i`, unmeasured (httpC2d: enqueue
+ * the command receive `i` takes; httpCommand: purge the device's queue), and the parent's answer.
+ */
+export interface PrepareRequest {
+  prepare: number;
 }
-export interface EnqueueReply {
-  enqueued: number;
+export interface PrepareReply {
+  prepared: number;
   error?: string;
 }
+
+/** httpCommand: sends between two purges of the device's queue, below its depth limit of 50 (lib/c2d). */
+export const COMMANDS_BETWEEN_PURGES = 25;
 
 /** A metrics publication (lib/metrics.ts aggregates per instance): the invocations it covered and the EMF bytes it wrote. */
 export interface EmfFlush {
@@ -131,17 +146,17 @@ function context(fn: string) {
   };
 }
 
-/** Asks the parent to enqueue command `i` and waits until it is stored (nothing of this is measured). */
-function enqueueCommand(i: number): Promise<void> {
-  return new Promise((resolveEnqueued, reject) => {
-    const onMessage = (m: EnqueueReply) => {
-      if (m.enqueued !== i) return;
+/** Asks the parent to prepare step `i` (`what` names it in an error) and waits until it is done (nothing of this is measured). */
+function prepareStep(i: number, what: string): Promise<void> {
+  return new Promise((resolvePrepared, reject) => {
+    const onMessage = (m: PrepareReply) => {
+      if (m.prepared !== i) return;
       process.off('message', onMessage);
-      if (m.error !== undefined) reject(new Error(`enqueueing command ${i}: ${m.error}`));
-      else resolveEnqueued();
+      if (m.error !== undefined) reject(new Error(`${what}: ${m.error}`));
+      else resolvePrepared();
     };
     process.on('message', onMessage);
-    process.send?.({ enqueue: i } satisfies EnqueueRequest);
+    process.send?.({ prepare: i } satisfies PrepareRequest);
   });
 }
 
@@ -198,11 +213,19 @@ async function run(s: WorkerScenario): Promise<WorkerResult> {
     }
     return { sample: { cpuMs, wallMs, ...written }, res };
   };
-  /** Invocation `i` of the scenario: one handler call, or for httpC2d an enqueue (unmeasured), a receive and its complete. */
+  /**
+   * Invocation `i` of the scenario: one handler call; for httpCommand one send (202), after a purge
+   * (unmeasured) every COMMANDS_BETWEEN_PURGES sends; for httpC2d an enqueue (unmeasured), a receive
+   * and its complete.
+   */
   const step = async (i: number): Promise<{ sample: InvocationSample; complete?: InvocationSample }> => {
+    if (s.kind === 'httpCommand') {
+      if (i % COMMANDS_BETWEEN_PURGES === 0) await prepareStep(i, `purging the device's commands before send ${i}`);
+      return invoke(events[i % events.length], 202);
+    }
     if (s.kind !== 'httpC2d') return invoke(events[i % events.length]);
     const c2d = events[i % events.length] as C2dEvents;
-    await enqueueCommand(i);
+    await prepareStep(i, `enqueueing command ${i}`);
     const received = await invoke(c2d.receive, 200);
     const token = lockTokenOf(received.res);
     if (token === undefined) {

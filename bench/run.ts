@@ -19,6 +19,9 @@ import { consumerGroupScenario, type GroupBenchResult } from './consumerGroupSce
 import { measureFunctionSizes, measuredAssumptions, medianRun, type FunctionSizesResult } from './functionSizes';
 import { createDevices } from './hubScenarios';
 import { ServiceClient } from '../client/clients';
+import { WsDevice } from '../client/wsDevice';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { envelopeStudy, type EnvelopeStudy } from './envelopeSize';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -31,7 +34,7 @@ the same kinesalite in the same run. Hub, emulators and load generator share thi
 
 const SIZE_METHOD = `Each function's built bundle (dist/functions) is required in a fresh Node process with a
 Lambda-like environment (JSON logs at INFO, metrics on) and its handler is called directly with API
-Gateway HTTP API (payload 2.0) or Kinesis events against the local emulators; no HTTP server or
+Gateway HTTP API (payload 2.0), Kinesis or EventBridge scheduled events against the local emulators; no HTTP server or
 event source in the loop. Per invocation: process CPU time (user+system), wall time, and the bytes
 written to stdout/stderr (log lines; EMF lines counted apart). After a warm-up, medians are taken.
 EMF (aggregated per instance, lib/metrics.ts): bytes of a publication after one invocation
@@ -43,10 +46,51 @@ a ratio: duration(memory) = CPU ms x 1769/memory + waiting ms (emulator answers,
 per-item cost is the CPU difference between a 100-item and a 1-item invocation. The device API's
 C2D receive is measured with one 1 KB command enqueued before each receive through the local hub's
 service API (outside the measured window), its complete with the lock token from the receive's
-ETag. Scenario 10 runs whole several times (--size-runs, 3 by default) and this file is the run
+ETag. functions.serviceApi is the commandsApi function (the cost model's role for a backend's C2D
+send): a 1 KB command sent with the hub's service SAS, the device's queue purged through the service
+API every 25 sends (outside the measured window) so that no send meets its 50-command limit.
+functions.sweeper is the c2dSweeper: a scheduled run with nothing due. Neither takes batches
+(cpuMsPerItem 0); their cold start uses the init of their first EMF run's process. Scenario 10 runs whole several times (--size-runs, 3 by default) and this file is the run
 whose device API send CPU is the median: single runs differ by about 15%. This machine's CPU is
 not a Lambda arm64 vCPU and the emulators are not AWS: treat durations as estimates of that size,
 measured, not guessed.`;
+
+/**
+ * A device connected over WebSocket through the local hub, its connection id (from the connections
+ * table its $connect wrote) and a count of the hub's replies it received since the last call.
+ */
+async function connectedWsDevice(
+  hub: BenchHub,
+  connectionsTable: string,
+): Promise<{ connectionId: string; replies: () => { acks: number; others: number; firstOther?: string }; close: () => Promise<unknown> }> {
+  const [device] = await createDevices(hub, 1, 'size-ws');
+  if (!device || !connectionsTable) throw new Error('scenario 10 needs a device and the connections table');
+  const socket = await WsDevice.fromConnectionString(hub.wsUrl, device.cs);
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  let connectionId: string | undefined;
+  for (let i = 0; i < 50 && connectionId === undefined; i++) {
+    const out = await dynamo.send(new GetCommand({ TableName: connectionsTable, Key: { deviceId: device.id } }));
+    connectionId = typeof out.Item?.connectionId === 'string' ? out.Item.connectionId : undefined;
+    if (connectionId === undefined) await new Promise((done) => setTimeout(done, 100));
+  }
+  dynamo.destroy();
+  if (connectionId === undefined) throw new Error(`no connection recorded for ${device.id}`);
+  let seen = 0;
+  return {
+    connectionId,
+    replies: () => {
+      const frames = socket.pending().slice(seen);
+      seen += frames.length;
+      const others = frames.filter((f) => f.type !== 'ack');
+      return {
+        acks: frames.length - others.length,
+        others: others.length,
+        ...(others[0] ? { firstOther: JSON.stringify(others[0]).slice(0, 300) } : {}),
+      };
+    },
+    close: () => socket.close(),
+  };
+}
 
 function rssKb(pid: number | undefined): number | undefined {
   if (!pid || !existsSync(`/proc/${pid}/status`)) return undefined;
@@ -227,6 +271,8 @@ async function main(): Promise<void> {
     if (want('10')) {
       const [device] = await createDevices(hub, 1, 'size');
       const service = new ServiceClient(hub.httpUrl, hub.connectionString);
+      // A device connected over WebSocket: the wsDefault function's frames come from its connection and are acked to it.
+      const ws = await connectedWsDevice(hub, functionEnv.CONNECTIONS_TABLE ?? '');
       // Whole runs one after the other; the file gets the median run (medianRun).
       const sizeRuns = Number(values['size-runs'] ?? (quick ? 1 : 3));
       if (!Number.isInteger(sizeRuns) || sizeRuns < 1)
@@ -238,15 +284,21 @@ async function main(): Promise<void> {
             root,
             env: functionEnv,
             deviceConnectionString: device?.cs ?? '',
+            serviceConnectionString: hub.connectionString,
             messageBytes: 1024,
             quick,
             // Through the service API, as a backend sends: the measured process loads the device API's bundle and nothing else.
             enqueueCommand: async (body, messageId) => {
               await service.sendCommand(device?.id ?? '', { body, messageId, contentType: 'application/json' });
             },
+            purgeCommands: async () => {
+              await service.purgeCommands(device?.id ?? '');
+            },
+            ws: { connectionId: ws.connectionId, replies: ws.replies },
           }),
         );
       }
+      await ws.close();
       const median = medianRun(runs);
       sizes = median.run;
       console.log(
@@ -254,7 +306,7 @@ async function main(): Promise<void> {
       );
       const choices = (role: string) => runs.map((r) => r.functions.find((f) => f.role === role)?.chosenMemoryMb ?? '-').join(', ');
       console.log(
-        `   ${sizeRuns} run(s): device API CPU per send ${median.deviceCpuMs.join(', ')} ms; chosen MB deviceApi ${choices('deviceApi')}, router ${choices('router')}; below: run ${median.index + 1}, the median`,
+        `   ${sizeRuns} run(s): device API CPU per send ${median.deviceCpuMs.join(', ')} ms; chosen MB deviceApi ${choices('deviceApi')}, router ${choices('router')}, commandsApi ${choices('serviceApi')}, c2dSweeper ${choices('sweeper')}, wsDefault ${choices('wsMessage')}; below: run ${median.index + 1}, the median`,
       );
       console.log('   Lambda duration at each memory = CPU ms × 1769/memory + waiting ms (CPU share emulated by ratio)');
       for (const f of sizes.functions) {

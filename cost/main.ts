@@ -166,7 +166,12 @@ function main(argv: string[]): number {
   );
   const provenance = measured
     ? `Measured (${measured.file}, npm run bench ${measured.data.date}, ${measured.data.machine.cores} × ${measured.data.machine.cpu}): ` +
-      measured.applied.map((m) => `${m.role} ${round(m.invocationMs)} ms + ${round(m.perItemMs)} ms/item at ${m.memoryMb} MB`).join(', ') +
+      measured.applied
+        .map(
+          (m) =>
+            `${m.role}${settings.functions[m.role].name !== m.role ? ` (${settings.functions[m.role].name})` : ''} ${round(m.invocationMs)} ms + ${round(m.perItemMs)} ms/item at ${m.memoryMb} MB`,
+        )
+        .join(', ') +
       '; their log and EMF bytes too. Other functions: cost/assumptions.json. ' +
       deviceApiCallsLine(measured.calls, assumptions) +
       waitingSensitivity(measured.applied, assumptions, (a) =>

@@ -83,6 +83,59 @@ describe('measured assumptions', () => {
     expect(u.functions.deviceApi.gbSeconds).toBeCloseTo(201_300 * (1769 / 2 / 1024), 3);
   });
 
+  it("bills the commands API's C2D sends and the sweeper's scheduled runs from the file when it has them", () => {
+    const settings = testSettings();
+    settings.functions.serviceApi.memoryMb = 1769 / 2; // the commandsApi function: half a vCPU
+    settings.functions.sweeper.memoryMb = 1769 / 4; // the c2dSweeper: a quarter
+    const oneItem = { cpuMsPerItem: 0, logBytesPerInvocation: 0, emfValueBytesPerInvocation: 0, emfInvocationsPerLine: null };
+    const file: Measured = {
+      ...measured,
+      functions: {
+        ...measured.functions,
+        serviceApi: {
+          ...measured.functions.deviceApi!,
+          ...oneItem,
+          cpuMsPerInvocation: 4,
+          waitMsPerInvocation: 3,
+          emfBytesPerFlush: 191,
+        },
+        sweeper: {
+          ...measured.functions.deviceApi!,
+          ...oneItem,
+          cpuMsPerInvocation: 10,
+          waitMsPerInvocation: 20,
+          logBytesPerInvocation: 0,
+          emfBytesPerFlush: 0,
+        },
+      },
+    };
+    const { assumptions, applied } = applyMeasured(testAssumptions(), parseMeasured(file, 'm.json'), settings);
+    // send 4 × 2 + 3 = 11 ms; sweep 10 × 4 + 20 = 60 ms
+    expect(assumptions.functions.serviceApi).toMatchObject({
+      invocationMs: 11,
+      perItemMs: 0,
+      emfBytesPerFlush: 191,
+      emfInvocationsPerLine: null,
+    });
+    expect(assumptions.functions.sweeper).toMatchObject({ invocationMs: 60, perItemMs: 0, emfBytesPerFlush: 0 });
+    expect(applied.map((a) => a.role)).toEqual(['deviceApi', 'serviceApi', 'sweeper']);
+    // 300,000 C2D sends a month (10,000 devices × 1 command a day × 30 days) × 11 ms at 884.5 MB;
+    // 43,200 sweeps (1,440 a day from the schedule × 30) × 60 ms at 442.25 MB
+    const u = computeUsage(testTraffic({ c2dPerDevicePerDay: 1 }), settings, assumptions, testPrices());
+    expect(u.functions.serviceApi.invocations).toBe(300_000);
+    expect(u.functions.serviceApi.gbSeconds).toBeCloseTo(300_000 * 0.011 * (1769 / 2 / 1024), 6);
+    expect(u.functions.sweeper.invocations).toBe(43_200);
+    expect(u.functions.sweeper.gbSeconds).toBeCloseTo(43_200 * 0.06 * (1769 / 4 / 1024), 6);
+    // Without them in the file, both keep cost/assumptions.json's guesses.
+    const assumed = applyMeasured(testAssumptions(), measured, settings).assumptions.functions;
+    expect(assumed.serviceApi).toEqual(testAssumptions().functions.serviceApi);
+    expect(assumed.sweeper).toEqual(testAssumptions().functions.sweeper);
+    // An entry is checked as strictly as the device API's.
+    const broken = structuredClone(file) as unknown as { functions: { sweeper: Record<string, unknown> } };
+    delete broken.functions.sweeper.waitMsPerInvocation;
+    expect(() => parseMeasured(broken, 'x.json')).toThrow(/functions.sweeper.waitMsPerInvocation/);
+  });
+
   it('leaves a call the file does not have to cost/assumptions.json', () => {
     const onlyPoll: Measured = {
       ...measured,

@@ -2,7 +2,10 @@
  * The measured assumptions `npm run bench` writes (cost/measured.json, bench/functionSizes.ts):
  * per function, CPU and waiting time per invocation, CPU per extra item, log bytes per invocation
  * and EMF bytes per publication and per invocation (lib/metrics.ts aggregates per instance), and the
- * device API's C2D receive, complete and empty poll apart from its send, all measured in-process. Applied over cost/assumptions.json for the memory size serverless.yml gives each
+ * device API's C2D receive, complete and empty poll apart from its send, all measured in-process;
+ * functions.serviceApi is the role of the commandsApi function (a backend's C2D send) and
+ * functions.sweeper the c2dSweeper's scheduled run, each optional like every function: one the file
+ * lacks keeps cost/assumptions.json. Applied over cost/assumptions.json for the memory size serverless.yml gives each
  * function, with Lambda's CPU share (1,769 MB = one vCPU) emulated by a ratio. Pure.
  */
 import { FUNCTION_ROLES, type Assumptions, type DeploymentSettings, type FunctionRole } from './types';

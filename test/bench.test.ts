@@ -39,6 +39,9 @@ it('runs every scenario in quick mode against the test hub and writes a JSON rep
   expect(report.sizes.functions.map((f) => [f.name, f.errors, f.firstError])).toEqual([
     ['deviceApi', 0, undefined],
     ['router', 0, undefined],
+    ['commandsApi', 0, undefined],
+    ['c2dSweeper', 0, undefined],
+    ['wsDefault', 0, undefined],
   ]);
   for (const f of report.sizes.functions) expect(f.bySize).toHaveLength(4);
   // Every measured C2D receive returned the command enqueued before it, and its complete succeeded.
