@@ -6,11 +6,10 @@
  * API is replaced by a small in-memory queue (the real one is measured by `npm run bench`), whose
  * state the test's enqueue writes to a file the handler reads.
  */
-import { buildSync } from 'esbuild';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runWorker } from './functionSizes';
+import { workerRoot } from './workerTestkit';
 
 const FAKE_DEVICE_API = `
 const { readFileSync, writeFileSync } = require('node:fs');
@@ -38,18 +37,7 @@ describe('bench scenario 10: C2D receive and complete in the function worker', (
   let root: string;
   let queueFile: string;
   beforeAll(() => {
-    root = mkdtempSync(join(tmpdir(), 'devhub-c2dworker-'));
-    mkdirSync(join(root, 'dist/functions'), { recursive: true });
-    buildSync({
-      entryPoints: [join(__dirname, 'functionWorker.ts')],
-      outfile: join(root, 'dist/bench/functionWorker.js'),
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      packages: 'external',
-      logLevel: 'warning',
-    });
-    writeFileSync(join(root, 'dist/functions/fakeDeviceApi.js'), FAKE_DEVICE_API);
+    root = workerRoot('devhub-c2dworker-', { fakeDeviceApi: FAKE_DEVICE_API });
     queueFile = join(root, 'queue.json');
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -6,11 +6,10 @@
  * EventBridge scheduled events. The worker is built as `npm run bench` builds it; the functions are
  * replaced by small fakes (the real ones are measured by `npm run bench`) whose state the test reads.
  */
-import { buildSync } from 'esbuild';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runWorker } from './functionSizes';
+import { workerRoot } from './workerTestkit';
 
 /** A commands API with IoT Hub's per-device queue limit: a send to a full queue is refused (403, as IoT Hub's DeviceMaximumQueueDepthExceeded). */
 const FAKE_COMMANDS_API = `
@@ -59,19 +58,7 @@ describe('bench scenario 10: commands API sends and sweeper runs in the function
   let root: string;
   let stateFile: string;
   beforeAll(() => {
-    root = mkdtempSync(join(tmpdir(), 'devhub-cmdworker-'));
-    mkdirSync(join(root, 'dist/functions'), { recursive: true });
-    buildSync({
-      entryPoints: [join(__dirname, 'functionWorker.ts')],
-      outfile: join(root, 'dist/bench/functionWorker.js'),
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      packages: 'external',
-      logLevel: 'warning',
-    });
-    writeFileSync(join(root, 'dist/functions/fakeCommandsApi.js'), FAKE_COMMANDS_API);
-    writeFileSync(join(root, 'dist/functions/fakeSweeper.js'), FAKE_SWEEPER);
+    root = workerRoot('devhub-cmdworker-', { fakeCommandsApi: FAKE_COMMANDS_API, fakeSweeper: FAKE_SWEEPER });
     stateFile = join(root, 'state.json');
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
